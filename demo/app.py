@@ -1,0 +1,129 @@
+"""The demo API server's FastAPI app: platform routers, the shared fault and request-log middleware,
+and the ``/_demo`` control routes tests and ``make demo`` steer it with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Any
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from demo.platforms import Platform
+from demo.platforms.facebook_pages import PLATFORM as FACEBOOK_PAGES
+from demo.state import FAULTS, DemoState, slow_seconds
+
+PLATFORMS: tuple[Platform, ...] = (FACEBOOK_PAGES,)
+
+HIDDEN_PARAMS = frozenset({"access_token"})
+
+
+class FaultRequest(BaseModel):
+    """Body of ``POST /_demo/faults``."""
+
+    match: str = Field("", description="substring or regex of the request path; empty matches every request")
+    faults: list[str] = Field(..., description=f"any of {', '.join(FAULTS)}, or slow:<seconds>")
+
+
+def _platform_for(path: str) -> Platform | None:
+    return next((platform for platform in PLATFORMS if platform.claims(path)), None)
+
+
+async def _truncated(response: Response) -> Response:
+    """The same answer cut in half: HTTP 200, JSON content type, body that will not parse."""
+    body = getattr(response, "body", None)
+    if body is None:
+        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
+    headers = {key: value for key, value in response.headers.items() if key.lower() != "content-length"}
+    return Response(
+        body[: max(1, len(body) // 2)], status_code=200, headers=headers, media_type="application/json"
+    )
+
+
+def create_app(
+    today: date | None = None,
+    tokens: set[str] | frozenset[str] | None = None,
+    chaos_rate: float = 0.0,
+    chaos_seed: int = 0,
+) -> FastAPI:
+    """A demo server app.
+
+    ``today`` fixes the server's date (default: the real current UTC date, read per request);
+    ``tokens`` are the accepted access tokens; ``chaos_rate`` is the fraction of API requests that
+    get a random throttle or 500, decided by ``chaos_seed`` and the request counter.
+    """
+    app = FastAPI(
+        title="Lumo Strollers demo APIs",
+        docs_url="/_demo/docs",
+        openapi_url="/_demo/openapi.json",
+        redoc_url=None,
+    )
+    state = DemoState(today=today, tokens=tokens, chaos_rate=chaos_rate, chaos_seed=chaos_seed)
+    app.state.demo = state
+
+    @app.middleware("http")
+    async def faults_and_log(request: Request, call_next: Any) -> Response:
+        platform = _platform_for(request.url.path)
+        if platform is None:
+            return await call_next(request)
+        number = state.next_request_number()
+        request.state.request_number = number
+        fault = state.faults.take(request.url.path) or state.chaos.decide(number, platform.chaos_faults)
+        if delay := slow_seconds(fault):
+            await asyncio.sleep(delay)
+        response = platform.fault_response(request, fault) if fault else None
+        if response is None:
+            response = await call_next(request)
+        if fault == "malformed_json":
+            response = await _truncated(response)
+        platform.finish(request, response, fault)
+        state.log.append(
+            {
+                "method": request.method,
+                "path": request.url.path,
+                "query": {k: v for k, v in request.query_params.items() if k not in HIDDEN_PARAMS},
+                "status": response.status_code,
+                "fault": fault,
+            }
+        )
+        return response
+
+    @app.get("/_demo/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok", "today": state.today().isoformat()}
+
+    @app.get("/_demo/faults")
+    def pending_faults() -> list[dict[str, str]]:
+        return state.faults.pending()
+
+    @app.post("/_demo/faults")
+    def add_faults(body: FaultRequest) -> dict[str, Any]:
+        try:
+            state.faults.add(body.match, body.faults)
+        except ValueError as error:
+            raise HTTPException(400, str(error)) from None
+        return {"queued": state.faults.pending()}
+
+    @app.delete("/_demo/faults")
+    def clear_faults() -> dict[str, str]:
+        state.faults.clear()
+        return {"status": "cleared"}
+
+    @app.get("/_demo/requests")
+    def request_log() -> list[dict[str, Any]]:
+        return state.log.entries()
+
+    @app.delete("/_demo/requests")
+    def clear_request_log() -> dict[str, str]:
+        state.log.clear()
+        return {"status": "cleared"}
+
+    for platform in PLATFORMS:
+        app.include_router(platform.truth_router, prefix=f"/_demo/truth/{platform.name}", tags=["truth"])
+        app.include_router(platform.api_router, tags=[platform.name])
+        for exception, handler in platform.exception_handlers.items():
+            app.add_exception_handler(exception, handler)
+    return app

@@ -1,0 +1,90 @@
+"""The demo company, Lumo Strollers: who it is and which accounts it owns on each platform.
+
+These are facts, not data: the numbers each account produces come from ``demo.generator``.
+The ids and names match ``config/company.yml`` so ``make demo`` needs no configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+COMPANY_NAME = "Lumo Strollers"
+BRAND = "Lumo"
+
+EPOCH = date(2024, 1, 1)
+"""First day the demo accounts have data; follower totals accumulate from here."""
+
+
+@dataclass(frozen=True)
+class FacebookPage:
+    """One own Facebook Page and the knobs that give it its size and rhythm."""
+
+    id: str
+    name: str
+    username: str
+    category: str
+    about: str
+    website: str
+    base_followers: int
+    """Followers at the end of the day before ``EPOCH``."""
+    daily_follows: float
+    """Mean new follows on a weekday at ``EPOCH``; grows slowly with time."""
+    daily_unfollows: float
+    """Mean unfollows on a day."""
+    daily_views: float
+    """Mean page media views on a weekday at ``EPOCH``."""
+    posts_per_day_weekday: tuple[float, float, float, float]
+    """Probabilities of 0, 1, 2, 3 posts on a weekday (UTC)."""
+    posts_per_day_weekend: tuple[float, float, float, float]
+    post_views: float
+    """Typical lifetime views of a post."""
+
+    @property
+    def link(self) -> str:
+        return f"https://www.facebook.com/{self.username}"
+
+
+FACEBOOK_PAGES: tuple[FacebookPage, ...] = (
+    FacebookPage(
+        id="104729381726354",
+        name="Lumo Strollers",
+        username="lumostrollers",
+        category="Baby Goods/Kids Goods",
+        about="Light, foldable strollers for city families. Designed to go where you go.",
+        website="https://lumo.example",
+        base_followers=31_850,
+        daily_follows=34.0,
+        daily_unfollows=9.0,
+        daily_views=21_000.0,
+        posts_per_day_weekday=(0.15, 0.40, 0.30, 0.15),
+        posts_per_day_weekend=(0.35, 0.40, 0.20, 0.05),
+        post_views=6_500.0,
+    ),
+    FacebookPage(
+        id="187263549910273",
+        name="Lumo Strollers UK",
+        username="lumostrollersuk",
+        category="Baby Goods/Kids Goods",
+        about="Lumo Strollers in the UK and Ireland: stockists, events and offers.",
+        website="https://lumo.example/uk",
+        base_followers=2_430,
+        daily_follows=4.2,
+        daily_unfollows=1.3,
+        daily_views=1_900.0,
+        posts_per_day_weekday=(0.40, 0.40, 0.15, 0.05),
+        posts_per_day_weekend=(0.60, 0.30, 0.08, 0.02),
+        post_views=700.0,
+    ),
+)
+
+FACEBOOK_PAGES_BY_ID: dict[str, FacebookPage] = {page.id: page for page in FACEBOOK_PAGES}
+
+
+def facebook_page(account_id: str) -> FacebookPage:
+    """The own Facebook Page with this id; ``KeyError`` names the known ids otherwise."""
+    try:
+        return FACEBOOK_PAGES_BY_ID[str(account_id)]
+    except KeyError:
+        known = ", ".join(FACEBOOK_PAGES_BY_ID)
+        raise KeyError(f"unknown demo Facebook Page {account_id!r}; known pages: {known}") from None

@@ -1,0 +1,520 @@
+"""Facebook Pages over the Graph API wire format: the Page node, its insights and published posts.
+
+The data comes from ``demo.generator.facebook_pages``; this module only renders it the way
+``graph.facebook.com`` does (field expansion, insights windows, cursor paging, errors).
+Ground truth for tests is served under ``/_demo/truth/facebook_pages``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+
+from demo.company import EPOCH, FACEBOOK_PAGES_BY_ID, FacebookPage
+from demo.generator import facebook_pages as data
+from demo.generator.common import pacific_day, pacific_midnight_utc, utc_midnight
+from demo.platforms import Platform, graph
+from demo.platforms.graph import FieldSpec, GraphError
+from demo.state import DemoState
+
+NAME = "facebook_pages"
+MAX_INSIGHTS_DAYS = 90
+DEFAULT_LIMIT, MAX_LIMIT = 25, 100
+PERIODS = ("day", "week", "days_28", "month", "lifetime", "total_over_range")
+
+
+@dataclass(frozen=True)
+class Metric:
+    title: str
+    description: str
+    value: Callable[..., Any]
+
+
+PAGE_METRICS: dict[str, Metric] = {
+    "page_media_view": Metric(
+        "Daily Media Views",
+        "Daily: The number of times your content was played or displayed. Content includes reels, posts, "
+        "stories and ads.",
+        lambda page_id, day: data.daily_metrics(page_id, day).views,
+    ),
+    "page_total_media_view_unique": Metric(
+        "Daily Media Viewers",
+        "Daily: The number of people who saw any content from your Page at least once.",
+        lambda page_id, day: data.daily_metrics(page_id, day).reach,
+    ),
+    "page_post_engagements": Metric(
+        "Daily Post Engagements",
+        "Daily: The number of times people have engaged with your posts through like, comments and shares "
+        "and more.",
+        lambda page_id, day: data.daily_metrics(page_id, day).post_engagements,
+    ),
+    "page_daily_follows_unique": Metric(
+        "Daily New Follows",
+        "Daily: The number of people who followed your Page.",
+        lambda page_id, day: data.daily_metrics(page_id, day).follows,
+    ),
+    "page_daily_unfollows_unique": Metric(
+        "Daily Unfollows",
+        "Daily: The number of people who unfollowed your Page.",
+        lambda page_id, day: data.daily_metrics(page_id, day).unfollows,
+    ),
+    "page_follows": Metric(
+        "Lifetime Total Follows",
+        "Lifetime: The total number of people who follow your Page.",
+        lambda page_id, day: data.followers(page_id, day),
+    ),
+}
+
+POST_METRICS: dict[str, Metric] = {
+    "post_media_view": Metric(
+        "Lifetime Post Media Views",
+        "Lifetime: The number of times your post was played or displayed.",
+        lambda lifetime: lifetime.views,
+    ),
+    "post_total_media_view_unique": Metric(
+        "Lifetime Post Media Viewers",
+        "Lifetime: The number of people who saw your post at least once.",
+        lambda lifetime: lifetime.reach,
+    ),
+    "post_clicks": Metric(
+        "Lifetime Post Clicks",
+        "Lifetime: The number of times people clicked anywhere in your posts without generating a story.",
+        lambda lifetime: lifetime.clicks,
+    ),
+    "post_reactions_by_type_total": Metric(
+        "Lifetime Total post Reactions by Type.",
+        "Lifetime: Total post reactions by type.",
+        lambda lifetime: {name: count for name, count in lifetime.reactions_by_type.items() if count},
+    ),
+}
+
+PAGE_FIELDS = (
+    "id",
+    "name",
+    "username",
+    "link",
+    "category",
+    "about",
+    "website",
+    "followers_count",
+    "fan_count",
+    "access_token",
+)
+POST_FIELDS = (
+    "id",
+    "created_time",
+    "updated_time",
+    "message",
+    "permalink_url",
+    "status_type",
+    "shares",
+    "reactions",
+    "comments",
+    "insights",
+    "is_published",
+    "from",
+)
+
+api_router = APIRouter()
+truth_router = APIRouter()
+
+
+@dataclass(frozen=True)
+class PageCall:
+    """An authenticated request addressed to one of the demo's Pages."""
+
+    state: DemoState
+    today: date
+    page: FacebookPage
+
+
+def _page_call(request: Request, object_id: str) -> PageCall:
+    state: DemoState = request.app.state.demo
+    today = state.today()
+    graph.authenticate(request, state.tokens, today)
+    page = FACEBOOK_PAGES_BY_ID.get(object_id)
+    if page is None:
+        raise graph.unknown_object(object_id)
+    return PageCall(state, today, page)
+
+
+def _url(request: Request, **changes: str | None) -> str:
+    """This request's URL with some query parameters replaced (None removes one)."""
+    params: list[tuple[str, str]] = []
+    for key, value in request.query_params.multi_items():
+        if key not in changes:
+            params.append((key, value))
+    params.extend((key, value) for key, value in changes.items() if value is not None)
+    return f"{str(request.base_url).rstrip('/')}{request.url.path}?{urlencode(params)}"
+
+
+# The Page node.
+
+
+@api_router.get("/{version:graph_version}/{object_id}")
+def page_node(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    call = _page_call(request, object_id)
+    specs = graph.parse_fields(request.query_params.get("fields") or "name")
+    snapshot = data.page_snapshot(call.page.id, call.today)
+    snapshot["access_token"] = graph.access_token(request)
+    node: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name not in PAGE_FIELDS:
+            raise graph.nonexisting_field(spec.name, "Page")
+        node[spec.name] = snapshot[spec.name]
+    node.setdefault("id", call.page.id)
+    return node
+
+
+# Page insights.
+
+
+def _param_day(value: str, name: str) -> date:
+    """A since/until value as a Pacific day: ``YYYY-MM-DD`` as is, timestamps by their Pacific date."""
+    text = value.strip()
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise graph.invalid_parameter(
+                f"The parameter {name} must be a unix timestamp or a date"
+            ) from None
+    return pacific_day(graph.parse_time(text, name))
+
+
+def _insights_window(request: Request, today: date) -> tuple[date, date]:
+    """The requested days as [since, until), Pacific."""
+    params = request.query_params
+    since = _param_day(params["since"], "since") if params.get("since") else None
+    until = _param_day(params["until"], "until") if params.get("until") else None
+    preset = params.get("date_preset")
+    if since is None and until is None and preset:
+        if preset == "today":
+            return today, today + timedelta(days=1)
+        if preset == "yesterday":
+            return today - timedelta(days=1), today
+        match = re.fullmatch(r"last_([0-9]+)d", preset)
+        if match is None:
+            raise graph.invalid_parameter("date_preset must be one of today, yesterday, last_<n>d")
+        return today - timedelta(days=int(match.group(1))), today
+    until = until or today
+    since = since or until - timedelta(days=2)
+    if until <= since:
+        raise graph.invalid_parameter("The since parameter must be earlier than the until parameter")
+    if (until - since).days > MAX_INSIGHTS_DAYS:
+        seconds = MAX_INSIGHTS_DAYS * 86_400
+        raise graph.invalid_parameter(
+            f"There cannot be more than {MAX_INSIGHTS_DAYS} days ({seconds} s) between since and until"
+        )
+    return since, until
+
+
+def _page_insights(
+    request: Request, object_id: str, metric: str | None, period: str | None
+) -> dict[str, Any]:
+    call = _page_call(request, object_id)
+    names = [name.strip() for name in (metric or request.query_params.get("metric") or "").split(",")]
+    names = [name for name in names if name]
+    if not names:
+        raise graph.no_metric()
+    graph.check_metric_names(names)
+    period = period or request.query_params.get("period") or "day"
+    if period not in PERIODS:
+        raise graph.invalid_parameter(f"period must be one of the following values: {', '.join(PERIODS)}")
+    since, until = _insights_window(request, call.today)
+    last_day = min(until - timedelta(days=1), call.today - timedelta(days=1))
+    days = [since + timedelta(days=i) for i in range((last_day - since).days + 1)]
+    days = [day for day in days if day >= EPOCH]
+    results = []
+    for name in names:
+        known = PAGE_METRICS.get(name)
+        if known is None or period != "day":
+            continue
+        values = [
+            {
+                "value": known.value(call.page.id, day),
+                "end_time": graph.format_time(pacific_midnight_utc(day + timedelta(days=1))),
+            }
+            for day in days
+        ]
+        results.append(
+            graph.insights_result(call.page.id, name, period, values, known.title, known.description)
+        )
+    if not results:
+        return {"data": []}
+    shift = until - since
+
+    def stamp(day: date) -> str:
+        return str(int(pacific_midnight_utc(day).timestamp()))
+
+    return {
+        "data": results,
+        "paging": {
+            "previous": _url(request, since=stamp(since - shift), until=stamp(until - shift)),
+            "next": _url(request, since=stamp(since + shift), until=stamp(until + shift)),
+        },
+    }
+
+
+@api_router.get("/{version:graph_version}/{object_id}/insights")
+def page_insights(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    return _page_insights(request, object_id, None, None)
+
+
+@api_router.get("/{version:graph_version}/{object_id}/insights/{metric}")
+def page_insights_metric(request: Request, version: str, object_id: str, metric: str) -> dict[str, Any]:
+    return _page_insights(request, object_id, metric, None)
+
+
+@api_router.get("/{version:graph_version}/{object_id}/insights/{metric}/{period}")
+def page_insights_metric_period(
+    request: Request, version: str, object_id: str, metric: str, period: str
+) -> dict[str, Any]:
+    return _page_insights(request, object_id, metric, period)
+
+
+# Published posts.
+
+
+def _post_metric_names(spec: FieldSpec) -> list[str]:
+    raw = spec.modifiers.get("metric")
+    if raw is None:
+        return list(POST_METRICS)
+    names = [name.strip().strip("\"'[]") for name in raw.split(",")]
+    return [name for name in names if name]
+
+
+def _check_post_fields(specs: list[FieldSpec]) -> None:
+    for spec in specs:
+        if spec.name not in POST_FIELDS:
+            raise graph.nonexisting_field(spec.name, "PagePost")
+        if spec.name == "insights":
+            graph.check_metric_names(_post_metric_names(spec))
+
+
+def _wants_summary(spec: FieldSpec) -> bool:
+    return spec.modifiers.get("summary", "false").lower() not in {"false", "0", ""}
+
+
+def _render_post(post: data.Post, specs: list[FieldSpec], as_of: date, page: FacebookPage) -> dict[str, Any]:
+    lifetime = post.lifetime(as_of)
+    node: dict[str, Any] = {}
+    for spec in specs:
+        name = spec.name
+        if name == "id":
+            node["id"] = post.id
+        elif name in {"created_time", "updated_time"}:
+            node[name] = graph.format_time(post.created_time)
+        elif name in {"message", "permalink_url", "status_type"}:
+            node[name] = getattr(post, name)
+        elif name == "is_published":
+            node[name] = True
+        elif name == "from":
+            node[name] = {"name": page.name, "id": page.id}
+        elif name == "shares":
+            if lifetime.shares:
+                node[name] = {"count": lifetime.shares}
+        elif name == "reactions":
+            kind = spec.modifiers.get("type", "").lower()
+            total = lifetime.reactions_by_type.get(kind, 0) if kind else lifetime.reactions
+            node[name] = {"data": []}
+            if _wants_summary(spec):
+                node[name]["summary"] = {"total_count": total, "viewer_reaction": "NONE"}
+        elif name == "comments":
+            node[name] = {"data": []}
+            if _wants_summary(spec):
+                node[name]["summary"] = {
+                    "order": "chronological",
+                    "total_count": lifetime.comments,
+                    "can_comment": True,
+                }
+        elif name == "insights":
+            node[name] = {
+                "data": [
+                    graph.insights_result(
+                        post.id,
+                        metric,
+                        "lifetime",
+                        [{"value": POST_METRICS[metric].value(lifetime)}],
+                        POST_METRICS[metric].title,
+                        POST_METRICS[metric].description,
+                    )
+                    for metric in _post_metric_names(spec)
+                    if metric in POST_METRICS
+                ]
+            }
+    node.setdefault("id", post.id)
+    return node
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_LIMIT
+    if not re.fullmatch(r"[0-9]+", raw.strip()) or int(raw) < 1:
+        raise graph.invalid_parameter("Param limit must be a positive integer")
+    return min(int(raw), MAX_LIMIT)
+
+
+def _key(post: data.Post) -> tuple[int, str]:
+    return int(post.created_time.timestamp()), post.id
+
+
+def _cursor(post: data.Post) -> str:
+    seconds, post_id = _key(post)
+    return graph.encode_cursor(seconds, post_id)
+
+
+def _cursor_key(cursor: str) -> tuple[int, str]:
+    parts = graph.decode_cursor(cursor)
+    if len(parts) != 2 or not parts[0].isdigit():
+        raise graph.invalid_parameter("Invalid cursor")
+    return int(parts[0]), parts[1]
+
+
+def _published_posts(request: Request, object_id: str) -> dict[str, Any]:
+    call = _page_call(request, object_id)
+    params = request.query_params
+    specs = graph.parse_fields(params.get("fields") or "created_time,message,id")
+    _check_post_fields(specs)
+    limit = _limit(params.get("limit"))
+    cutoff = utc_midnight(call.today)
+    since = graph.parse_time(params["since"], "since") if params.get("since") else utc_midnight(EPOCH)
+    until = graph.parse_time(params["until"], "until") if params.get("until") else cutoff
+    until = min(until, cutoff)
+    window: list[data.Post] = data.posts_between(call.page.id, since, until) if since < until else []
+    window.sort(key=_key, reverse=True)
+    if params.get("after"):
+        position = _cursor_key(params["after"])
+        start = sum(1 for post in window if _key(post) >= position)
+    elif params.get("before"):
+        position = _cursor_key(params["before"])
+        newer = sum(1 for post in window if _key(post) > position)
+        start = max(0, newer - limit)
+        window = window[:newer]
+    else:
+        start = 0
+    page = window[start : start + limit]
+    if not page:
+        return {"data": []}
+    paging: dict[str, Any] = {"cursors": {"before": _cursor(page[0]), "after": _cursor(page[-1])}}
+    if start > 0:
+        paging["previous"] = _url(request, before=_cursor(page[0]), after=None)
+    if start + len(page) < len(window) or params.get("before"):
+        paging["next"] = _url(request, after=_cursor(page[-1]), before=None)
+    return {"data": [_render_post(post, specs, call.today, call.page) for post in page], "paging": paging}
+
+
+@api_router.get("/{version:graph_version}/{object_id}/published_posts")
+def published_posts(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    return _published_posts(request, object_id)
+
+
+@api_router.get("/{version:graph_version}/{object_id}/posts")
+def posts(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    return _published_posts(request, object_id)
+
+
+# Anything else under a version prefix: answer the way Graph does.
+
+
+@api_router.get("/{version:graph_version}/{object_id}/{edge}")
+def unknown_edge(request: Request, version: str, object_id: str, edge: str) -> dict[str, Any]:
+    _page_call(request, object_id)
+    raise graph.nonexisting_field(edge, "Page")
+
+
+@api_router.api_route("/{version:graph_version}/{rest:path}", methods=["GET", "POST", "DELETE"])
+def unknown_path(request: Request, version: str, rest: str) -> dict[str, Any]:
+    state: DemoState = request.app.state.demo
+    graph.authenticate(request, state.tokens, state.today())
+    raise graph.unknown_path(f"/{rest}")
+
+
+# Ground truth, computed by the generator (never through the routes above).
+
+
+def _account(account_id: str) -> str:
+    if account_id not in FACEBOOK_PAGES_BY_ID:
+        raise HTTPException(
+            404, f"unknown demo Facebook Page {account_id!r}; known: {sorted(FACEBOOK_PAGES_BY_ID)}"
+        )
+    return account_id
+
+
+@truth_router.get("/accounts")
+def truth_accounts() -> list[dict[str, Any]]:
+    return data.accounts()
+
+
+@truth_router.get("/account_daily")
+def truth_account_daily(
+    request: Request, account_id: str, start: date, end: date | None = None
+) -> list[dict]:
+    """Daily page rows, Pacific days from ``start`` to ``end`` (both included; default: yesterday)."""
+    today = request.app.state.demo.today()
+    return data.account_daily(_account(account_id), start, end or today - timedelta(days=1))
+
+
+@truth_router.get("/posts")
+def truth_posts(
+    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
+) -> list[dict]:
+    """Posts by UTC day from ``start`` to ``end`` (both included; default: yesterday), lifetime values as of
+    ``as_of`` (default: the server's today, which is what the API serves)."""
+    today = request.app.state.demo.today()
+    return data.posts(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
+
+
+@truth_router.get("/page_snapshot")
+def truth_page_snapshot(request: Request, account_id: str, as_of: date | None = None) -> dict[str, Any]:
+    """The Page object as the API serves it on ``as_of`` (default: the server's today)."""
+    return data.page_snapshot(_account(account_id), as_of or request.app.state.demo.today())
+
+
+# Faults and headers.
+
+
+def _fault_response(request: Request, fault: str) -> Response | None:
+    object_id = graph.object_id_of(request.url.path)
+    if fault.startswith("throttle_"):
+        error = graph.throttle(int(fault.removeprefix("throttle_")), object_id)
+    elif fault == "error_500":
+        error = graph.unknown_error()
+    elif fault == "error_503":
+        return HTMLResponse(graph.PROXY_503, status_code=503)
+    elif fault == "expired_token":
+        error = graph.expired_token(request.app.state.demo.today())
+    elif fault == "unknown_metric":
+        error = graph.invalid_metric()
+    else:
+        return None
+    return graph.error_response(request, error)
+
+
+def _finish(request: Request, response: Response, fault: str | None) -> None:
+    if fault != "error_503":
+        graph.add_usage_headers(request, response, getattr(request.state, "request_number", 0))
+
+
+def _graph_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GraphError)
+    return graph.error_response(request, exc)
+
+
+PLATFORM = Platform(
+    name=NAME,
+    claims=lambda path: bool(graph.GRAPH_PATH.match(path)),
+    api_router=api_router,
+    truth_router=truth_router,
+    fault_response=_fault_response,
+    finish=_finish,
+    chaos_faults=graph.CHAOS_FAULTS,
+    exception_handlers={GraphError: _graph_error_handler},
+)

@@ -1,0 +1,184 @@
+"""Sources and streams: the vocabulary every platform module speaks.
+
+A **source** is a platform reached through one Airflow connection; it owns the HTTP client and
+lists its **streams**. A stream knows its endpoint, key, paginator, how far back it re-reads
+(``lookback_days``) and which day each record belongs to; the source turns what the streams yield
+into landed partitions. Adding a stream is a small class; adding a platform is one module.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from extractors.connections import ConnectionInfo, resolve_connection
+from extractors.errors import ExtractError, Where
+from extractors.http import HttpClient
+from extractors.landing import Partition, write_partition
+from warehouse.config import Account, CompanyConfig
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Window:
+    """An inclusive range of days."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.start > self.end:
+            raise ValueError(f"window start {self.start} is after its end {self.end}")
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    def chunks(self, max_days: int) -> Iterator[Window]:
+        """Consecutive sub-windows of at most ``max_days`` days."""
+        cursor = self.start
+        while cursor <= self.end:
+            last = min(self.end, cursor + timedelta(days=max_days - 1))
+            yield Window(cursor, last)
+            cursor = last + timedelta(days=1)
+
+    def utc_bounds(self) -> tuple[int, int]:
+        """Unix seconds of the window's first midnight and of the midnight after its last day."""
+        first = datetime.combine(self.start, datetime.min.time(), UTC)
+        after = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), UTC)
+        return int(first.timestamp()), int(after.timestamp())
+
+
+Record = dict[str, Any]
+
+
+class Stream(ABC):
+    """One kind of record a source extracts.
+
+    ``partitioned_by`` says which partitions a run (re)writes: ``"day"`` writes every day of the
+    stream's window (empty files for days with no records, so re-runs replace stale data);
+    ``"window_end"`` writes one point-in-time snapshot under the window's last day.
+    """
+
+    name: ClassVar[str]
+    primary_key: ClassVar[tuple[str, ...]]
+    partitioned_by: ClassVar[Literal["day", "window_end"]] = "day"
+    lookback_days: int = 0
+
+    def window(self, run: Window) -> Window:
+        """The days this stream reads for a run over ``run``, including its re-read lookback."""
+        if self.partitioned_by == "window_end":
+            return Window(run.end, run.end)
+        return Window(run.start - timedelta(days=self.lookback_days), run.end)
+
+    @abstractmethod
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        """Yield (partition day, record as the platform sent it) for ``account`` over ``window``."""
+
+
+class Source(ABC):
+    """A platform: its connection, its client and its streams."""
+
+    name: ClassVar[str]
+
+    def __init__(self, config: CompanyConfig, connection: ConnectionInfo | None = None):
+        self.config = config
+        self._connection = connection
+
+    @property
+    @abstractmethod
+    def conn_id(self) -> str: ...
+
+    @abstractmethod
+    def streams(self) -> list[Stream]: ...
+
+    @abstractmethod
+    def client(self, connection: ConnectionInfo) -> HttpClient: ...
+
+    def accounts(self) -> tuple[Account, ...]:
+        return self.config.own_accounts(self.name)
+
+    def connection(self) -> ConnectionInfo:
+        if self._connection is None:
+            self._connection = resolve_connection(self.conn_id, Where(self.name))
+        return self._connection
+
+    def run(
+        self,
+        run: Window,
+        landing_root: Path,
+        run_id: str,
+        streams: Iterable[str] | None = None,
+        accounts: Iterable[str] | None = None,
+    ) -> list[Partition]:
+        """Extract every selected stream and account over ``run`` and land the partitions."""
+        if not self.accounts():
+            log.info("[source=%s] no accounts configured; skipping", self.name)
+            return []
+        chosen_streams, chosen_accounts = self._select(streams, accounts)
+        client = self.client(self.connection())
+        landed: list[Partition] = []
+        try:
+            for stream in chosen_streams:
+                for account in chosen_accounts:
+                    landed.extend(self._run_stream(client, stream, account, run, landing_root, run_id))
+        finally:
+            client.close()
+        return landed
+
+    def _select(
+        self, streams: Iterable[str] | None, accounts: Iterable[str] | None
+    ) -> tuple[list[Stream], list[Account]]:
+        all_streams = {stream.name: stream for stream in self.streams()}
+        all_accounts = {account.id: account for account in self.accounts()}
+        wanted_streams = list(streams) if streams else list(all_streams)
+        wanted_accounts = list(accounts) if accounts else list(all_accounts)
+        unknown = [s for s in wanted_streams if s not in all_streams]
+        unknown += [a for a in wanted_accounts if a not in all_accounts]
+        if unknown:
+            raise ExtractError(
+                Where(self.name),
+                f"unknown stream or account: {', '.join(unknown)}",
+                hint=f"streams are {', '.join(all_streams)}; accounts come from the company config",
+            )
+        return [all_streams[s] for s in wanted_streams], [all_accounts[a] for a in wanted_accounts]
+
+    def _run_stream(
+        self,
+        client: HttpClient,
+        stream: Stream,
+        account: Account,
+        run: Window,
+        landing_root: Path,
+        run_id: str,
+    ) -> list[Partition]:
+        window = stream.window(run)
+        where = Where(self.name, stream.name, account.id, f"{window.start}..{window.end}")
+        by_day: dict[date, list[tuple[Record, datetime]]] = defaultdict(list)
+        outside = 0
+        for day, record in stream.extract(client, account, window, where):
+            if window.start <= day <= window.end:
+                by_day[day].append((record, datetime.now(UTC)))
+            else:
+                outside += 1
+        if outside:
+            log.info(
+                "[%s] %d records belong to days outside the window; left for their own runs", where, outside
+            )
+        days = window.days() if stream.partitioned_by == "day" else [window.end]
+        landed = [
+            write_partition(
+                landing_root, self.name, stream.name, account.id, day, by_day.get(day, []), run_id
+            )
+            for day in days
+        ]
+        log.info("[%s] landed %d partitions, %d records", where, len(landed), sum(p.rows for p in landed))
+        return landed

@@ -1,0 +1,301 @@
+"""Facebook Pages through the Meta Graph API.
+
+Streams:
+
+* ``page_insights`` — daily page metrics. Graph stamps a daily value with ``end_time`` = the
+  following midnight in US Pacific time, expressed in UTC (07:00Z in summer, 08:00Z in winter); the
+  value belongs to the Pacific day before it. Windows of at most 90 days; ``paging.next`` points
+  into the future and is not followed. Metric names are configuration: Meta retires metrics, and a
+  retired name fails the whole request with code 100.
+* ``page_snapshot`` — the Page object (``followers_count``, ``fan_count``) as of the run.
+* ``posts`` — ``published_posts`` with cursor paging and field-expanded lifetime insights,
+  re-read for a trailing window because lifetime counters keep growing.
+
+Graph quirks handled in ``GraphErrorPolicy``: throttling arrives as HTTP 400/403 with error code
+4, 17, 32, 613 or 800xx and no ``Retry-After``; usage headers (``X-App-Usage``,
+``X-Business-Use-Case-Usage``) warn before the limit and say how long until access returns; an
+expired token is code 190.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+import requests
+
+from extractors.connections import ConnectionInfo
+from extractors.core import Record, Source, Stream, Window
+from extractors.errors import ExtractError, TransientError, Where
+from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
+from extractors.paginators import GraphCursorPaginator, SinglePage
+from warehouse.config import Account, FacebookPagesSettings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://graph.facebook.com"
+DEFAULT_API_VERSION = "v25.0"
+PACIFIC = ZoneInfo("America/Los_Angeles")
+GRAPH_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+MAX_INSIGHTS_DAYS = 90
+
+THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80010), 80014})
+TRANSIENT_CODES = frozenset({1, 2})
+PERMISSION_CODES = frozenset({10, *range(200, 300)})
+USAGE_THRESHOLD_PERCENT = 95
+
+
+def pacific_day(end_time: str) -> date:
+    """The day a daily Graph insight value belongs to: the Pacific day before ``end_time``."""
+    return (datetime.strptime(end_time, GRAPH_TIME_FORMAT).astimezone(PACIFIC) - timedelta(days=1)).date()
+
+
+def graph_time(value: str) -> datetime:
+    return datetime.strptime(value, GRAPH_TIME_FORMAT)
+
+
+def _usage_entries(response: requests.Response) -> list[dict[str, Any]]:
+    """Usage dicts from ``X-App-Usage``, ``X-Page-Usage`` and ``X-Business-Use-Case-Usage``."""
+    entries: list[dict[str, Any]] = []
+    for header in ("X-App-Usage", "X-Page-Usage"):
+        raw = response.headers.get(header)
+        if raw:
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                entries.append(value)
+    raw = response.headers.get("X-Business-Use-Case-Usage")
+    if raw:
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = {}
+        for per_object in value.values() if isinstance(value, dict) else []:
+            entries.extend(e for e in per_object if isinstance(e, dict))
+    return entries
+
+
+def _regain_access_seconds(response: requests.Response) -> float:
+    minutes = [float(e.get("estimated_time_to_regain_access") or 0) for e in _usage_entries(response)]
+    return max(minutes, default=0.0) * 60
+
+
+class GraphErrorPolicy:
+    """Which Graph responses are retried, which are fatal, and when to slow down."""
+
+    def __init__(self, conn_id: str, usage_pause_seconds: float = 30.0):
+        self.conn_id = conn_id
+        self.usage_pause_seconds = usage_pause_seconds
+
+    def check(self, response: requests.Response, where: Where) -> None:
+        if response.status_code < 400:
+            return
+        error = self._error_body(response)
+        if error is None:
+            if response.status_code in RETRIABLE_STATUS:
+                raise TransientError(
+                    f"HTTP {response.status_code}", retry_after_seconds(response), response.status_code
+                )
+            raise ExtractError(
+                where,
+                f"HTTP {response.status_code} without a Graph error body",
+                hint="check the connection's host points at the Graph API",
+                status=response.status_code,
+            )
+        code = error.get("code")
+        subcode = error.get("error_subcode")
+        message = str(error.get("message", ""))
+        label = f"Graph error {code}" + (f"/{subcode}" if subcode else "") + f": {message}"
+        if code in THROTTLE_CODES:
+            wait = max(_regain_access_seconds(response), retry_after_seconds(response) or 0.0)
+            raise TransientError(f"throttled ({label})", wait or None, response.status_code)
+        if code in TRANSIENT_CODES or error.get("is_transient") or response.status_code >= 500:
+            raise TransientError(label, retry_after_seconds(response), response.status_code)
+        if code == 190 or code == 104:
+            raise ExtractError(
+                where,
+                f"access token rejected ({label})",
+                hint=f"generate a new Page access token and update the Airflow connection "
+                f"{self.conn_id!r} (its password field)",
+                status=response.status_code,
+                platform_code=code,
+            )
+        if code == 100:
+            raise ExtractError(
+                where,
+                f"Graph refused the request ({label})",
+                hint="if it names a metric, Meta has retired it: remove or replace it under "
+                "sources.facebook_pages in the company config",
+                status=response.status_code,
+                platform_code=code,
+            )
+        if code in PERMISSION_CODES:
+            raise ExtractError(
+                where,
+                f"permission denied ({label})",
+                hint="the token needs pages_read_engagement and read_insights on this Page",
+                status=response.status_code,
+                platform_code=code,
+            )
+        raise ExtractError(where, label, status=response.status_code, platform_code=code)
+
+    def pause_after(self, response: requests.Response) -> float:
+        entries = _usage_entries(response)
+        busiest = max(
+            (float(e.get(k) or 0) for e in entries for k in ("call_count", "total_time", "total_cputime")),
+            default=0.0,
+        )
+        if busiest < USAGE_THRESHOLD_PERCENT:
+            return 0.0
+        return max(_regain_access_seconds(response), self.usage_pause_seconds)
+
+    @staticmethod
+    def _error_body(response: requests.Response) -> dict[str, Any] | None:
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        error = body.get("error") if isinstance(body, dict) else None
+        return error if isinstance(error, dict) else None
+
+
+def _data(body: Any, where: Where) -> list[Record]:
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise ExtractError(
+            where,
+            f"unexpected payload: expected an object with a 'data' list, got {str(body)[:200]!r}",
+            hint="the API answered in an unknown shape; check the api_version in the connection",
+        )
+    return body["data"]
+
+
+class PageInsights(Stream):
+    name = "page_insights"
+    primary_key = ("account_id", "name", "period", "partition_day")
+
+    def __init__(self, version: str, settings: FacebookPagesSettings):
+        self.version = version
+        self.metrics = settings.page_insights_metrics
+        self.lookback_days = settings.insights_lookback_days
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        for chunk in window.chunks(MAX_INSIGHTS_DAYS):
+            chunk_where = Where(where.source, where.stream, where.account, f"{chunk.start}..{chunk.end}")
+            params = {
+                "metric": ",".join(self.metrics),
+                "period": "day",
+                "since": chunk.start.isoformat(),
+                "until": (chunk.end + timedelta(days=1)).isoformat(),
+            }
+            results = _data(
+                client.get_json(f"{self.version}/{account.id}/insights", chunk_where, params), chunk_where
+            )
+            missing = set(self.metrics) - {r.get("name") for r in results}
+            if missing:
+                log.info("[%s] no data for metrics %s", chunk_where, ", ".join(sorted(missing)))
+            for result in results:
+                for value in result.get("values") or []:
+                    yield pacific_day(value["end_time"]), {**result, "values": [value]}
+
+
+class PageSnapshot(Stream):
+    name = "page_snapshot"
+    primary_key = ("account_id", "partition_day")
+    partitioned_by = "window_end"
+    fields = "id,name,followers_count,fan_count,link"
+
+    def __init__(self, version: str):
+        self.version = version
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        for page in SinglePage().pages(
+            client, f"{self.version}/{account.id}", {"fields": self.fields}, where
+        ):
+            if not isinstance(page, dict) or "id" not in page:
+                raise ExtractError(where, f"unexpected page object: {str(page)[:200]!r}")
+            yield window.end, page
+
+
+class Posts(Stream):
+    name = "posts"
+    primary_key = ("id",)
+
+    def __init__(self, version: str, settings: FacebookPagesSettings, page_size: int = 100):
+        self.version = version
+        self.lookback_days = settings.post_lookback_days
+        self.paginator = GraphCursorPaginator(limit=page_size)
+        self.fields = ",".join(
+            [
+                "id",
+                "created_time",
+                "message",
+                "permalink_url",
+                "status_type",
+                "shares",
+                "reactions.summary(total_count).limit(0)",
+                "comments.summary(total_count).limit(0)",
+                f"insights.metric({','.join(settings.post_insights_metrics)})",
+            ]
+        )
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        since, until = window.utc_bounds()
+        params = {"fields": self.fields, "since": since, "until": until}
+        path = f"{self.version}/{account.id}/published_posts"
+        for body in self.paginator.pages(client, path, params, where):
+            for post in _data(body, where):
+                yield graph_time(post["created_time"]).date(), post
+
+
+class FacebookPages(Source):
+    name: ClassVar[str] = "facebook_pages"
+
+    @property
+    def settings(self) -> FacebookPagesSettings:
+        return self.config.sources.facebook_pages
+
+    @property
+    def conn_id(self) -> str:
+        return self.settings.conn_id
+
+    @property
+    def api_version(self) -> str:
+        return str(self.connection().extra.get("api_version", DEFAULT_API_VERSION))
+
+    def streams(self) -> list[Stream]:
+        version = self.api_version
+        page_size = int(self.connection().extra.get("page_size", 100))
+        return [
+            PageInsights(version, self.settings),
+            PageSnapshot(version),
+            Posts(version, self.settings, page_size),
+        ]
+
+    def client(self, connection: ConnectionInfo) -> HttpClient:
+        if not connection.token:
+            raise ExtractError(
+                Where(self.name),
+                f"connection {connection.conn_id!r} has no access token",
+                hint="put the Page access token in the connection's password field",
+            )
+        return HttpClient(
+            base_url=connection.host or DEFAULT_BASE_URL,
+            policy=GraphErrorPolicy(
+                connection.conn_id, float(connection.extra.get("usage_pause_seconds", 30.0))
+            ),
+            retry=RetryPolicy.from_extra(connection.extra),
+            headers={"Authorization": f"Bearer {connection.token}"},
+            secrets=[connection.token],
+        )

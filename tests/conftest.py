@@ -1,0 +1,42 @@
+"""Shared fixtures: the demo API server over real HTTP, and the demo company configuration."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+
+from demo.server import DemoServer
+from warehouse.config import CompanyConfig, load_config
+from warehouse.logs import quiet_noisy_loggers
+
+DEMO_TODAY = date(2026, 11, 20)
+DEMO_TOKEN = "demo-fb-token-7f3a9c2e5b1d"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet_logs() -> None:
+    quiet_noisy_loggers(logging.ERROR)
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[DemoServer]:
+    """One demo server for the session, with a fixed 'today' so ground truth is stable."""
+    with DemoServer(today=DEMO_TODAY) as server:
+        yield server
+
+
+@pytest.fixture
+def demo(demo_server: DemoServer) -> Iterator[DemoServer]:
+    """The session's demo server with an empty fault queue and request log for this test."""
+    demo_server.clear_faults()
+    demo_server.clear_requests()
+    yield demo_server
+    demo_server.clear_faults()
+
+
+@pytest.fixture(scope="session")
+def company() -> CompanyConfig:
+    return load_config()

@@ -1,0 +1,186 @@
+"""The company configuration: brand, accounts, competitors, reporting and source settings.
+
+One YAML file describes the company (``config/company.yml`` documents every field). It is parsed
+into frozen pydantic models so that a typo or a bad value is refused at start-up with the path of
+the offending field, instead of surfacing as a confusing failure halfway through a run.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from warehouse.settings import company_config_path
+
+# ISO 4217 active codes (the list the standard's maintenance agency publishes).
+CURRENCIES = frozenset(
+    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
+    BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS
+    GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW
+    KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD
+    NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
+    SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES
+    VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split()  # noqa: SIM905
+)
+
+Platform = Literal["facebook_pages", "instagram", "x", "linkedin", "youtube"]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class ConfigError(ValueError):
+    """The company configuration is invalid; the message names the file and the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Company(_Strict):
+    name: str = Field(min_length=1)
+    timezone: str
+    currency: str
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA timezone {value!r} (e.g. Europe/London)") from None
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if value not in CURRENCIES:
+            raise ValueError(f"unknown ISO 4217 currency code {value!r} (e.g. EUR, USD, GBP)")
+        return value
+
+
+class Brand(_Strict):
+    name: str = Field(min_length=1)
+    keywords: tuple[str, ...] = Field(min_length=1)
+
+
+class Account(_Strict):
+    id: str = Field(min_length=1, pattern=r"^\S+$")
+    name: str = Field(min_length=1)
+
+
+class Accounts(_Strict):
+    facebook_pages: tuple[Account, ...] = ()
+    instagram: tuple[Account, ...] = ()
+    x: tuple[Account, ...] = ()
+    linkedin: tuple[Account, ...] = ()
+    youtube: tuple[Account, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Accounts:
+        for platform in type(self).model_fields:
+            ids = [account.id for account in getattr(self, platform)]
+            duplicates = sorted({i for i in ids if ids.count(i) > 1})
+            if duplicates:
+                raise ValueError(f"{platform}: account id listed twice: {', '.join(duplicates)}")
+        return self
+
+
+class Competitor(_Strict):
+    name: str = Field(min_length=1)
+    keywords: tuple[str, ...] = Field(min_length=1)
+    accounts: Accounts = Accounts()
+
+
+class BusinessHours(_Strict):
+    start: time
+    end: time
+    days: tuple[Weekday, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> BusinessHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class Support(_Strict):
+    first_response_sla_minutes: int = Field(gt=0)
+    business_hours: BusinessHours
+
+
+class Reporting(_Strict):
+    recipients: tuple[str, ...] = Field(min_length=1)
+
+    @field_validator("recipients")
+    @classmethod
+    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [address for address in value if not _EMAIL.match(address)]
+        if bad:
+            raise ValueError(f"not an email address: {', '.join(bad)}")
+        return value
+
+
+class FacebookPagesSettings(_Strict):
+    conn_id: str = "facebook_pages_default"
+    page_insights_metrics: tuple[str, ...] = Field(min_length=1)
+    post_insights_metrics: tuple[str, ...] = Field(min_length=1)
+    insights_lookback_days: int = Field(default=2, ge=0, le=30)
+    post_lookback_days: int = Field(default=28, ge=0, le=90)
+
+
+class Sources(_Strict):
+    facebook_pages: FacebookPagesSettings
+
+
+class CompanyConfig(_Strict):
+    company: Company
+    brand: Brand
+    accounts: Accounts
+    competitors: tuple[Competitor, ...] = ()
+    support: Support
+    reporting: Reporting
+    sources: Sources
+
+    def own_accounts(self, platform: str) -> tuple[Account, ...]:
+        """The company's own accounts on ``platform`` (empty when it has none there)."""
+        return getattr(self.accounts, platform)
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "(top level)"
+
+
+def parse_config(data: object, origin: str = "<config>") -> CompanyConfig:
+    """Validate already-parsed YAML; raise ConfigError naming ``origin`` and each bad field."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping at the top level, got {type(data).__name__}")
+    try:
+        return CompanyConfig.model_validate(data)
+    except ValidationError as error:
+        problems = [
+            f"  {_field_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()
+        ]
+        raise ConfigError(f"{origin}: invalid company configuration\n" + "\n".join(problems)) from None
+
+
+def load_config(path: Path | None = None) -> CompanyConfig:
+    """Read and validate the company configuration file."""
+    path = path or company_config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: company configuration not found; copy config/company.yml and set "
+            "WAREHOUSE_COMPANY_CONFIG to its path"
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    return parse_config(data, origin=str(path))

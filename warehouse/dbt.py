@@ -1,0 +1,37 @@
+"""Running dbt in-process (dbtRunner), for tasks that are not per-model and for setup."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from warehouse.settings import PROJECT_ROOT, paths
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+PROFILES_YML = DBT_PROJECT_DIR / "profiles.yml"
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+PROFILE_NAME = "social_warehouse"
+
+
+class DbtError(RuntimeError):
+    """A dbt command failed; the message lists the failing nodes."""
+
+
+def run_dbt(args: list[str], project_dir: Path = DBT_PROJECT_DIR) -> None:
+    """Run a dbt command against the warehouse; raise DbtError naming what failed."""
+    from dbt.cli.main import dbtRunner
+
+    os.environ.setdefault("WAREHOUSE_DUCKDB_PATH", str(paths().warehouse))
+    result = dbtRunner().invoke(
+        [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+    )
+    if result.success:
+        return
+    failures = []
+    for node in getattr(result.result, "results", None) or []:
+        status = str(getattr(node, "status", ""))
+        if status.lower() in {"error", "fail", "runtime error"}:
+            name = getattr(getattr(node, "node", None), "unique_id", "?")
+            failures.append(f"  {name}: {status}: {getattr(node, 'message', '')}")
+    detail = "\n".join(failures) or f"  {result.exception or 'see the dbt log above'}"
+    raise DbtError(f"dbt {' '.join(args)} failed:\n{detail}")

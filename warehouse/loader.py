@@ -1,0 +1,177 @@
+"""Load landed partitions into the DuckDB raw tables.
+
+DuckDB reads the JSONL files itself (``read_json`` with explicit columns and hive partitioning on
+``account=…/day=…``), so loading is one ``INSERT … SELECT`` per stream — no row-by-row inserts.
+Each partition in the batch first has its old rows deleted, all inside one transaction: a re-run
+replaces exactly the partitions it re-landed, and a failure leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from extractors.landing import Partition
+from warehouse.config import CompanyConfig
+
+log = logging.getLogger(__name__)
+
+RAW_SCHEMA = "raw"
+RAW_COLUMNS = """
+    account_id      varchar     not null,
+    partition_day   date        not null,
+    record          json,
+    extracted_at    timestamptz,
+    extract_run_id  varchar,
+    _source_file    varchar     not null,
+    _loaded_at      timestamptz not null,
+    _load_run_id    varchar     not null
+"""
+READ_LANDED = """
+    select
+        account       as account_id,
+        day           as partition_day,
+        record,
+        extracted_at,
+        run_id        as extract_run_id,
+        filename      as _source_file,
+        current_timestamp as _loaded_at,
+        $load_run_id  as _load_run_id
+    from read_json(
+        $files,
+        columns = {record: 'JSON', extracted_at: 'TIMESTAMPTZ', run_id: 'VARCHAR'},
+        format = 'newline_delimited',
+        filename = true,
+        hive_partitioning = true,
+        hive_types = {'account': 'VARCHAR', 'day': 'DATE'}
+    )
+"""
+
+
+class LoadError(RuntimeError):
+    """A batch could not be loaded; nothing from it was written."""
+
+
+@dataclass(frozen=True)
+class TableLoad:
+    table: str
+    partitions: int
+    rows: int
+
+
+def raw_table(source: str, stream: str) -> str:
+    return f"{RAW_SCHEMA}.{source}__{stream}"
+
+
+def load_partitions(
+    con: duckdb.DuckDBPyConnection,
+    partitions: Iterable[Partition],
+    load_run_id: str,
+    config: CompanyConfig | None = None,
+) -> list[TableLoad]:
+    """Replace ``partitions`` in their raw tables in one transaction; return what was loaded."""
+    by_table: dict[str, list[Partition]] = defaultdict(list)
+    for partition in partitions:
+        by_table[raw_table(partition.source, partition.stream)].append(partition)
+    results: list[TableLoad] = []
+    con.execute(f"create schema if not exists {RAW_SCHEMA}")
+    con.execute("begin transaction")
+    try:
+        for table, batch in sorted(by_table.items()):
+            results.append(_replace(con, table, batch, load_run_id))
+        if config is not None:
+            _write_accounts(con, config)
+        con.execute("commit")
+    except duckdb.Error as error:
+        con.execute("rollback")
+        raise LoadError(f"load {load_run_id} rolled back, nothing written: {error}") from None
+    except BaseException:
+        con.execute("rollback")
+        raise
+    for result in results:
+        log.info("loaded %s: %d partitions, %d rows", result.table, result.partitions, result.rows)
+    return results
+
+
+def _replace(
+    con: duckdb.DuckDBPyConnection, table: str, batch: list[Partition], load_run_id: str
+) -> TableLoad:
+    con.execute(f"create table if not exists {table} ({RAW_COLUMNS})")
+    keys = sorted({(p.account, p.day) for p in batch})
+    con.execute(
+        f"""
+        delete from {table} as t
+        using (select unnest($accounts) as account_id, unnest($days) as partition_day) as k
+        where t.account_id = k.account_id and t.partition_day = k.partition_day
+        """,
+        {"accounts": [k[0] for k in keys], "days": [k[1] for k in keys]},
+    )
+    files = sorted(str(p.path) for p in batch)
+    before = _count(con, table)
+    con.execute(f"insert into {table} {READ_LANDED}", {"files": files, "load_run_id": load_run_id})
+    return TableLoad(table, len(keys), _count(con, table) - before)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"select count(*) from {table}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _write_accounts(con: duckdb.DuckDBPyConnection, config: CompanyConfig) -> None:
+    """Mirror the configured accounts (own and competitors') into ``raw.company__accounts``."""
+    rows: list[tuple[str, str, str, str, bool]] = []
+    platforms = type(config.accounts).model_fields
+    for platform in platforms:
+        rows += [
+            (platform, a.id, a.name, config.brand.name, True) for a in getattr(config.accounts, platform)
+        ]
+        for competitor in config.competitors:
+            rows += [
+                (platform, a.id, a.name, competitor.name, False)
+                for a in getattr(competitor.accounts, platform)
+            ]
+    con.execute(
+        f"""
+        create or replace table {RAW_SCHEMA}.company__accounts as
+        select
+            unnest($platform)::varchar as platform,
+            unnest($account_id)::varchar as account_id,
+            unnest($account_name)::varchar as account_name,
+            unnest($brand)::varchar as brand,
+            unnest($is_own)::boolean as is_own,
+            current_timestamp as _loaded_at
+        """,
+        {
+            key: [row[i] for row in rows]
+            for i, key in enumerate(("platform", "account_id", "account_name", "brand", "is_own"))
+        },
+    )
+
+
+def partitions_in_landing(landing: Path, start: date, end: date) -> list[Partition]:
+    """Every landed partition of every stream for days in [start, end] (used to replay)."""
+    from extractors.landing import landed_partitions
+
+    found: list[Partition] = []
+    for stream_dir in sorted(p for p in landing.glob("*/*") if p.is_dir()):
+        found += landed_partitions(landing, stream_dir.parent.name, stream_dir.name, start, end)
+    return found
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the live warehouse for writing, with a clear error when another writer holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as error:
+        raise LoadError(
+            f"cannot open {path} for writing: {error}. Another process holds the warehouse; "
+            "pipeline writers run one at a time (Airflow pool duckdb_writer) and BI must open "
+            "the published copy, not the live file"
+        ) from None

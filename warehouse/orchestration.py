@@ -1,0 +1,57 @@
+"""What the DAG files share: the window a run covers, the writer pool, and the raw assets.
+
+Kept free of heavy imports: DAG files import this at parse time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+WRITER_POOL = "duckdb_writer"  # one slot: DuckDB takes one writing process at a time
+EXTRACT_SOURCES = ("facebook_pages",)
+DEFAULT_ARGS = {
+    "owner": "data-platform",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=5),
+}
+
+
+def raw_asset_uri(source: str) -> str:
+    return f"duckdb://warehouse/raw/{source}"
+
+
+def window_from_params(params: Mapping[str, Any]) -> tuple[date, date] | None:
+    """A window given explicitly as ``start``/``end`` run parameters (a range run or backfill)."""
+    start, end = params.get("start"), params.get("end")
+    if not start and not end:
+        return None
+    if not (start and end):
+        raise ValueError("give both 'start' and 'end' (YYYY-MM-DD), or neither")
+    first, last = date.fromisoformat(str(start)), date.fromisoformat(str(end))
+    if first > last:
+        raise ValueError(f"start {first} is after end {last}")
+    return first, last
+
+
+def window_from_context(context: Mapping[str, Any]) -> tuple[date, date]:
+    """The days a run covers: explicit params, else the data interval [start, end)."""
+    explicit = window_from_params(context.get("params") or {})
+    if explicit:
+        return explicit
+    start = context["data_interval_start"].date()
+    end = context["data_interval_end"].date() - timedelta(days=1)
+    return start, max(start, end)
+
+
+def window_from_asset_events(events: Iterable[Mapping[str, Any]]) -> tuple[date, date] | None:
+    """The union of the windows carried by triggering raw-asset events (their ``extra``)."""
+    windows = [
+        (date.fromisoformat(e["start"]), date.fromisoformat(e["end"]))
+        for e in events
+        if e.get("start") and e.get("end")
+    ]
+    if not windows:
+        return None
+    return min(w[0] for w in windows), max(w[1] for w in windows)

@@ -1,0 +1,81 @@
+"""Publish the checked marts as a read-only snapshot for BI tools.
+
+BI never opens the live warehouse: DuckDB allows one writer or many readers per file, and a BI
+connection would block the pipeline (and see half-built models). After every blocking check has
+passed, the marts and the check record are copied into a new file next to the published one,
+made read-only, and renamed over it in one step. Readers see the previous snapshot or the new
+one, never a mix; a failed run never reaches this step, so yesterday's snapshot stays.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+PUBLISHED_SCHEMAS = ("marts", "audit")
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    tables: dict[str, int]  # schema.table -> rows
+    published_at: datetime
+
+
+def publish(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, start: date, end: date) -> Publication:
+    """Copy the published schemas from ``con``'s database into ``target`` atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp")
+    tables = con.execute(
+        """
+        select table_schema, table_name
+        from information_schema.tables
+        where table_catalog = current_database()
+          and table_schema in (select unnest($schemas))
+          and table_type = 'BASE TABLE'
+        order by 1, 2
+        """,
+        {"schemas": list(PUBLISHED_SCHEMAS)},
+    ).fetchall()
+    if not any(schema == "marts" for schema, _ in tables):
+        raise RuntimeError("nothing to publish: the warehouse has no marts (did dbt run?)")
+    published_at = datetime.now(UTC)
+    counts: dict[str, int] = {}
+    con.execute(f"attach '{temp}' as snapshot")
+    try:
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema if not exists snapshot.{schema}")
+        for schema, table in tables:
+            con.execute(f'create table snapshot.{schema}."{table}" as select * from {schema}."{table}"')
+            counts[f"{schema}.{table}"] = _count(con, f'snapshot.{schema}."{table}"')
+        con.execute(
+            """
+            create table snapshot.audit.publication as
+            select $run_id as run_id, $published_at::timestamptz as published_at,
+                   $start::date as data_start, $end::date as data_end
+            """,
+            {"run_id": run_id, "published_at": published_at, "start": start, "end": end},
+        )
+        con.execute("detach snapshot")
+        os.chmod(temp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(temp, target)
+    except BaseException:
+        con.execute("detach database if exists snapshot")
+        temp.unlink(missing_ok=True)
+        raise
+    log.info("published %d tables to %s", len(counts), target)
+    return Publication(target, counts, published_at)
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(f"select count(*) from {table}").fetchone()
+    return int(row[0]) if row else 0

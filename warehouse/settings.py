@@ -1,0 +1,51 @@
+"""Where the warehouse keeps its state on disk.
+
+Everything the pipeline writes lives under one data directory so that a deployment can mount,
+back up or wipe it as a unit. Each path can be moved with an environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Resolved locations of the landing zone, the live warehouse and its published copy."""
+
+    data_dir: Path
+
+    @property
+    def landing(self) -> Path:
+        return self.data_dir / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        override = os.environ.get("WAREHOUSE_DUCKDB_PATH")
+        return Path(override) if override else self.data_dir / "warehouse.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.data_dir / "published" / "warehouse.duckdb"
+
+    @property
+    def gx(self) -> Path:
+        return self.data_dir / "gx"
+
+    @property
+    def data_docs(self) -> Path:
+        return self.gx / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def paths() -> Paths:
+    """Paths for this process, honouring ``WAREHOUSE_DATA_DIR``."""
+    return Paths(Path(os.environ.get("WAREHOUSE_DATA_DIR", PROJECT_ROOT / "data")).resolve())
+
+
+def company_config_path() -> Path:
+    """The company configuration file, honouring ``WAREHOUSE_COMPANY_CONFIG``."""
+    return Path(os.environ.get("WAREHOUSE_COMPANY_CONFIG", PROJECT_ROOT / "config" / "company.yml"))
