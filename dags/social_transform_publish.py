@@ -22,6 +22,7 @@ from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavi
 
 from warehouse.dbt import DBT_PROJECT_DIR, MANIFEST_PATH, PROFILE_NAME, PROFILES_YML
 from warehouse.orchestration import DEFAULT_ARGS, EXTRACT_SOURCES, WRITER_POOL, raw_asset_uri
+from warehouse.settings import paths
 
 RAW_ASSETS = [Asset(name=f"raw_{source}", uri=raw_asset_uri(source)) for source in EXTRACT_SOURCES]
 PUBLISHED = Asset(name="published_warehouse", uri="duckdb://warehouse/published")
@@ -40,11 +41,12 @@ def resolve_window(**context: Any) -> dict[str, str]:
 
 
 @task(pool=WRITER_POOL)
-def source_freshness() -> None:
-    """dbt source freshness on every raw table: fails the run when a source stopped delivering."""
+def raw_sources() -> None:
+    """dbt source freshness and source tests on every raw table, before any model is built."""
     from warehouse.dbt import run_dbt
 
     run_dbt(["source", "freshness"])
+    run_dbt(["test", "--select", "source:*"])
 
 
 @task(pool=WRITER_POOL)
@@ -90,7 +92,13 @@ with DAG(
     window = resolve_window()
     dbt_models = DbtTaskGroup(
         group_id="dbt",
-        project_config=ProjectConfig(DBT_PROJECT_DIR, manifest_path=MANIFEST_PATH, install_dbt_deps=False),
+        project_config=ProjectConfig(
+            DBT_PROJECT_DIR,
+            manifest_path=MANIFEST_PATH,
+            install_dbt_deps=False,
+            # Cosmos runs dbt from a temporary copy of the project: pass an absolute path.
+            env_vars={"WAREHOUSE_DUCKDB_PATH": str(paths().warehouse)},
+        ),
         profile_config=ProfileConfig(
             profile_name=PROFILE_NAME, target_name="dev", profiles_yml_filepath=PROFILES_YML
         ),
@@ -98,9 +106,13 @@ with DAG(
             execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
         ),
         render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST, test_behavior=TestBehavior.BUILD, emit_datasets=False
+            load_method=LoadMode.DBT_MANIFEST,
+            test_behavior=TestBehavior.BUILD,
+            # A relationships test needs both models built: run it as its own task after both.
+            should_detach_multiple_parents_tests=True,
+            emit_datasets=False,
         ),
         operator_args={"pool": WRITER_POOL, "install_deps": False},
     )
     checked = check(window)
-    window >> source_freshness() >> dbt_models >> checked >> publish(window)
+    window >> raw_sources() >> dbt_models >> checked >> publish(window)

@@ -88,6 +88,7 @@ class Source(ABC):
     """A platform: its connection, its client and its streams."""
 
     name: ClassVar[str]
+    stream_types: ClassVar[tuple[type[Stream], ...]]  # every stream the source can land
 
     def __init__(self, config: CompanyConfig, connection: ConnectionInfo | None = None):
         self.config = config

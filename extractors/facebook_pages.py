@@ -254,13 +254,18 @@ class Posts(Stream):
         since, until = window.utc_bounds()
         params = {"fields": self.fields, "since": since, "until": until}
         path = f"{self.version}/{account.id}/published_posts"
+        seen: set[str] = set()
         for body in self.paginator.pages(client, path, params, where):
             for post in _data(body, where):
-                yield graph_time(post["created_time"]).date(), post
+                # A post published while we page shifts the list: the next page can repeat one.
+                if post["id"] not in seen:
+                    seen.add(post["id"])
+                    yield graph_time(post["created_time"]).date(), post
 
 
 class FacebookPages(Source):
     name: ClassVar[str] = "facebook_pages"
+    stream_types = (PageInsights, PageSnapshot, Posts)
 
     @property
     def settings(self) -> FacebookPagesSettings:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 
@@ -11,6 +13,13 @@ import pytest
 from demo.server import DemoServer
 from warehouse.config import CompanyConfig, load_config
 from warehouse.logs import quiet_noisy_loggers
+
+# Tests never touch a developer's Airflow state or warehouse: everything lives in a temp dir.
+_SANDBOX = tempfile.mkdtemp(prefix="social-warehouse-tests-")
+os.environ["AIRFLOW_HOME"] = os.path.join(_SANDBOX, "airflow")
+os.environ["WAREHOUSE_DATA_DIR"] = os.path.join(_SANDBOX, "data")
+os.environ.pop("WAREHOUSE_DUCKDB_PATH", None)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 DEMO_TODAY = date(2026, 11, 20)
 DEMO_TOKEN = "demo-fb-token-7f3a9c2e5b1d"

@@ -83,6 +83,7 @@ def load_partitions(
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     con.execute("begin transaction")
     try:
+        ensure_raw_tables(con)
         for table, batch in sorted(by_table.items()):
             results.append(_replace(con, table, batch, load_run_id))
         if config is not None:
@@ -99,10 +100,18 @@ def load_partitions(
     return results
 
 
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every registered stream's raw table, so models build even for an unused platform."""
+    from extractors import SOURCES, source_class
+
+    for source in SOURCES:
+        for stream in source_class(source).stream_types:
+            con.execute(f"create table if not exists {raw_table(source, stream.name)} ({RAW_COLUMNS})")
+
+
 def _replace(
     con: duckdb.DuckDBPyConnection, table: str, batch: list[Partition], load_run_id: str
 ) -> TableLoad:
-    con.execute(f"create table if not exists {table} ({RAW_COLUMNS})")
     keys = sorted({(p.account, p.day) for p in batch})
     con.execute(
         f"""

@@ -27,7 +27,9 @@ UK_PAGE = "187263549910273"
 FAST = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, "usage_pause_seconds": 0.01}
 
 
-def source(config: CompanyConfig, server: DemoServer, token: str = DEMO_TOKEN, **extra: object) -> FacebookPages:
+def source(
+    config: CompanyConfig, server: DemoServer, token: str = DEMO_TOKEN, **extra: object
+) -> FacebookPages:
     connection = ConnectionInfo("facebook_pages_default", server.url, token, {**FAST, **extra})
     return FacebookPages(config, connection)
 
@@ -92,7 +94,9 @@ def test_empty_window_lands_empty_partitions(company, demo, tmp_path) -> None:
     assert all(p.path.exists() and p.path.read_text() == "" for p in landed)
 
 
-@pytest.mark.parametrize("fault", ["throttle_4", "throttle_17", "throttle_32", "throttle_613", "throttle_80001"])
+@pytest.mark.parametrize(
+    "fault", ["throttle_4", "throttle_17", "throttle_32", "throttle_613", "throttle_80001"]
+)
 def test_graph_throttling_is_retried_then_succeeds(company, demo, tmp_path, fault) -> None:
     demo.add_faults("/insights", [fault, fault])
     run = Window(date(2026, 11, 1), date(2026, 11, 2))
@@ -117,8 +121,9 @@ def test_read_timeout_is_retried(company, demo, tmp_path) -> None:
     fb = source(company, demo, read_timeout_seconds=0.5)
     landed = fb.run(run, tmp_path, "t1", streams=["page_snapshot"], accounts=[MAIN_PAGE])
     assert landed[0].rows == 1
-    assert landed_records(tmp_path, "page_snapshot", MAIN_PAGE, run.end)[0]["followers_count"] == (
-        truth.page_snapshot(MAIN_PAGE, DEMO_TODAY)["followers_count"]
+    assert (
+        landed_records(tmp_path, "page_snapshot", MAIN_PAGE, run.end)[0]["followers_count"]
+        == (truth.page_snapshot(MAIN_PAGE, DEMO_TODAY)["followers_count"])
     )
 
 
@@ -148,9 +153,13 @@ def test_retired_metric_fails_fast_and_points_at_the_config(company, demo, tmp_p
     settings = company.sources.facebook_pages.model_copy(
         update={"page_insights_metrics": ("page_media_view", "page_impressions")}
     )
-    config = company.model_copy(update={"sources": company.sources.model_copy(update={"facebook_pages": settings})})
+    config = company.model_copy(
+        update={"sources": company.sources.model_copy(update={"facebook_pages": settings})}
+    )
     with pytest.raises(ExtractError) as caught:
-        source(config, demo).run(Window(date(2026, 11, 1), date(2026, 11, 2)), tmp_path, "t1", streams=["page_insights"])
+        source(config, demo).run(
+            Window(date(2026, 11, 1), date(2026, 11, 2)), tmp_path, "t1", streams=["page_insights"]
+        )
     message = str(caught.value)
     assert "(#100)" in message and "company config" in message
     assert len(graph_calls(demo, "/insights")) == 1

@@ -1,0 +1,1 @@
+"""Jinja context for sqlfluff's jinja templater (lint only; see ../README.md)."""

@@ -1,0 +1,47 @@
+{# Lint-only stand-ins for the macros in ../../macros (see ../README.md). #}
+
+{% macro json_extract_text(json_column, path) -%}
+    json_extract_string({{ json_column }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro json_extract_json_text(json_column, path) -%}
+    cast(json_extract({{ json_column }}, '{{ path }}') as varchar)
+{%- endmacro %}
+
+{% macro json_value_type(json_column, path) -%}
+    json_type({{ json_column }}, '{{ path }}')
+{%- endmacro %}
+
+{% macro json_extract_number(json_column, path, type) -%}
+    try_cast(json_extract_string({{ json_column }}, '{{ path }}') as {{ type }})
+{%- endmacro %}
+
+{% macro graph_insight_value(json_column, insight_name) -%}
+    json_extract({{ json_column }}, '$.insights.{{ insight_name }}')
+{%- endmacro %}
+
+{% macro to_utc_timestamp(expression) -%}
+    cast(timezone('UTC', cast({{ expression }} as timestamptz)) as timestamp)
+{%- endmacro %}
+
+{% macro utc_to_local_date(utc_timestamp, timezone) -%}
+    cast(timezone('{{ timezone }}', timezone('UTC', {{ utc_timestamp }})) as date)
+{%- endmacro %}
+
+{% macro safe_divide(numerator, denominator) -%}
+    cast({{ numerator }} as double) / nullif({{ denominator }}, 0)
+{%- endmacro %}
+
+{% macro platform_key(platform, id) -%}
+    {{ platform }} || ':' || {{ id }}
+{%- endmacro %}
+
+{% macro day_series(start_date, end_date) -%}
+    cast(unnest(generate_series({{ start_date }}, {{ end_date }}, interval 1 day)) as date)
+{%- endmacro %}
+
+{% macro deduplicate(relation, partition_by, order_by) -%}
+    select *
+    from {{ relation }}
+    qualify row_number() over (partition by {{ partition_by }} order by {{ order_by }}) = 1
+{%- endmacro %}

@@ -1,0 +1,47 @@
+{#
+    Account daily metrics of every platform in one conformed shape, on each
+    platform's own reporting day. To add a platform, build
+    int_<platform>__account_daily with the columns below and add it to the list.
+#}
+{%- set platform_models = [
+    'int_facebook_pages__account_daily',
+] -%}
+
+{%- set columns = [
+    'platform',
+    'account_id',
+    'followers',
+    'followers_gained',
+    'followers_lost',
+    'engagements',
+    'views',
+    'reach',
+    'metric_date',
+] -%}
+
+with
+
+unioned as (
+    {%- for model_name in platform_models %}
+
+    select
+        {{ columns | join(',\n        ') }}
+    from {{ ref(model_name) }}
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        {{ platform_key('platform', 'account_id') }} as account_key,
+        *
+    from unioned
+
+)
+
+select * from final

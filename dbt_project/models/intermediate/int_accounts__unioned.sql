@@ -1,0 +1,41 @@
+{#
+    Accounts seen in the data of every platform. To add a platform, build
+    int_<platform>__accounts with the columns below and add it to the list.
+#}
+{%- set platform_models = [
+    'int_facebook_pages__accounts',
+] -%}
+
+{%- set columns = [
+    'platform',
+    'account_id',
+    'account_name',
+    'profile_url',
+] -%}
+
+with
+
+unioned as (
+    {%- for model_name in platform_models %}
+
+    select
+        {{ columns | join(',\n        ') }}
+    from {{ ref(model_name) }}
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        {{ platform_key('platform', 'account_id') }} as account_key,
+        *
+    from unioned
+
+)
+
+select * from final

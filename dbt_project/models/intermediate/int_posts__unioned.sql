@@ -1,0 +1,55 @@
+{#
+    Posts of every platform in one conformed shape. To add a platform, build
+    int_<platform>__posts with the columns below and add it to the list.
+#}
+{%- set platform_models = [
+    'int_facebook_pages__posts',
+] -%}
+
+{%- set columns = [
+    'platform',
+    'post_id',
+    'account_id',
+    'post_format',
+    'platform_post_type',
+    'message',
+    'permalink_url',
+    'views',
+    'reach',
+    'reactions',
+    'comments',
+    'shares',
+    'clicks',
+    'engagements',
+    'created_date',
+    'created_at',
+    'metrics_as_of',
+] -%}
+
+with
+
+unioned as (
+    {%- for model_name in platform_models %}
+
+    select
+        {{ columns | join(',\n        ') }}
+    from {{ ref(model_name) }}
+    {%- if not loop.last %}
+
+    union all
+    {%- endif %}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        {{ platform_key('platform', 'post_id') }} as post_key,
+        {{ platform_key('platform', 'account_id') }} as account_key,
+        *
+    from unioned
+
+)
+
+select * from final

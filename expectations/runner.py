@@ -1,0 +1,504 @@
+"""Run the data checks for one pipeline run and keep their results.
+
+``run_checks`` reads each suite's batch for the run window out of DuckDB into a pandas DataFrame
+and validates it with Great Expectations Core through a file data context (GX's SQL datasource
+does not work on DuckDB, see STACK.md). Each suite runs as its own Checkpoint, because a
+Checkpoint hands the same ``dataframe`` batch parameter to every validation definition; the
+Checkpoints' ``UpdateDataDocsAction`` rebuilds the HTML Data Docs. Results are written to
+``audit.check_results`` (one row per run and check) and returned as a ``CheckReport``; the
+pipeline calls ``raise_on_blocking`` to stop before publishing.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import time
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import great_expectations as gx
+import pandas as pd
+from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.exceptions import DataContextError
+
+from expectations.suites import BLOCKING, RAW_SUITES, SUITES, WARNING, Check, SuiteSpec
+
+log = logging.getLogger(__name__)
+
+AUDIT_SCHEMA = "audit"
+AUDIT_TABLE = f"{AUDIT_SCHEMA}.check_results"
+AUDIT_COLUMNS = """
+    run_id             varchar     not null,
+    checked_at         timestamptz not null,
+    suite              varchar     not null,
+    table_name         varchar     not null,
+    check_name         varchar     not null,
+    column_name        varchar,
+    severity           varchar     not null,
+    success            boolean     not null,
+    observed_value     varchar,
+    unexpected_count   bigint,
+    sample_unexpected  varchar
+"""
+TABLE_EXISTS = "table_exists"
+BATCH_QUERY = "batch_query"
+DATASOURCE = "warehouse"
+BATCH_DEFINITION = "run_window"
+DOCS_SITE = "local_site"
+SAMPLE_SIZE = 5
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check of one run: one row of ``audit.check_results``."""
+
+    run_id: str
+    suite: str
+    table: str
+    check: str
+    column: str | None
+    severity: str
+    success: bool
+    observed: str | None
+    unexpected_count: int | None
+    sample: str | None  # up to 5 unexpected values or rows, as JSON text
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    results: list[CheckResult]
+    data_docs: Path
+
+    @property
+    def blocking_failures(self) -> list[CheckResult]:
+        return [r for r in self.results if not r.success and r.severity == BLOCKING]
+
+    @property
+    def warnings(self) -> list[CheckResult]:
+        """Failed checks of warning severity."""
+        return [r for r in self.results if not r.success and r.severity == WARNING]
+
+    def summary(self) -> str:
+        """A message naming each failed check with its table, severity, observed value and sample."""
+        run_ids = sorted({r.run_id for r in self.results})
+        failed = self.blocking_failures + self.warnings
+        head = f"Data checks for run {', '.join(run_ids) or '(none)'}: "
+        if not failed:
+            head += f"all {len(self.results)} checks passed."
+        else:
+            head += (
+                f"{len(self.blocking_failures)} blocking failure(s), {len(self.warnings)} warning(s) "
+                f"in {len(self.results)} checks."
+            )
+        lines = [head]
+        for r in failed:
+            column = f" column {r.column}" if r.column else ""
+            lines.append(f"  {r.severity.upper()} {r.table} {r.check}{column}: {r.observed}")
+            if r.sample:
+                lines.append(f"      sample: {r.sample}")
+        if self.blocking_failures:
+            lines.append("Blocking failures stop the warehouse from being published: fix the data, re-run.")
+        lines.append(f"Data Docs: {self.data_docs}")
+        return "\n".join(lines)
+
+
+class ChecksFailed(Exception):
+    """Blocking data checks failed; ``report`` holds every result."""
+
+    def __init__(self, report: CheckReport):
+        super().__init__(report.summary())
+        self.report = report
+
+
+def raise_on_blocking(report: CheckReport) -> None:
+    """Raise ``ChecksFailed`` when any blocking check failed (warnings never raise)."""
+    if report.blocking_failures:
+        raise ChecksFailed(report)
+
+
+def run_checks(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    start: date,
+    end: date,
+    gx_dir: Path,
+    suites: Sequence[str] | None = None,
+    *,
+    page_insights_metrics: Iterable[str] | None = None,
+) -> CheckReport:
+    """Validate the run window [start, end] and record the results; never raises on bad data.
+
+    A missing table (or one lacking a column the suite reads) is a failed blocking check
+    ``table_exists``. ``con`` must not be inside an open transaction: the audit rows are written
+    in a transaction of their own.
+
+    ``suites`` narrows the run to some suite names (default: all). ``page_insights_metrics`` is
+    the expected set of page insight metric names (default: the company configuration's).
+    Re-running a run id replaces that run's rows for the suites it ran.
+    """
+    if start > end:
+        raise ValueError(f"window start {start} is after its end {end}")
+    specs = _select(suites)
+    if page_insights_metrics is None:
+        from warehouse.config import load_config
+
+        page_insights_metrics = load_config().sources.facebook_pages.page_insights_metrics
+    began = time.monotonic()
+    _quiet_gx()
+    context = _open_context(gx_dir)
+    parameters = {
+        "window_start": start.isoformat(),
+        "window_end": end.isoformat(),
+        "page_insights_metrics": sorted(page_insights_metrics),
+        "min_mart_rows": 1 if _raw_has_rows(con, start, end) else 0,
+    }
+    gx_run = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
+
+    results: list[CheckResult] = []
+    for spec in specs:
+        problem = _table_problem(con, spec)
+        results.append(_runner_check(run_id, spec, TABLE_EXISTS, problem))
+        if problem:
+            continue
+        try:
+            frame = _read_batch(con, spec, start, end)
+        except duckdb.Error as error:
+            results.append(_runner_check(run_id, spec, BATCH_QUERY, f"could not read the batch: {error}"))
+            continue
+        results += _validate(context, spec, frame, parameters, gx_run, run_id)
+
+    data_docs = _data_docs_index(context, gx_dir)
+    _write_audit(con, run_id, [spec.name for spec in specs], results)
+    report = CheckReport(results, data_docs)
+    log.info(
+        "checked run %s (%s..%s): %d checks, %d blocking failures, %d warnings in %.1f s",
+        run_id,
+        start,
+        end,
+        len(results),
+        len(report.blocking_failures),
+        len(report.warnings),
+        time.monotonic() - began,
+    )
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading batches
+
+
+def _select(names: Sequence[str] | None) -> list[SuiteSpec]:
+    if names is None:
+        return list(SUITES.values())
+    unknown = sorted(set(names) - set(SUITES))
+    if unknown:
+        raise ValueError(f"unknown suite(s) {', '.join(unknown)}; known: {', '.join(SUITES)}")
+    return [SUITES[name] for name in names]
+
+
+def _runner_check(run_id: str, spec: SuiteSpec, name: str, problem: str | None) -> CheckResult:
+    """A blocking check made by the runner itself, before GX gets a batch; passes without a problem."""
+    observed = problem or "ok"
+    return CheckResult(run_id, spec.name, spec.table, name, None, BLOCKING, not problem, observed, None, None)
+
+
+def _table_columns(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> set[str]:
+    rows = con.execute(
+        """
+        select column_name from information_schema.columns
+        where table_catalog = current_database() and table_schema = $schema and table_name = $table
+        """,
+        {"schema": spec.schema, "table": spec.table_name},
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _table_problem(con: duckdb.DuckDBPyConnection, spec: SuiteSpec) -> str | None:
+    """Why the suite's table cannot be checked (missing, or lacking columns), or None."""
+    columns = _table_columns(con, spec)
+    if not columns:
+        return (
+            f"table {spec.table} does not exist: has the pipeline step that builds it run "
+            "against this warehouse?"
+        )
+    missing = [column for column in spec.source_columns if column not in columns]
+    if missing:
+        return (
+            f"table {spec.table} has no column {', '.join(missing)}; if it was renamed, update "
+            "the column names in expectations/suites.py"
+        )
+    return None
+
+
+def _raw_has_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> bool:
+    """Whether any raw stream has rows for the window (then the mart must have rows too)."""
+    for spec in RAW_SUITES:
+        if _table_columns(con, spec):
+            row = con.execute(
+                f"select exists (select 1 from {spec.table} where partition_day between $start and $end)",
+                {"start": start, "end": end},
+            ).fetchone()
+            if row and row[0]:
+                return True
+    return False
+
+
+def _read_batch(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, start: date, end: date) -> pd.DataFrame:
+    relation = con.sql(spec.query, params={"start": start, "end": end})
+    date_columns = [
+        name for name, kind in zip(relation.columns, relation.types, strict=True) if str(kind) == "DATE"
+    ]
+    with warnings.catch_warnings():
+        # duckdb's DataFrame conversion calls DataFrame.drop(inplace=True), deprecated in pandas 3.
+        warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+        frame = relation.df()
+    # DuckDB DATE arrives as datetime64; GX compares a date column with date bounds only when
+    # the column holds datetime.date values.
+    for column in date_columns:
+        frame[column] = frame[column].dt.date
+    return frame
+
+
+# ---------------------------------------------------------------------------------------------
+# Great Expectations
+
+
+def _quiet_gx() -> None:
+    gx_logger = logging.getLogger("great_expectations")
+    if gx_logger.level == logging.NOTSET:
+        gx_logger.setLevel(logging.WARNING)
+
+
+def _open_context(gx_dir: Path) -> Any:
+    """The file data context at ``gx_dir`` (scaffolded on first use), analytics and progress bars off."""
+    context = gx.get_context(mode="file", context_root_dir=str(gx_dir))
+    variables = context.variables
+    changed = False
+    if variables.analytics_enabled is not False:
+        variables.analytics_enabled = False
+        changed = True
+    bars = variables.progress_bars
+    if bars is None or bars.get("globally", True) or bars.get("metric_calculations", True):
+        variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        changed = True
+    if changed:
+        variables.save()
+    return context
+
+
+def _batch_definition(context: Any, spec: SuiteSpec) -> Any:
+    try:
+        datasource = context.data_sources.get(DATASOURCE)
+    except KeyError:
+        datasource = context.data_sources.add_pandas(DATASOURCE)
+    try:
+        asset = datasource.get_asset(spec.table)
+    except LookupError:
+        asset = datasource.add_dataframe_asset(spec.table)
+    try:
+        return asset.get_batch_definition(BATCH_DEFINITION)
+    except KeyError:
+        return asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+
+
+def _stored_suite(context: Any, spec: SuiteSpec) -> Any:
+    """The spec's suite in the store: written only when the definition changed, with stable ids.
+
+    GX 1.24's ``suites.add_or_update`` means to keep the ids of unchanged expectations, but its
+    equality test includes the id, so every call re-ids (and rewrites) every expectation.
+    """
+    # Copies: GX stamps ids on the expectation objects it stores.
+    wanted = [copy.deepcopy(check.expectation) for check in spec.checks]
+    meta = {"table": spec.table}
+    try:
+        existing = context.suites.get(spec.name)
+    except DataContextError:
+        return context.suites.add(gx.ExpectationSuite(name=spec.name, expectations=wanted, meta=meta))
+    stored = [_definition(e) for e in existing.expectations]
+    if stored == [_definition(e) for e in wanted] and existing.meta.get("table") == spec.table:
+        return existing
+    suite = gx.ExpectationSuite(name=spec.name, expectations=wanted, meta=meta)
+    ids = {definition: e.id for definition, e in zip(stored, existing.expectations, strict=True)}
+    for expectation in suite.expectations:  # set after construction: an id marks "already in a suite"
+        expectation.id = ids.get(_definition(expectation))
+    return context.suites.add_or_update(suite)
+
+
+def _definition(expectation: Any) -> str:
+    return json.dumps(expectation.dict(exclude={"id", "rendered_content"}), sort_keys=True, default=str)
+
+
+def _validate(
+    context: Any,
+    spec: SuiteSpec,
+    frame: pd.DataFrame,
+    parameters: Mapping[str, Any],
+    gx_run: RunIdentifier,
+    run_id: str,
+) -> list[CheckResult]:
+    """Add or update the suite, its validation definition and checkpoint; run it; read results."""
+    suite = _stored_suite(context, spec)
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=spec.name, data=_batch_definition(context, spec), suite=suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=spec.name,
+            validation_definitions=[validation],
+            actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE])],
+            result_format={
+                "result_format": "SUMMARY",
+                "partial_unexpected_count": 20,
+                "unexpected_index_column_names": list(spec.key_columns),
+            },
+        )
+    )
+    outcome = checkpoint.run(
+        batch_parameters={"dataframe": frame},
+        expectation_parameters=dict(parameters),
+        run_id=gx_run,
+    )
+    by_check = {}
+    for suite_result in outcome.run_results.values():
+        for result in suite_result.results:
+            by_check[result.expectation_config.meta["check"]] = result
+    return [_to_check_result(run_id, spec, check, by_check.get(check.name)) for check in spec.checks]
+
+
+def _to_check_result(run_id: str, spec: SuiteSpec, check: Check, result: Any) -> CheckResult:
+    column = ", ".join(spec.table_column(c) or c for c in check.columns) or None
+    details = (result.result if result is not None else None) or {}
+    error = _exception_message(result.exception_info) if result is not None else "GX returned no result"
+    success = bool(result is not None and result.success)
+    unexpected = details.get("unexpected_count")
+    if error:
+        observed: str | None = f"error: {error}"
+    elif "observed_value" in details:
+        observed = f"observed {_jsonable(details['observed_value'])}"
+    elif unexpected is not None:
+        observed = f"{unexpected} of {details.get('element_count')} rows unexpected"
+    else:
+        observed = None
+    rows = details.get("partial_unexpected_index_list") or details.get("partial_unexpected_list") or []
+    return CheckResult(
+        run_id=run_id,
+        suite=spec.name,
+        table=spec.table,
+        check=check.name,
+        column=column,
+        severity=check.severity,
+        success=success,
+        observed=observed,
+        unexpected_count=int(unexpected) if unexpected is not None else None,
+        sample=None if success else _sample(spec, rows),
+    )
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX nests exception info per metric when a metric fails; flatten it to one message."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return info.get("exception_message") if info.get("raised_exception") else None
+    for value in info.values():
+        if isinstance(value, dict) and value.get("exception_message"):
+            return str(value["exception_message"])
+    return None
+
+
+def _sample(spec: SuiteSpec, rows: list[Any]) -> str | None:
+    """Up to SAMPLE_SIZE distinct unexpected rows (key columns first) or values, as JSON."""
+    picked: list[Any] = []
+    for row in rows:
+        if isinstance(row, dict):
+            keys = [k for k in spec.key_columns if k in row] + [k for k in row if k not in spec.key_columns]
+            value: Any = {spec.table_column(k): _jsonable(row[k]) for k in keys}
+        else:
+            value = _jsonable(row)
+        if value not in picked:
+            picked.append(value)
+        if len(picked) == SAMPLE_SIZE:
+            break
+    return json.dumps(picked) if picked else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        value = value.item()
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (date, datetime, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _data_docs_index(context: Any, gx_dir: Path) -> Path:
+    index = gx_dir / "uncommitted" / "data_docs" / DOCS_SITE / "index.html"
+    if not index.exists():  # no suite could be validated: still give the reader a site
+        context.build_data_docs(site_names=[DOCS_SITE])
+    return index
+
+
+# ---------------------------------------------------------------------------------------------
+# Audit table
+
+
+def _write_audit(
+    con: duckdb.DuckDBPyConnection, run_id: str, suites: list[str], results: list[CheckResult]
+) -> None:
+    """Replace the run's rows for these suites with ``results``, in one transaction."""
+    batch = pd.DataFrame(
+        {
+            "suite": pd.array([r.suite for r in results], dtype="string"),
+            "table_name": pd.array([r.table for r in results], dtype="string"),
+            "check_name": pd.array([r.check for r in results], dtype="string"),
+            "column_name": pd.array([r.column for r in results], dtype="string"),
+            "severity": pd.array([r.severity for r in results], dtype="string"),
+            "success": pd.array([r.success for r in results], dtype="boolean"),
+            "observed_value": pd.array([r.observed for r in results], dtype="string"),
+            "unexpected_count": pd.array([r.unexpected_count for r in results], dtype="Int64"),
+            "sample_unexpected": pd.array([r.sample for r in results], dtype="string"),
+        }
+    )
+    con.execute(f"create schema if not exists {AUDIT_SCHEMA}")
+    con.execute(f"create table if not exists {AUDIT_TABLE} ({AUDIT_COLUMNS})")
+    view = "_check_results_batch"
+    con.register(view, batch)
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            f"delete from {AUDIT_TABLE} where run_id = $run_id and suite in (select unnest($suites))",
+            {"run_id": run_id, "suites": suites},
+        )
+        con.execute(
+            f"""
+            insert into {AUDIT_TABLE}
+            select
+                $run_id, current_timestamp, suite, table_name, check_name, column_name, severity,
+                success, observed_value, unexpected_count, sample_unexpected
+            from {view}
+            """,
+            {"run_id": run_id},
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister(view)

@@ -1,0 +1,75 @@
+"""DAG integrity: the expected DAGs import cleanly, with owners, tags, retries and the writer pool."""
+
+from __future__ import annotations
+
+import pytest
+
+from warehouse.dbt import MANIFEST_PATH, run_dbt
+from warehouse.orchestration import WRITER_POOL
+from warehouse.settings import PROJECT_ROOT
+
+EXPECTED_DAGS = {"social_extract_load", "social_transform_publish"}
+MART_MODELS = {"dim_account", "dim_post", "fct_post_performance", "fct_account_daily"}
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    if not MANIFEST_PATH.exists():
+        run_dbt(["parse"])
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(PROJECT_ROOT / "dags"), safe_mode=True)
+
+
+def test_dags_import_without_errors(dagbag) -> None:
+    assert dagbag.import_errors == {}
+
+
+def test_exactly_the_expected_dags_exist(dagbag) -> None:
+    assert set(dagbag.dag_ids) == EXPECTED_DAGS
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
+def test_dags_have_owner_tags_docs_and_retries(dagbag, dag_id) -> None:
+    dag = dagbag.dags[dag_id]
+    assert dag.tags, "every DAG is tagged"
+    assert dag.doc_md and len(dag.doc_md) > 200, "every DAG documents itself"
+    assert dag.max_active_runs == 1
+    for task in dag.tasks:
+        assert task.owner not in ("", "airflow"), f"{task.task_id} has no owner"
+        assert task.retries >= 1, f"{task.task_id} has no retries"
+
+
+def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
+    writers = {
+        "social_extract_load": {"load_raw"},
+        "social_transform_publish": {"raw_sources", "check", "publish"},
+    }
+    for dag_id, task_ids in writers.items():
+        dag = dagbag.dags[dag_id]
+        for task_id in task_ids:
+            assert dag.get_task(task_id).pool == WRITER_POOL
+    dbt_tasks = [t for t in dagbag.dags["social_transform_publish"].tasks if t.task_id.startswith("dbt.")]
+    assert dbt_tasks and all(t.pool == WRITER_POOL for t in dbt_tasks)
+
+
+def test_dbt_models_are_visible_one_task_each(dagbag) -> None:
+    task_ids = set(dagbag.dags["social_transform_publish"].task_ids)
+    for model in MART_MODELS:
+        assert any(t.startswith(f"dbt.{model}") for t in task_ids), f"no task for {model}"
+
+
+def test_publish_runs_only_after_checks_and_dbt(dagbag) -> None:
+    dag = dagbag.dags["social_transform_publish"]
+    upstream = dag.get_task("publish").get_flat_relative_ids(upstream=True)
+    assert "check" in upstream
+    assert any(t.startswith("dbt.fct_account_daily") for t in upstream)
+    assert "raw_sources" in dag.get_task("check").get_flat_relative_ids(upstream=True)
+
+
+def test_transform_is_scheduled_on_the_raw_assets(dagbag) -> None:
+    dag = dagbag.dags["social_transform_publish"]
+    producer = dagbag.dags["social_extract_load"].get_task("load_raw")
+    produced = {a.uri for a in producer.outlets}
+    consumed = {a.uri for a in dag.timetable.asset_condition.objects}
+    assert produced and produced == consumed

@@ -1,0 +1,82 @@
+"""A short account of what a pipeline run published, for the end of ``make demo``.
+
+Reads only the published snapshot (what BI sees), opened read-only.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from warehouse.settings import paths
+
+
+def print_summary(start: date, end: date, seconds: float) -> None:
+    where = paths()
+    con = duckdb.connect(str(where.published), read_only=True)
+    try:
+        tables = con.execute(
+            """
+            select schema_name || '.' || table_name, estimated_size
+            from duckdb_tables() order by 1
+            """
+        ).fetchall()
+        kpis = con.execute(
+            """
+            with daily as (
+                select * from marts.fct_account_daily
+                where metric_date between $start and $end
+            ),
+            latest as (
+                select account_key, arg_max(followers, metric_date) as followers_end,
+                       arg_min(followers, metric_date) as followers_start
+                from daily group by 1
+            )
+            select
+                a.account_name,
+                l.followers_end,
+                l.followers_end - l.followers_start as follower_change,
+                sum(d.engagements) as engagements,
+                sum(d.engagements) / nullif(sum(d.views), 0) as engagement_rate,
+                sum(d.posts_published) as posts
+            from daily d
+            join marts.dim_account a using (account_key)
+            join latest l using (account_key)
+            group by all
+            order by l.followers_end desc
+            """,
+            {"start": start, "end": end},
+        ).fetchall()
+        checks = con.execute(
+            """
+            select count(*), count(*) filter (where success), count(*) filter (where not success)
+            from audit.check_results
+            where run_id = (select run_id from audit.publication)
+            """
+        ).fetchone()
+    finally:
+        con.close()
+
+    print(f"\nPipeline finished in {seconds:.0f} s over {start} .. {end}.\n")
+    print("Published tables (rows):")
+    for name, rows in tables:
+        print(f"  {name:<45} {rows:>8,}")
+    print("\nAccounts over the window:")
+    print(
+        f"  {'account':<22} {'followers':>10} {'change':>8} {'posts':>6} {'engagements':>12} {'eng. rate':>9}"
+    )
+    for name, followers, change, engagements, rate, posts in kpis:
+        print(f"  {name:<22} {followers:>10,} {change:>+8,} {posts:>6,} {engagements:>12,} {rate or 0:>9.2%}")
+    if checks:
+        total, passed, failed = checks
+        print(
+            f"\nData checks: {passed} of {total} passed, {failed} warnings (blocking failures never publish)."
+        )
+    print(f"\nWarehouse (live, pipeline only):  {where.warehouse}")
+    print(f"Published snapshot for BI:        {where.published}  (open read-only)")
+    print(f"Data Docs:                        {where.data_docs}")
+    print("Airflow UI:                       make airflow-ui, then http://localhost:8080")
+    print(
+        "                                  (user admin, password in .airflow/simple_auth_manager_passwords.json.generated)"
+    )
