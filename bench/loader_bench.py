@@ -47,7 +47,9 @@ def generate(root: Path, rows: int, rows_per_file: int) -> list[Partition]:
                 select
                     {{
                         'id': '{account}_' || i::varchar,
-                        'created_time': strftime(timestamp '{day}' + to_seconds(i % 86400), '%Y-%m-%dT%H:%M:%S+0000'),
+                        'created_time': strftime(
+                            timestamp '{day}' + to_seconds(i % 86400), '%Y-%m-%dT%H:%M:%S+0000'
+                        ),
                         'message': 'Our new stroller is here ' || i::varchar,
                         'status_type': 'added_photos',
                         'shares': {{'count': i % 17}},
@@ -95,15 +97,20 @@ def main() -> None:
         try:
             partitions = generate(work / "landing", rows, args.rows_per_file)
             files = [str(p.path) for p in partitions]
-            baseline, loader = [], []
+            timings: dict[str, list[float]] = {"baseline": [], "loader": []}
             for attempt in range(args.repeat):
-                runs = [("baseline", lambda db: time_baseline(files, db)), ("loader", lambda db: time_loader(partitions, db))]
-                for name, run in runs if attempt % 2 == 0 else reversed(runs):
+                order = ["baseline", "loader"] if attempt % 2 == 0 else ["loader", "baseline"]
+                for name in order:
                     db = work / f"{name}-{attempt}.duckdb"
-                    (baseline if name == "baseline" else loader).append(run(db))
+                    seconds = time_baseline(files, db) if name == "baseline" else time_loader(partitions, db)
+                    timings[name].append(seconds)
                     db.unlink()
+            baseline, loader = timings["baseline"], timings["loader"]
             b, lo = statistics.median(baseline), statistics.median(loader)
-            print(f"{rows:>10} {len(files):>6} {rows / b:>16,.0f} {rows / lo:>14,.0f} {lo / b:>6.2f}", flush=True)
+            print(
+                f"{rows:>10} {len(files):>6} {rows / b:>16,.0f} {rows / lo:>14,.0f} {lo / b:>6.2f}",
+                flush=True,
+            )
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

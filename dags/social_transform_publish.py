@@ -49,7 +49,7 @@ def raw_sources() -> None:
     run_dbt(["test", "--select", "source:*"])
 
 
-@task(pool=WRITER_POOL)
+@task(pool=WRITER_POOL, retries=0)  # a failed check fails again on the same data: no retry
 def check(window: dict[str, str], **context: Any) -> str:
     """Great Expectations suites for the raw batch and the marts; blocking failures stop here."""
     from datetime import date

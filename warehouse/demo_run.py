@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
+from typing import IO
 
 import requests
 
@@ -69,20 +70,30 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 3
     raise RuntimeError(f"the demo server did not answer on {url} within {timeout:.0f} s")
 
 
-def run_dag(dag_id: str, start: date, end: date, env: Mapping[str, str]) -> None:
+class DagRunFailed(RuntimeError):
+    """An ``airflow dags test`` run ended in failure."""
+
+
+def run_dag(
+    dag_id: str, start: date, end: date, env: Mapping[str, str], output: IO[str] | None = None
+) -> None:
     """``airflow dags test`` one DAG over [start, end] as a single params-driven run."""
-    logical = datetime.now(UTC).replace(microsecond=0).isoformat()
+    logical = datetime.now(UTC).isoformat()
     conf = json.dumps({"start": start.isoformat(), "end": end.isoformat()})
-    print(f"\n==> airflow dags test {dag_id} {logical} -c '{conf}'", flush=True)
+    print(f"\n==> airflow dags test {dag_id} {logical} -c '{conf}'", file=output or sys.stdout, flush=True)
     began = time.monotonic()
     completed = subprocess.run(
         ["airflow", "dags", "test", dag_id, logical, "-c", conf],
         env={**os.environ, **env},
         cwd=PROJECT_ROOT,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
     )
     if completed.returncode != 0:
-        raise SystemExit(f"error: DAG {dag_id} failed (exit {completed.returncode}); see its task logs above")
-    print(f"==> {dag_id} succeeded in {time.monotonic() - began:.0f} s", flush=True)
+        raise DagRunFailed(f"DAG {dag_id} failed (exit {completed.returncode}); see its task logs above")
+    print(
+        f"==> {dag_id} succeeded in {time.monotonic() - began:.0f} s", file=output or sys.stdout, flush=True
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,8 +106,12 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     with demo_server(args.port) as url:
         env = demo_connections(url)
-        for dag_id in PIPELINE_DAGS:
-            run_dag(dag_id, start, end, env)
+        try:
+            for dag_id in PIPELINE_DAGS:
+                run_dag(dag_id, start, end, env)
+        except DagRunFailed as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     from warehouse.summary import print_summary
 
     print_summary(start, end, time.monotonic() - began)

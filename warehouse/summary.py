@@ -77,6 +77,5 @@ def print_summary(start: date, end: date, seconds: float) -> None:
     print(f"Published snapshot for BI:        {where.published}  (open read-only)")
     print(f"Data Docs:                        {where.data_docs}")
     print("Airflow UI:                       make airflow-ui, then http://localhost:8080")
-    print(
-        "                                  (user admin, password in .airflow/simple_auth_manager_passwords.json.generated)"
-    )
+    print("                                  (user admin; the password is in")
+    print("                                  .airflow/simple_auth_manager_passwords.json.generated)")

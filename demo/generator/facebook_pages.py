@@ -243,10 +243,19 @@ def posts_between(account_id: str, since: datetime, until: datetime) -> list[Pos
     return found
 
 
-def posts_published(account_id: str, day: date) -> int:
-    """How many posts the page published on one Pacific day."""
+def posts_published(account_id: str, day: date, as_of: date | None = None) -> int:
+    """How many posts the page published on one Pacific day (only those before ``as_of`` 00:00 UTC).
+
+    A Pacific day ends at 07:00 or 08:00 UTC the next day, so the last Pacific day before the
+    server's "today" is still incomplete: posts of its evening do not exist yet.
+    """
+    cutoff = datetime.combine(as_of, datetime.min.time(), UTC) if as_of else None
     candidates = [*posts_on(str(account_id), day), *posts_on(str(account_id), day + timedelta(days=1))]
-    return sum(1 for post in candidates if pacific_day(post.created_time) == day)
+    return sum(
+        1
+        for post in candidates
+        if pacific_day(post.created_time) == day and (cutoff is None or post.created_time < cutoff)
+    )
 
 
 # Ground truth: plain dicts, the shape tests and the HTTP truth routes share.
@@ -266,11 +275,12 @@ def accounts() -> list[dict]:
     ]
 
 
-def account_daily(account_id: str, start: date, end: date) -> list[dict]:
+def account_daily(account_id: str, start: date, end: date, as_of: date | None = None) -> list[dict]:
     """One row per Pacific day from ``start`` to ``end`` (both included, days before ``EPOCH`` skipped).
 
     Keys: ``date``, ``followers`` (page_follows), ``follows``, ``unfollows``, ``views``, ``reach``,
-    ``post_engagements``, ``posts_published`` (posts whose created_time is on that Pacific day).
+    ``post_engagements``, ``posts_published`` (posts whose created_time is on that Pacific day,
+    counting only posts that exist when the server's today is ``as_of``, if given).
     """
     account_id = facebook_page(account_id).id
     rows = []
@@ -285,7 +295,7 @@ def account_daily(account_id: str, start: date, end: date) -> list[dict]:
                 "views": metrics.views,
                 "reach": metrics.reach,
                 "post_engagements": metrics.post_engagements,
-                "posts_published": posts_published(account_id, day),
+                "posts_published": posts_published(account_id, day, as_of),
             }
         )
     return rows

@@ -56,7 +56,8 @@ def test_loading_the_same_day_three_times_gives_identical_tables(company, landed
         p.rows for p in landed if p.stream == "page_insights"
     )
     lineage = con.execute(
-        "select count(distinct _load_run_id), min(_source_file like '%/day=%/data.jsonl') from raw.facebook_pages__posts"
+        "select count(distinct _load_run_id), min(_source_file like '%/day=%/data.jsonl') "
+        "from raw.facebook_pages__posts"
     ).fetchone()
     assert lineage == (1, True)
 
