@@ -40,7 +40,7 @@ def resolve_window(**context: Any) -> dict[str, str]:
     return {"start": window[0].isoformat(), "end": window[1].isoformat()}
 
 
-@task(pool=WRITER_POOL)
+@task(pool=WRITER_POOL, retries=0)  # stale or invalid raw data stays so on a retry
 def raw_sources() -> None:
     """dbt source freshness and source tests on every raw table, before any model is built."""
     from warehouse.dbt import run_dbt

@@ -33,6 +33,7 @@ class Publication:
 
 def publish(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, start: date, end: date) -> Publication:
     """Copy the published schemas from ``con``'s database into ``target`` atomically."""
+    _require_passed_checks(con, run_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp")
     tables = con.execute(
@@ -74,6 +75,34 @@ def publish(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, start: da
         raise
     log.info("published %d tables to %s", len(counts), target)
     return Publication(target, counts, published_at)
+
+
+class NotPublishable(RuntimeError):
+    """The run has no passing check record, so its data must not reach BI."""
+
+
+def _require_passed_checks(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Write-audit-publish: only a run whose checks ran and had no blocking failure publishes."""
+    has_audit = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'audit' and table_name = 'check_results'"
+    ).fetchone()
+    row = (
+        con.execute(
+            """
+            select count(*), count(*) filter (where not success and severity = 'blocking')
+            from audit.check_results where run_id = $run_id
+            """,
+            {"run_id": run_id},
+        ).fetchone()
+        if has_audit and has_audit[0]
+        else (0, 0)
+    )
+    checks, blocking_failures = row or (0, 0)
+    if not checks:
+        raise NotPublishable(f"run {run_id!r} has no data-check results; run the checks before publishing")
+    if blocking_failures:
+        raise NotPublishable(f"run {run_id!r} failed {blocking_failures} blocking checks; not publishing")
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:

@@ -9,7 +9,8 @@ from warehouse.orchestration import WRITER_POOL
 from warehouse.settings import PROJECT_ROOT
 
 EXPECTED_DAGS = {"social_extract_load", "social_transform_publish"}
-DETERMINISTIC_TASKS = {"check"}  # data checks: a retry sees the same data and fails the same way
+# Data checks: a retry sees the same data and fails the same way.
+DETERMINISTIC_TASKS = {"raw_sources", "check"}
 MART_MODELS = {"dim_account", "dim_post", "fct_post_performance", "fct_account_daily"}
 
 

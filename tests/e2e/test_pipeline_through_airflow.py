@@ -213,19 +213,24 @@ def test_no_secret_in_logs_landing_files_or_warehouse(pipeline) -> None:
 
 
 def test_a_failed_check_keeps_the_previous_snapshot_and_fails_the_run(pipeline) -> None:
+    """Engagements above views on one day: dbt builds it, the GX check blocks it."""
     published = pipeline.data / "published" / "warehouse.duckdb"
     before = hashlib.sha256(published.read_bytes()).hexdigest()
     with duckdb.connect(str(pipeline.data / "warehouse.duckdb")) as con:
-        con.execute(
+        changed = con.execute(
             """
-            update raw.facebook_pages__page_snapshot
-            set record = json_merge_patch(record, '{"followers_count": -5}')
-            where partition_day = (select max(partition_day) from raw.facebook_pages__page_snapshot)
-            """
-        )
+            update raw.facebook_pages__page_insights
+            set record = json_merge_patch(record, '{"values": [{"value": 99999999, "end_time": "'
+                || (record->'values'->0->>'end_time') || '"}]}')
+            where record->>'name' = 'page_post_engagements' and partition_day = ?
+            """,
+            [END],
+        ).fetchall()
+    assert changed == [(2,)]
     offset = pipeline.log.stat().st_size
     with pytest.raises(DagRunFailed):
         pipeline.run("social_transform_publish")
     output = pipeline.log.read_text()[offset:]
-    assert "followers_count" in output and "page_snapshot" in output, "the failure names the check and table"
+    assert "ChecksFailed" in output and "engagement_rate" in output and "fct_account_daily" in output
+    assert "blocking" in output
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before

@@ -7,6 +7,9 @@ source and the landing writer; the expected numbers come from the demo generator
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from extractors.facebook_pages import FacebookPages, pacific_day
 from extractors.landing import partition_path
 from tests.conftest import DEMO_TODAY, DEMO_TOKEN
 from warehouse.config import CompanyConfig
+from warehouse.settings import PROJECT_ROOT
 
 MAIN_PAGE = "104729381726354"
 UK_PAGE = "187263549910273"
@@ -195,3 +199,68 @@ def test_token_never_reaches_landing_files_or_logs(company, demo, tmp_path, capl
     assert DEMO_TOKEN not in landed_text
     assert DEMO_TOKEN not in caplog.text
     assert any("retrying" in r.getMessage() for r in caplog.records), "the retry should have been logged"
+
+
+def test_connection_refused_is_retried_then_reported(company, tmp_path) -> None:
+    connection = ConnectionInfo(
+        "facebook_pages_default", "http://127.0.0.1:9", DEMO_TOKEN, {**FAST, "max_attempts": 2}
+    )
+    with pytest.raises(ExtractError) as caught:
+        FacebookPages(company, connection).run(
+            Window(date(2026, 11, 1), date(2026, 11, 1)), tmp_path, "t1", streams=["page_snapshot"]
+        )
+    assert "connection failed" in str(caught.value) and "after 2 attempts" in str(caught.value)
+
+
+def test_the_command_line_extracts_without_airflow(demo, tmp_path) -> None:
+    env = {
+        **os.environ,
+        "WAREHOUSE_DATA_DIR": str(tmp_path),
+        "AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT": json.dumps(
+            {"conn_type": "http", "host": demo.url, "password": DEMO_TOKEN, "extra": FAST}
+        ),
+    }
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "extractors",
+            "facebook_pages",
+            "--start",
+            "2026-11-01",
+            "--end",
+            "2026-11-03",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "landed" in completed.stdout
+    assert partition_path(
+        tmp_path / "landing", "facebook_pages", "page_snapshot", MAIN_PAGE, date(2026, 11, 3)
+    ).exists()
+    assert DEMO_TOKEN not in completed.stdout + completed.stderr
+
+    env["AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT"] = json.dumps(
+        {"conn_type": "http", "host": demo.url, "password": "expired-demo-token", "extra": FAST}
+    )
+    failed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "extractors",
+            "facebook_pages",
+            "--start",
+            "2026-11-01",
+            "--end",
+            "2026-11-01",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert failed.returncode == 2
+    assert "error: [source=facebook_pages" in failed.stderr and "Session has expired" in failed.stderr

@@ -1,0 +1,50 @@
+"""Command line for the warehouse steps, without Airflow.
+
+    python -m warehouse load --start 2026-10-04 --end 2026-11-07      # replay landed partitions
+    python -m warehouse publish --start 2026-11-01 --end 2026-11-07   # check, then publish for BI
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, date, datetime
+
+from expectations.runner import ChecksFailed
+from warehouse import pipeline
+from warehouse.config import ConfigError
+from warehouse.loader import LoadError
+from warehouse.logs import quiet_noisy_loggers
+from warehouse.settings import paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__.splitlines()[0])
+    parser.add_argument("step", choices=["load", "publish"])
+    parser.add_argument("--start", type=date.fromisoformat, required=True, help="first day (YYYY-MM-DD)")
+    parser.add_argument("--end", type=date.fromisoformat, required=True, help="last day, inclusive")
+    parser.add_argument("--run-id", default=f"manual__{datetime.now(UTC).isoformat(timespec='seconds')}")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_noisy_loggers()
+    try:
+        if args.step == "load":
+            loaded = pipeline.replay(args.start, args.end, args.run_id)
+            for table, rows in loaded.items():
+                print(f"{table}: {rows} rows")
+        else:
+            print(pipeline.check(args.start, args.end, args.run_id))
+            publication = pipeline.publish_snapshot(args.start, args.end, args.run_id)
+            print(f"published {len(publication.tables)} tables to {paths().published}")
+    except ChecksFailed as error:
+        print(f"error: not published, blocking checks failed:\n{error}", file=sys.stderr)
+        return 1
+    except (ConfigError, LoadError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
