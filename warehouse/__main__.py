@@ -1,7 +1,7 @@
 """Command line for the warehouse steps, without Airflow.
 
-    python -m warehouse load --start 2026-10-04 --end 2026-11-07      # replay landed partitions
-    python -m warehouse publish --start 2026-11-01 --end 2026-11-07   # check, then publish for BI
+python -m warehouse load --start 2026-10-04 --end 2026-11-07      # replay landed partitions
+python -m warehouse publish --start 2026-11-01 --end 2026-11-07   # check, then publish for BI
 """
 
 from __future__ import annotations

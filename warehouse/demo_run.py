@@ -21,7 +21,7 @@ from typing import IO
 
 import requests
 
-from warehouse.settings import PROJECT_ROOT
+from warehouse.settings import PROJECT_ROOT, paths
 
 DEMO_FACEBOOK_TOKEN = "demo-fb-token-7f3a9c2e5b1d"
 PIPELINE_DAGS = ("social_extract_load", "social_transform_publish")
@@ -103,15 +103,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     today = datetime.now(UTC).date()
     start, end = today - timedelta(days=args.days), today - timedelta(days=1)
+    log_path = paths().data_dir / "demo-run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"Running the pipeline over {start} .. {end}; Airflow's output goes to {log_path}")
     began = time.monotonic()
-    with demo_server(args.port) as url:
+    with demo_server(args.port) as url, log_path.open("w") as log:
         env = demo_connections(url)
-        try:
-            for dag_id in PIPELINE_DAGS:
-                run_dag(dag_id, start, end, env)
-        except DagRunFailed as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
+        for dag_id in PIPELINE_DAGS:
+            print(f"  {dag_id} ...", end=" ", flush=True)
+            dag_began = time.monotonic()
+            try:
+                run_dag(dag_id, start, end, env, log)
+            except DagRunFailed as error:
+                print("failed")
+                log.flush()
+                print("".join(log_path.read_text().splitlines(keepends=True)[-40:]), file=sys.stderr)
+                print(f"error: {error}; the full output is in {log_path}", file=sys.stderr)
+                return 1
+            print(f"done in {time.monotonic() - dag_began:.0f} s")
     from warehouse.summary import print_summary
 
     print_summary(start, end, time.monotonic() - began)

@@ -29,17 +29,7 @@
 with
 
 unioned as (
-    {%- for model_name in platform_models %}
-
-    select
-        {{ columns | join(',\n        ') }}
-    from {{ ref(model_name) }}
-    {%- if not loop.last %}
-
-    union all
-    {%- endif %}
-    {%- endfor %}
-
+    {{ union_platform_models(platform_models, columns) }}
 ),
 
 final as (
