@@ -36,12 +36,20 @@ def window_from_params(params: Mapping[str, Any]) -> tuple[date, date] | None:
 
 
 def window_from_context(context: Mapping[str, Any]) -> tuple[date, date]:
-    """The days a run covers: explicit params, else the data interval [start, end)."""
+    """The days a run covers: explicit params, else the data interval [start, end).
+
+    A run triggered by hand without params has no data interval in Airflow 3: it covers the day
+    before the run was requested.
+    """
     explicit = window_from_params(context.get("params") or {})
     if explicit:
         return explicit
-    start = context["data_interval_start"].date()
-    end = context["data_interval_end"].date() - timedelta(days=1)
+    interval_start, interval_end = context.get("data_interval_start"), context.get("data_interval_end")
+    if interval_start is None or interval_end is None:
+        yesterday = context["dag_run"].run_after.date() - timedelta(days=1)
+        return yesterday, yesterday
+    start = interval_start.date()
+    end = interval_end.date() - timedelta(days=1)
     return start, max(start, end)
 
 

@@ -1,0 +1,52 @@
+"""Which days a run covers, from params, data intervals and triggering asset events."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from warehouse.orchestration import window_from_asset_events, window_from_context, window_from_params
+
+
+def test_params_give_a_range_run() -> None:
+    assert window_from_params({"start": "2026-08-01", "end": "2026-10-31"}) == (
+        date(2026, 8, 1),
+        date(2026, 10, 31),
+    )
+    assert window_from_params({"start": None, "end": None}) is None
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [({"start": "2026-08-01"}, "give both"), ({"start": "2026-09-01", "end": "2026-08-01"}, "after end")],
+)
+def test_bad_params_are_refused(params, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        window_from_params(params)
+
+
+def test_a_scheduled_run_covers_its_data_interval() -> None:
+    context = {
+        "params": {},
+        "data_interval_start": datetime(2026, 11, 24, 2, tzinfo=UTC),
+        "data_interval_end": datetime(2026, 11, 25, 2, tzinfo=UTC),
+    }
+    assert window_from_context(context) == (date(2026, 11, 24), date(2026, 11, 24))
+
+
+def test_a_manual_run_without_params_covers_the_day_before_it_was_requested() -> None:
+    context = {
+        "params": {},
+        "data_interval_start": None,
+        "data_interval_end": None,
+        "dag_run": SimpleNamespace(run_after=datetime(2026, 11, 25, 9, tzinfo=UTC)),
+    }
+    assert window_from_context(context) == (date(2026, 11, 24), date(2026, 11, 24))
+
+
+def test_asset_events_are_merged_into_one_window() -> None:
+    events = [{"start": "2026-11-20", "end": "2026-11-21"}, {"start": "2026-08-01", "end": "2026-08-31"}, {}]
+    assert window_from_asset_events(events) == (date(2026, 8, 1), date(2026, 11, 21))
+    assert window_from_asset_events([{}]) is None
