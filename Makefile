@@ -64,15 +64,20 @@ lint: install ## ruff (with Airflow rules) and sqlfluff
 	cd dbt_project && $(BIN)/sqlfluff lint models
 
 .PHONY: bench
-bench: install ## Loader benchmark: project loader vs DuckDB's own read_json (prints rows/s)
+bench: install manifest ## Benchmarks: loader vs DuckDB's read_json, DAG import times (see bench/RESULTS.md)
 	$(BIN)/python -m bench.loader_bench
+	$(BIN)/python -m bench.dag_parse
 
 .PHONY: airflow-ui
-airflow-ui: install manifest airflow-init ## Serve the Airflow UI on http://localhost:8080 (airflow standalone)
+airflow-ui: install manifest airflow-init ## Serve Airflow (UI on http://localhost:8080) with your own connections
 	$(BIN)/airflow standalone
 
+.PHONY: demo-ui
+demo-ui: install manifest airflow-init ## Serve Airflow (UI on http://localhost:8080) wired to the demo APIs
+	$(BIN)/python -m warehouse.demo_run --ui --port $(DEMO_PORT)
+
 .PHONY: demo-server
-demo-server: install ## Serve the demo APIs on 127.0.0.1:$(DEMO_PORT) in the foreground
+demo-server: install ## Serve the demo APIs on 127.0.0.1:8787 (DEMO_PORT) in the foreground
 	$(BIN)/python -m demo serve --port $(DEMO_PORT)
 
 .PHONY: clean

@@ -96,11 +96,30 @@ def run_dag(
     )
 
 
+def serve_ui(port: int) -> int:
+    """``airflow standalone`` (UI, scheduler, DAG processor, triggerer) wired to the demo APIs."""
+    with demo_server(port) as url:
+        home = os.environ.get("AIRFLOW_HOME", ".airflow")
+        print("Airflow UI on http://localhost:8080, user admin; Ctrl-C stops.")
+        print(f"The password is in {home}/simple_auth_manager_passwords.json.generated")
+        try:
+            return subprocess.run(
+                ["airflow", "standalone"], env={**os.environ, **demo_connections(url)}
+            ).returncode
+        except KeyboardInterrupt:
+            return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8787)
     parser.add_argument("--days", type=int, default=90, help="how many days back from yesterday")
+    parser.add_argument(
+        "--ui", action="store_true", help="serve the Airflow UI against the demo APIs instead"
+    )
     args = parser.parse_args(argv)
+    if args.ui:
+        return serve_ui(args.port)
     today = datetime.now(UTC).date()
     start, end = today - timedelta(days=args.days), today - timedelta(days=1)
     log_path = paths().data_dir / "demo-run.log"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from extractors.landing import Partition
+from extractors.landing import Partition, landed_partitions
 from warehouse.config import CompanyConfig
 
 log = logging.getLogger(__name__)
@@ -165,8 +165,6 @@ def _write_accounts(con: duckdb.DuckDBPyConnection, config: CompanyConfig) -> No
 
 def partitions_in_landing(landing: Path, start: date, end: date) -> list[Partition]:
     """Every landed partition of every stream for days in [start, end] (used to replay)."""
-    from extractors.landing import landed_partitions
-
     found: list[Partition] = []
     for stream_dir in sorted(p for p in landing.glob("*/*") if p.is_dir()):
         found += landed_partitions(landing, stream_dir.parent.name, stream_dir.name, start, end)

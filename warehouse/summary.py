@@ -76,6 +76,6 @@ def print_summary(start: date, end: date, seconds: float) -> None:
     print(f"\nWarehouse (live, pipeline only):  {where.warehouse}")
     print(f"Published snapshot for BI:        {where.published}  (open read-only)")
     print(f"Data Docs:                        {where.data_docs}")
-    print("Airflow UI:                       make airflow-ui, then http://localhost:8080")
+    print("Airflow UI:                       make demo-ui, then http://localhost:8080")
     print("                                  (user admin; the password is in")
     print("                                  .airflow/simple_auth_manager_passwords.json.generated)")
