@@ -1,11 +1,11 @@
 """
 ### Daily extract and load
 
-Every day, for the previous day's data interval, each source's task group calls its platform API
-and lands one file per stream, account and day in the landing zone (`extractors/`); then one task
-loads every landed partition into the DuckDB raw tables (`warehouse/loader.py`), replacing the same
-partitions if they were loaded before, and updates the raw assets that start the
-`social_transform_publish` DAG.
+Every day at 10:00 UTC, once the previous US Pacific day has ended, each source's task group
+calls its platform API and lands one file per stream, account and day in the landing zone
+(`extractors/`); then one task loads every landed partition into the DuckDB raw tables
+(`warehouse/loader.py`), replacing the same partitions if they were loaded before, and updates
+the raw assets that start the `social_transform_publish` DAG with the range of days it replaced.
 
 **Range runs and backfills**: trigger with params `{"start": "YYYY-MM-DD", "end": "YYYY-MM-DD"}`
 to extract and load the whole range in one run (streams still re-read their own look-back).
@@ -42,10 +42,12 @@ def load_raw(landed: list[list[dict[str, Any]]], **context: Any) -> dict[str, in
     from warehouse.orchestration import window_from_context
     from warehouse.pipeline import load
 
-    start, end = window_from_context(context)
-    loaded = load([p for partitions in landed for p in partitions], context["run_id"])
+    partitions = [p for source_partitions in landed for p in source_partitions]
+    loaded = load(partitions, context["run_id"])
+    # The checks downstream must cover every partition this load replaced, look-backs included.
+    days = sorted(p["day"] for p in partitions) or [d.isoformat() for d in window_from_context(context)]
     for asset in RAW_ASSETS:
-        context["outlet_events"][asset].extra = {"start": start.isoformat(), "end": end.isoformat()}
+        context["outlet_events"][asset].extra = {"start": days[0], "end": days[-1]}
     return loaded
 
 
@@ -53,7 +55,9 @@ with DAG(
     dag_id="social_extract_load",
     description="Extract every source's APIs into the landing zone and load DuckDB raw tables",
     doc_md=__doc__,
-    schedule=CronDataIntervalTimetable("0 2 * * *", timezone="UTC"),
+    # Facebook's day is the US Pacific day, which ends at 07:00 (summer) or 08:00 (winter) UTC:
+    # the interval [D 10:00, D+1 10:00) runs after Pacific day D has ended and covers day D.
+    schedule=CronDataIntervalTimetable("0 10 * * *", timezone="UTC"),
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -30,13 +30,24 @@ PUBLISHED = Asset(name="published_warehouse", uri="duckdb://warehouse/published"
 
 @task
 def resolve_window(**context: Any) -> dict[str, str]:
-    """The days this run checks: its params, else the windows of the loads that triggered it."""
-    from warehouse.orchestration import window_from_asset_events, window_from_context, window_from_params
+    """The days this run checks: the partitions the triggering loads replaced, else its params.
+
+    Params name the days of a range run; the checks also cover the look-back partitions that
+    such a run re-landed.
+    """
+    from warehouse.orchestration import (
+        window_from_asset_events,
+        window_from_context,
+        window_from_params,
+        with_lookback,
+    )
 
     window = window_from_params(context["params"])
     if window is None:
         events = [e.extra for batch in (context.get("triggering_asset_events") or {}).values() for e in batch]
-        window = window_from_asset_events(events) or window_from_context(context)
+        window = window_from_asset_events(events) or with_lookback(window_from_context(context))
+    else:
+        window = with_lookback(window)
     return {"start": window[0].isoformat(), "end": window[1].isoformat()}
 
 

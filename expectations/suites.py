@@ -314,9 +314,11 @@ POSTS = SuiteSpec(
             account_id,
             partition_day,
             record->>'id' as post_id,
-            -- A posts partition is the UTC day of created_time.
-            cast(timezone('UTC', try_strptime(record->>'created_time', {_GRAPH_TIME})) as date)
-                as created_day,
+            -- A posts partition is the Pacific day of created_time, like the insights.
+            cast(
+                timezone('America/Los_Angeles', try_strptime(record->>'created_time', {_GRAPH_TIME}))
+                as date
+            ) as created_day,
             try_cast(record->'reactions'->'summary'->>'total_count' as bigint) as reactions,
             try_cast(record->'comments'->'summary'->>'total_count' as bigint) as comments,
             coalesce(try_cast(record->'shares'->>'count' as bigint), 0) as shares,  -- absent when 0
@@ -390,7 +392,8 @@ FCT_ACCOUNT_DAILY = SuiteSpec(
         non_negative("engagement_rate_by_followers"),
         # Unique viewers cannot exceed views by definition, but both are Meta estimates.
         at_most("reach", "views", severity=WARNING),
-        has_rows(severity=WARNING),
+        # Raw data for the window but an empty mart would publish nothing over yesterday's data.
+        has_rows(),
     ),
 )
 

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -48,10 +48,10 @@ class Window:
             yield Window(cursor, last)
             cursor = last + timedelta(days=1)
 
-    def utc_bounds(self) -> tuple[int, int]:
-        """Unix seconds of the window's first midnight and of the midnight after its last day."""
-        first = datetime.combine(self.start, datetime.min.time(), UTC)
-        after = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), UTC)
+    def bounds(self, tz: tzinfo = UTC) -> tuple[int, int]:
+        """Unix seconds of the window's first midnight and of the midnight after its last day, in ``tz``."""
+        first = datetime.combine(self.start, time.min, tz)
+        after = datetime.combine(self.end + timedelta(days=1), time.min, tz)
         return int(first.timestamp()), int(after.timestamp())
 
 
@@ -63,18 +63,21 @@ class Stream(ABC):
 
     ``partitioned_by`` says which partitions a run (re)writes: ``"day"`` writes every day of the
     stream's window (empty files for days with no records, so re-runs replace stale data);
-    ``"window_end"`` writes one point-in-time snapshot under the window's last day.
+    ``"snapshot"`` writes one point-in-time reading. A reading taken now is not a value of a
+    past day, so it lands under the window's last day only when that day is yesterday or later;
+    a backfill of older days files it under yesterday instead of rewriting history.
     """
 
     name: ClassVar[str]
     primary_key: ClassVar[tuple[str, ...]]
-    partitioned_by: ClassVar[Literal["day", "window_end"]] = "day"
+    partitioned_by: ClassVar[Literal["day", "snapshot"]] = "day"
     lookback_days: int = 0
 
-    def window(self, run: Window) -> Window:
+    def window(self, run: Window, today: date) -> Window:
         """The days this stream reads for a run over ``run``, including its re-read lookback."""
-        if self.partitioned_by == "window_end":
-            return Window(run.end, run.end)
+        if self.partitioned_by == "snapshot":
+            day = max(run.end, today - timedelta(days=1))
+            return Window(day, day)
         return Window(run.start - timedelta(days=self.lookback_days), run.end)
 
     @abstractmethod
@@ -119,8 +122,13 @@ class Source(ABC):
         run_id: str,
         streams: Iterable[str] | None = None,
         accounts: Iterable[str] | None = None,
+        today: date | None = None,
     ) -> list[Partition]:
-        """Extract every selected stream and account over ``run`` and land the partitions."""
+        """Extract every selected stream and account over ``run`` and land the partitions.
+
+        ``today`` (UTC, default the real date) only matters to snapshot streams.
+        """
+        today = today or datetime.now(UTC).date()
         if not self.accounts():
             log.info("[source=%s] no accounts configured; skipping", self.name)
             return []
@@ -130,7 +138,11 @@ class Source(ABC):
         try:
             for stream in chosen_streams:
                 for account in chosen_accounts:
-                    landed.extend(self._run_stream(client, stream, account, run, landing_root, run_id))
+                    landed.extend(
+                        self._run_stream(
+                            client, stream, account, stream.window(run, today), landing_root, run_id
+                        )
+                    )
         finally:
             client.close()
         return landed
@@ -157,11 +169,10 @@ class Source(ABC):
         client: HttpClient,
         stream: Stream,
         account: Account,
-        run: Window,
+        window: Window,
         landing_root: Path,
         run_id: str,
     ) -> list[Partition]:
-        window = stream.window(run)
         where = Where(self.name, stream.name, account.id, f"{window.start}..{window.end}")
         by_day: dict[date, list[tuple[Record, datetime]]] = defaultdict(list)
         outside = 0

@@ -9,7 +9,9 @@ Streams:
   retired name fails the whole request with code 100.
 * ``page_snapshot`` — the Page object (``followers_count``, ``fan_count``) as of the run.
 * ``posts`` — ``published_posts`` with cursor paging and field-expanded lifetime insights,
-  re-read for a trailing window because lifetime counters keep growing.
+  re-read for a trailing window because lifetime counters keep growing. Partitioned by the
+  Pacific day of ``created_time``, like the insights, so a day's posts and its page metrics
+  are read over the same instants.
 
 Graph quirks handled in ``GraphErrorPolicy``: throttling arrives as HTTP 400/403 with error code
 4, 17, 32, 613 or 800xx and no ``Retry-After``; usage headers (``X-App-Usage``,
@@ -115,7 +117,12 @@ class GraphErrorPolicy:
         if code in THROTTLE_CODES:
             wait = max(_regain_access_seconds(response), retry_after_seconds(response) or 0.0)
             raise TransientError(f"throttled ({label})", wait or None, response.status_code)
-        if code in TRANSIENT_CODES or error.get("is_transient") or response.status_code >= 500:
+        if (
+            code in TRANSIENT_CODES
+            or error.get("is_transient")
+            or response.status_code in RETRIABLE_STATUS
+            or response.status_code >= 500
+        ):
             raise TransientError(label, retry_after_seconds(response), response.status_code)
         if code == 190 or code == 104:
             raise ExtractError(
@@ -165,11 +172,12 @@ class GraphErrorPolicy:
         return error if isinstance(error, dict) else None
 
 
-def _data(body: Any, where: Where) -> list[Record]:
+def _data(body: Any, where: Where, client: HttpClient) -> list[Record]:
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise ExtractError(
             where,
-            f"unexpected payload: expected an object with a 'data' list, got {str(body)[:200]!r}",
+            "unexpected payload: expected an object with a 'data' list, got "
+            f"{client.redact(str(body)[:200])!r}",
             hint="the API answered in an unknown shape; check the api_version in the connection",
         )
     return body["data"]
@@ -196,11 +204,17 @@ class PageInsights(Stream):
                 "until": (chunk.end + timedelta(days=1)).isoformat(),
             }
             results = _data(
-                client.get_json(f"{self.version}/{account.id}/insights", chunk_where, params), chunk_where
+                client.get_json(f"{self.version}/{account.id}/insights", chunk_where, params),
+                chunk_where,
+                client,
             )
             missing = set(self.metrics) - {r.get("name") for r in results}
             if missing:
-                log.info("[%s] no data for metrics %s", chunk_where, ", ".join(sorted(missing)))
+                log.warning(
+                    "[%s] Graph returned no data for %s; those days land empty",
+                    chunk_where,
+                    ", ".join(sorted(missing)),
+                )
             for result in results:
                 for value in result.get("values") or []:
                     yield pacific_day(value["end_time"]), {**result, "values": [value]}
@@ -209,7 +223,7 @@ class PageInsights(Stream):
 class PageSnapshot(Stream):
     name = "page_snapshot"
     primary_key = ("account_id", "partition_day")
-    partitioned_by = "window_end"
+    partitioned_by = "snapshot"
     fields = "id,name,followers_count,fan_count,link"
 
     def __init__(self, version: str):
@@ -222,7 +236,7 @@ class PageSnapshot(Stream):
             client, f"{self.version}/{account.id}", {"fields": self.fields}, where
         ):
             if not isinstance(page, dict) or "id" not in page:
-                raise ExtractError(where, f"unexpected page object: {str(page)[:200]!r}")
+                raise ExtractError(where, f"unexpected page object: {client.redact(str(page)[:200])!r}")
             yield window.end, page
 
 
@@ -251,16 +265,16 @@ class Posts(Stream):
     def extract(
         self, client: HttpClient, account: Account, window: Window, where: Where
     ) -> Iterator[tuple[date, Record]]:
-        since, until = window.utc_bounds()
+        since, until = window.bounds(PACIFIC)
         params = {"fields": self.fields, "since": since, "until": until}
         path = f"{self.version}/{account.id}/published_posts"
         seen: set[str] = set()
         for body in self.paginator.pages(client, path, params, where):
-            for post in _data(body, where):
+            for post in _data(body, where, client):
                 # A post published while we page shifts the list: the next page can repeat one.
                 if post["id"] not in seen:
                     seen.add(post["id"])
-                    yield graph_time(post["created_time"]).date(), post
+                    yield graph_time(post["created_time"]).astimezone(PACIFIC).date(), post
 
 
 class FacebookPages(Source):

@@ -6,11 +6,14 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from demo.generator import facebook_pages as facebook_truth
 from demo.server import DemoServer
+from extractors.core import Window
+from extractors.facebook_pages import PACIFIC
 from warehouse.config import CompanyConfig, load_config
 from warehouse.logs import quiet_noisy_loggers
 
@@ -49,3 +52,17 @@ def demo(demo_server: DemoServer) -> Iterator[DemoServer]:
 @pytest.fixture(scope="session")
 def company() -> CompanyConfig:
     return load_config()
+
+
+def posts_on_pacific_days(account: str, window: Window) -> list[dict]:
+    """Truth: posts whose created_time falls on a Pacific day of ``window`` and existed by today."""
+    wider = facebook_truth.posts(
+        account, window.start - timedelta(days=1), window.end + timedelta(days=1), DEMO_TODAY
+    )
+    cutoff = datetime.combine(DEMO_TODAY, time.min, UTC)
+    return [
+        p
+        for p in wider
+        if window.start <= p["created_time"].astimezone(PACIFIC).date() <= window.end
+        and p["created_time"] < cutoff
+    ]

@@ -147,6 +147,11 @@ class CompanyConfig(_Strict):
     reporting: Reporting
     sources: Sources
 
+    def max_lookback_days(self) -> int:
+        """The furthest back any source re-reads before a run's first day."""
+        facebook = self.sources.facebook_pages
+        return max(facebook.insights_lookback_days, facebook.post_lookback_days)
+
     def own_accounts(self, platform: str) -> tuple[Account, ...]:
         """The company's own accounts on ``platform`` (empty when it has none there)."""
         return getattr(self.accounts, platform)

@@ -63,3 +63,11 @@ def window_from_asset_events(events: Iterable[Mapping[str, Any]]) -> tuple[date,
     if not windows:
         return None
     return min(w[0] for w in windows), max(w[1] for w in windows)
+
+
+def with_lookback(window: tuple[date, date]) -> tuple[date, date]:
+    """Widen a run's window by the longest re-read look-back of any configured source."""
+    from warehouse.config import load_config
+
+    start, end = window
+    return start - timedelta(days=load_config().max_lookback_days()), end

@@ -20,7 +20,8 @@ import pytest
 
 from demo.generator import facebook_pages as truth
 from demo.server import DemoServer
-from tests.conftest import DEMO_TODAY, DEMO_TOKEN
+from extractors.core import Window
+from tests.conftest import DEMO_TODAY, DEMO_TOKEN, posts_on_pacific_days
 from warehouse.demo_run import PIPELINE_DAGS, DagRunFailed, demo_connections, run_dag
 from warehouse.settings import PROJECT_ROOT
 
@@ -151,8 +152,9 @@ def test_post_performance_equals_truth_and_lifetime_metrics_are_not_summed(pipel
             ).fetchall()
         }
     expected = {}
+    window = Window(START - timedelta(days=POST_LOOKBACK_DAYS), END)
     for account in ACCOUNTS:
-        for post in truth.posts(account, START - timedelta(days=POST_LOOKBACK_DAYS), END, DEMO_TODAY):
+        for post in posts_on_pacific_days(account, window):
             engagements = post["reactions"] + post["comments"] + post["shares"] + post["clicks"]
             expected[post["id"]] = (
                 post["reactions"],

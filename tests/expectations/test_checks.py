@@ -415,7 +415,9 @@ def test_empty_window_passes_but_a_window_with_raw_data_needs_mart_rows(
 
     con.execute("delete from marts.fct_account_daily")
     report = check(con, gx_dir)
-    assert failed(report) == {("marts.fct_account_daily", "has_rows", "warning")}, report.summary()
+    assert failed(report) == {("marts.fct_account_daily", "has_rows", "blocking")}, report.summary()
+    with pytest.raises(ChecksFailed, match="has_rows"):
+        raise_on_blocking(report)
 
 
 @pytest.mark.parametrize(("spec", "column"), [(POSTS, "partition_day"), (FCT_ACCOUNT_DAILY, "date_day")])

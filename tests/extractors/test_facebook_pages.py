@@ -22,7 +22,7 @@ from extractors.core import Window
 from extractors.errors import ExtractError
 from extractors.facebook_pages import FacebookPages, pacific_day
 from extractors.landing import partition_path
-from tests.conftest import DEMO_TODAY, DEMO_TOKEN
+from tests.conftest import DEMO_TODAY, DEMO_TOKEN, posts_on_pacific_days
 from warehouse.config import CompanyConfig
 from warehouse.settings import PROJECT_ROOT
 
@@ -76,11 +76,11 @@ def test_insights_longer_than_90_days_are_requested_in_chunks(company, demo, tmp
 def test_posts_follow_cursor_pages_and_match_truth(company, demo, tmp_path) -> None:
     run = Window(date(2026, 11, 1), date(2026, 11, 10))
     fb = source(company, demo, page_size=5)
-    window = next(s for s in fb.streams() if s.name == "posts").window(run)
+    window = next(s for s in fb.streams() if s.name == "posts").window(run, DEMO_TODAY)
     fb.run(run, tmp_path, "t1", streams=["posts"], accounts=[MAIN_PAGE])
     pages = graph_calls(demo, "/published_posts")
     assert len(pages) > 3, "expected several pages at limit=5"
-    expected = truth.posts(MAIN_PAGE, window.start, window.end, DEMO_TODAY)
+    expected = posts_on_pacific_days(MAIN_PAGE, window)
     landed = [p for day in window.days() for p in landed_records(tmp_path, "posts", MAIN_PAGE, day)]
     assert sorted(p["id"] for p in landed) == sorted(p["id"] for p in expected)
     by_id = {p["id"]: p for p in landed}
@@ -123,10 +123,10 @@ def test_read_timeout_is_retried(company, demo, tmp_path) -> None:
     demo.add_faults(f"/{MAIN_PAGE}", ["slow:2"])
     run = Window(date(2026, 11, 1), date(2026, 11, 1))
     fb = source(company, demo, read_timeout_seconds=0.5)
-    landed = fb.run(run, tmp_path, "t1", streams=["page_snapshot"], accounts=[MAIN_PAGE])
+    landed = fb.run(run, tmp_path, "t1", streams=["page_snapshot"], accounts=[MAIN_PAGE], today=DEMO_TODAY)
     assert landed[0].rows == 1
     assert (
-        landed_records(tmp_path, "page_snapshot", MAIN_PAGE, run.end)[0]["followers_count"]
+        landed_records(tmp_path, "page_snapshot", MAIN_PAGE, landed[0].day)[0]["followers_count"]
         == (truth.page_snapshot(MAIN_PAGE, DEMO_TODAY)["followers_count"])
     )
 
@@ -239,7 +239,7 @@ def test_the_command_line_extracts_without_airflow(demo, tmp_path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert "landed" in completed.stdout
     assert partition_path(
-        tmp_path / "landing", "facebook_pages", "page_snapshot", MAIN_PAGE, date(2026, 11, 3)
+        tmp_path / "landing", "facebook_pages", "page_insights", MAIN_PAGE, date(2026, 11, 3)
     ).exists()
     assert DEMO_TOKEN not in completed.stdout + completed.stderr
 

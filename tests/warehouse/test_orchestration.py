@@ -50,3 +50,10 @@ def test_asset_events_are_merged_into_one_window() -> None:
     events = [{"start": "2026-11-20", "end": "2026-11-21"}, {"start": "2026-08-01", "end": "2026-08-31"}, {}]
     assert window_from_asset_events(events) == (date(2026, 8, 1), date(2026, 11, 21))
     assert window_from_asset_events([{}]) is None
+
+
+def test_a_range_run_is_checked_over_its_look_back_too(company) -> None:
+    from warehouse.orchestration import with_lookback
+
+    assert company.max_lookback_days() == 28
+    assert with_lookback((date(2026, 11, 1), date(2026, 11, 7))) == (date(2026, 10, 4), date(2026, 11, 7))
