@@ -17,13 +17,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Asset, Param, task
+from airflow.sdk import DAG, Param, task
 from airflow.sdk.definitions.taskgroup import TaskGroup
 from airflow.timetables.interval import CronDataIntervalTimetable
 
-from warehouse.orchestration import DEFAULT_ARGS, EXTRACT_SOURCES, WRITER_POOL, raw_asset_uri
+from warehouse.orchestration import DEFAULT_ARGS, EXTRACT_SOURCES, WRITER_POOL, raw_assets
 
-RAW_ASSETS = [Asset(name=f"raw_{source}", uri=raw_asset_uri(source)) for source in EXTRACT_SOURCES]
+RAW_ASSETS = raw_assets()
 
 
 @task(execution_timeout=timedelta(hours=2))

@@ -21,15 +21,15 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from warehouse.dbt import DBT_PROJECT_DIR, MANIFEST_PATH, PROFILE_NAME, PROFILES_YML
-from warehouse.orchestration import DEFAULT_ARGS, EXTRACT_SOURCES, WRITER_POOL, raw_asset_uri
+from warehouse.orchestration import DEFAULT_ARGS, WRITER_POOL, raw_assets
 from warehouse.settings import paths
 
-RAW_ASSETS = [Asset(name=f"raw_{source}", uri=raw_asset_uri(source)) for source in EXTRACT_SOURCES]
+RAW_ASSETS = raw_assets()
 PUBLISHED = Asset(name="published_warehouse", uri="duckdb://warehouse/published")
 
 
-@task
-def resolve_window(**context: Any) -> dict[str, str]:
+@task(pool=WRITER_POOL)
+def resolve_window(**context: Any) -> dict[str, str | None]:
     """The days this run checks: the partitions the triggering loads replaced, else its params.
 
     Params name the days of a range run; the checks also cover the look-back partitions that
@@ -48,7 +48,9 @@ def resolve_window(**context: Any) -> dict[str, str]:
         window = window_from_asset_events(events) or with_lookback(window_from_context(context))
     else:
         window = with_lookback(window)
-    return {"start": window[0].isoformat(), "end": window[1].isoformat()}
+    from warehouse.pipeline import raw_watermark
+
+    return {"start": window[0].isoformat(), "end": window[1].isoformat(), "raw_watermark": raw_watermark()}
 
 
 @task(pool=WRITER_POOL, retries=0)  # stale or invalid raw data stays so on a retry
@@ -61,7 +63,7 @@ def raw_sources() -> None:
 
 
 @task(pool=WRITER_POOL, retries=0)  # a failed check fails again on the same data: no retry
-def check(window: dict[str, str], **context: Any) -> str:
+def check(window: dict[str, str | None], **context: Any) -> str:
     """Great Expectations suites for the raw batch and the marts; blocking failures stop here."""
     from datetime import date
 
@@ -73,14 +75,17 @@ def check(window: dict[str, str], **context: Any) -> str:
 
 
 @task(pool=WRITER_POOL, outlets=[PUBLISHED])
-def publish(window: dict[str, str], **context: Any) -> dict[str, int]:
+def publish(window: dict[str, str | None], **context: Any) -> dict[str, int]:
     """Copy the checked marts into the read-only snapshot BI opens."""
     from datetime import date
 
     from warehouse.pipeline import publish_snapshot
 
     publication = publish_snapshot(
-        date.fromisoformat(window["start"]), date.fromisoformat(window["end"]), context["run_id"]
+        date.fromisoformat(window["start"]),
+        date.fromisoformat(window["end"]),
+        context["run_id"],
+        window["raw_watermark"],
     )
     return publication.tables
 

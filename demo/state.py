@@ -28,7 +28,8 @@ FAULTS = (
 )
 """Fault names a test can queue; ``slow:<seconds>`` is accepted too."""
 
-DEFAULT_TOKENS = frozenset({"demo-fb-token-7f3a9c2e5b1d"})
+DEMO_FACEBOOK_TOKEN = "demo-fb-token-7f3a9c2e5b1d"
+DEFAULT_TOKENS = frozenset({DEMO_FACEBOOK_TOKEN})
 MAX_CHAOS_STREAK = 2
 REQUEST_LOG_SIZE = 50_000
 

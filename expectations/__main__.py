@@ -12,6 +12,7 @@ import logging
 import sys
 from datetime import date
 
+from warehouse.loader import LoadError, connect
 from warehouse.logs import quiet_noisy_loggers
 from warehouse.settings import paths
 
@@ -29,8 +30,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_noisy_loggers()
 
-    import duckdb
-
     from expectations.runner import run_checks
 
     where = paths()
@@ -41,13 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     try:
-        con = duckdb.connect(str(where.warehouse))
-    except duckdb.IOException as error:
-        print(
-            f"error: cannot open {where.warehouse} for writing: {error}. Another process holds the "
-            "warehouse; run the checks when the pipeline is idle.",
-            file=sys.stderr,
-        )
+        con = connect(where.warehouse)
+    except LoadError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     try:
         report = run_checks(

@@ -12,6 +12,7 @@ import pytest
 
 from demo.generator import facebook_pages as facebook_truth
 from demo.server import DemoServer
+from demo.state import DEMO_FACEBOOK_TOKEN
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
 from warehouse.config import CompanyConfig, load_config
@@ -25,7 +26,7 @@ os.environ.pop("WAREHOUSE_DUCKDB_PATH", None)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 DEMO_TODAY = date(2026, 11, 20)
-DEMO_TOKEN = "demo-fb-token-7f3a9c2e5b1d"
+DEMO_TOKEN = DEMO_FACEBOOK_TOKEN
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from expectations.runner import ChecksFailed
 from warehouse import pipeline
 from warehouse.config import ConfigError
+from warehouse.dbt import DbtError, run_dbt
 from warehouse.loader import LoadError
 from warehouse.logs import quiet_noisy_loggers
 from warehouse.settings import paths
@@ -34,9 +35,14 @@ def main(argv: list[str] | None = None) -> int:
             for table, rows in loaded.items():
                 print(f"{table}: {rows} rows")
         else:
+            watermark = pipeline.raw_watermark()
+            run_dbt(["build"])
             print(pipeline.check(args.start, args.end, args.run_id))
-            publication = pipeline.publish_snapshot(args.start, args.end, args.run_id)
+            publication = pipeline.publish_snapshot(args.start, args.end, args.run_id, watermark)
             print(f"published {len(publication.tables)} tables to {paths().published}")
+    except DbtError as error:
+        print(f"error: not published, dbt build failed:\n{error}", file=sys.stderr)
+        return 1
     except ChecksFailed as error:
         print(f"error: not published, blocking checks failed:\n{error}", file=sys.stderr)
         return 1

@@ -21,9 +21,9 @@ from typing import IO
 
 import requests
 
+from demo.state import DEMO_FACEBOOK_TOKEN
 from warehouse.settings import PROJECT_ROOT, paths
 
-DEMO_FACEBOOK_TOKEN = "demo-fb-token-7f3a9c2e5b1d"
 PIPELINE_DAGS = ("social_extract_load", "social_transform_publish")
 
 

@@ -122,12 +122,12 @@ def _replace(
         {"accounts": [k[0] for k in keys], "days": [k[1] for k in keys]},
     )
     files = sorted(str(p.path) for p in batch)
-    before = _count(con, table)
+    before = row_count(con, table)
     con.execute(f"insert into {table} {READ_LANDED}", {"files": files, "load_run_id": load_run_id})
-    return TableLoad(table, len(keys), _count(con, table) - before)
+    return TableLoad(table, len(keys), row_count(con, table) - before)
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     row = con.execute(f"select count(*) from {table}").fetchone()
     return int(row[0]) if row else 0
 
@@ -182,3 +182,26 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
             "pipeline writers run one at a time (Airflow pool duckdb_writer) and BI must open "
             "the published copy, not the live file"
         ) from None
+
+
+def raw_watermark(con: duckdb.DuckDBPyConnection) -> str | None:
+    """When the raw tables last changed (latest ``_loaded_at``), as ISO text; None when empty.
+
+    A transform records it before building and the publish step compares it, so marts built
+    while a newer load slipped in between their tasks are never published.
+    """
+    tables = con.execute(
+        """
+        select table_name from information_schema.columns
+        where table_schema = $schema and column_name = '_loaded_at'
+        order by 1
+        """,
+        {"schema": RAW_SCHEMA},
+    ).fetchall()
+    if not tables:
+        return None
+    union = " union all ".join(
+        f"select max(_loaded_at) as loaded_at from {RAW_SCHEMA}.{t}" for (t,) in tables
+    )
+    row = con.execute(f"select max(loaded_at) from ({union})").fetchone()
+    return row[0].isoformat() if row and row[0] else None

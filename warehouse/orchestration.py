@@ -22,6 +22,13 @@ def raw_asset_uri(source: str) -> str:
     return f"duckdb://warehouse/raw/{source}"
 
 
+def raw_assets() -> list[Any]:
+    """One Airflow asset per source's raw tables: the load updates them, the transform waits on them."""
+    from airflow.sdk import Asset
+
+    return [Asset(name=f"raw_{source}", uri=raw_asset_uri(source)) for source in EXTRACT_SOURCES]
+
+
 def window_from_params(params: Mapping[str, Any]) -> tuple[date, date] | None:
     """A window given explicitly as ``start``/``end`` run parameters (a range run or backfill)."""
     start, end = params.get("start"), params.get("end")

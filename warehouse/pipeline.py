@@ -62,11 +62,22 @@ def check(start: date, end: date, run_id: str) -> str:
     return report.summary()
 
 
-def publish_snapshot(start: date, end: date, run_id: str) -> Publication:
-    """Publish the checked marts for BI."""
+def raw_watermark() -> str | None:
+    """When the raw tables last changed; recorded before a transform starts building."""
     con = loader.connect(paths().warehouse)
     try:
-        return publish(con, paths().published, run_id, start, end)
+        return loader.raw_watermark(con)
+    finally:
+        con.close()
+
+
+def publish_snapshot(
+    start: date, end: date, run_id: str, raw_watermark_at_start: str | None = None
+) -> Publication:
+    """Publish the checked marts for BI (refused if raw data changed since the run began)."""
+    con = loader.connect(paths().warehouse)
+    try:
+        return publish(con, paths().published, run_id, start, end, raw_watermark_at_start)
     finally:
         con.close()
 

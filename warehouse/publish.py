@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.loader import raw_watermark, row_count
+
 log = logging.getLogger(__name__)
 
 PUBLISHED_SCHEMAS = ("marts", "audit")
@@ -31,9 +33,25 @@ class Publication:
     published_at: datetime
 
 
-def publish(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, start: date, end: date) -> Publication:
-    """Copy the published schemas from ``con``'s database into ``target`` atomically."""
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    run_id: str,
+    start: date,
+    end: date,
+    raw_watermark_at_start: str | None = None,
+) -> Publication:
+    """Copy the published schemas from ``con``'s database into ``target`` atomically.
+
+    ``raw_watermark_at_start`` is the raw tables' watermark when the run began building; if the
+    raw data changed since, the marts may mix two loads and are not published.
+    """
     _require_passed_checks(con, run_id)
+    if raw_watermark_at_start is not None and raw_watermark(con) != raw_watermark_at_start:
+        raise NotPublishable(
+            f"run {run_id!r}: raw data was loaded again while this run was building its marts; "
+            "not publishing a mix of two loads (the run that load triggered publishes instead)"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp")
     tables = con.execute(
@@ -57,7 +75,7 @@ def publish(con: duckdb.DuckDBPyConnection, target: Path, run_id: str, start: da
             con.execute(f"create schema if not exists snapshot.{schema}")
         for schema, table in tables:
             con.execute(f'create table snapshot.{schema}."{table}" as select * from {schema}."{table}"')
-            counts[f"{schema}.{table}"] = _count(con, f'snapshot.{schema}."{table}"')
+            counts[f"{schema}.{table}"] = row_count(con, f'snapshot.{schema}."{table}"')
         con.execute(
             """
             create table snapshot.audit.publication as
@@ -103,8 +121,3 @@ def _require_passed_checks(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
         raise NotPublishable(f"run {run_id!r} has no data-check results; run the checks before publishing")
     if blocking_failures:
         raise NotPublishable(f"run {run_id!r} failed {blocking_failures} blocking checks; not publishing")
-
-
-def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"select count(*) from {table}").fetchone()
-    return int(row[0]) if row else 0

@@ -14,9 +14,10 @@ import requests
 from demo.generator import facebook_pages as truth
 from demo.generator.common import pacific_day
 from demo.server import DemoServer
+from demo.state import DEMO_FACEBOOK_TOKEN
 
 TODAY = date(2026, 11, 20)
-TOKEN = "demo-fb-token-7f3a9c2e5b1d"
+TOKEN = DEMO_FACEBOOK_TOKEN
 MAIN, UK = "104729381726354", "187263549910273"
 POST_FIELDS = (
     "id,created_time,message,permalink_url,status_type,shares,"

@@ -192,7 +192,7 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
             "from audit.check_results where run_id = ?",
             [run_id],
         ).fetchone()
-    assert (start, end) == (START, END)
+    assert (start, end) == (START - timedelta(days=POST_LOOKBACK_DAYS), END), "checked with the look-back"
     assert results[0] > 40 and results[1] == 0
     assert (pipeline.data / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
 

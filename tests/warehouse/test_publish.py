@@ -56,3 +56,16 @@ def test_a_checked_run_publishes_marts_only_read_only_and_replaces_atomically(li
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
     assert schemas == {"marts", "audit"}
     assert not list(target.parent.glob(".*.tmp")), "no temporary file is left behind"
+
+
+def test_marts_built_while_a_new_load_slipped_in_are_not_published(live, tmp_path) -> None:
+    from warehouse.loader import raw_watermark
+
+    live.execute("create table raw.facebook_pages__page_insights as select now() as _loaded_at")
+    live.execute("insert into audit.check_results values ('run-1', 'blocking', true)")
+    at_start = raw_watermark(live)
+    assert at_start is not None
+    live.execute("insert into raw.facebook_pages__page_insights select now() + interval 1 minute")
+    with pytest.raises(NotPublishable, match="loaded again while this run was building"):
+        publish(live, tmp_path / "published" / "warehouse.duckdb", "run-1", DAY, DAY, at_start)
+    publish(live, tmp_path / "published" / "warehouse.duckdb", "run-1", DAY, DAY, raw_watermark(live))
