@@ -20,7 +20,7 @@ from typing import Any, ClassVar, Literal
 from extractors.connections import ConnectionInfo, resolve_connection
 from extractors.errors import ExtractError, Where
 from extractors.http import HttpClient
-from extractors.landing import Partition, write_partition
+from extractors.landing import Partition, partition_path, write_partition
 from warehouse.config import Account, CompanyConfig
 
 log = logging.getLogger(__name__)
@@ -138,11 +138,7 @@ class Source(ABC):
         try:
             for stream in chosen_streams:
                 for account in chosen_accounts:
-                    landed.extend(
-                        self._run_stream(
-                            client, stream, account, stream.window(run, today), landing_root, run_id
-                        )
-                    )
+                    landed.extend(self._run_stream(client, stream, account, run, today, landing_root, run_id))
         finally:
             client.close()
         return landed
@@ -169,10 +165,12 @@ class Source(ABC):
         client: HttpClient,
         stream: Stream,
         account: Account,
-        window: Window,
+        run: Window,
+        today: date,
         landing_root: Path,
         run_id: str,
     ) -> list[Partition]:
+        window = stream.window(run, today)
         where = Where(self.name, stream.name, account.id, f"{window.start}..{window.end}")
         by_day: dict[date, list[tuple[Record, datetime]]] = defaultdict(list)
         outside = 0
@@ -191,6 +189,28 @@ class Source(ABC):
                 landing_root, self.name, stream.name, account.id, day, by_day.get(day, []), run_id
             )
             for day in days
+            if by_day.get(day) or not self._keeps_earlier_data(landing_root, stream, account, day, run, where)
         ]
         log.info("[%s] landed %d partitions, %d records", where, len(landed), sum(p.rows for p in landed))
         return landed
+
+    def _keeps_earlier_data(
+        self, landing_root: Path, stream: Stream, account: Account, day: date, run: Window, where: Where
+    ) -> bool:
+        """A re-read look-back day that now comes back empty keeps the data landed for it before.
+
+        A platform that briefly answers with nothing must not erase a day the warehouse already
+        has; days inside the run's own window are replaced as asked.
+        """
+        if day >= run.start:
+            return False
+        previous = partition_path(landing_root, self.name, stream.name, account.id, day)
+        if not previous.exists() or previous.stat().st_size == 0:
+            return False
+        log.warning(
+            "[%s] the platform returned nothing for look-back day %s, which has data from an earlier "
+            "run; keeping that data (re-run the day itself to empty it)",
+            where,
+            day,
+        )
+        return True

@@ -264,3 +264,18 @@ def test_the_command_line_extracts_without_airflow(demo, tmp_path) -> None:
     )
     assert failed.returncode == 2
     assert "error: [source=facebook_pages" in failed.stderr and "Session has expired" in failed.stderr
+
+
+def test_an_empty_answer_for_a_look_back_day_keeps_the_data_landed_before(company, demo, tmp_path) -> None:
+    # The demo company starts on 2024-01-01, so Graph has nothing for the look-back days before it.
+    earlier = partition_path(tmp_path, "facebook_pages", "page_insights", MAIN_PAGE, date(2023, 12, 31))
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text('{"record": {"name": "page_follows"}, "extracted_at": "2024-01-01T00:00:00+00:00"}\n')
+    run = Window(date(2024, 1, 1), date(2024, 1, 2))
+    landed = source(company, demo).run(run, tmp_path, "t1", streams=["page_insights"], accounts=[MAIN_PAGE])
+    assert [p.day for p in landed] == [date(2023, 12, 30), date(2024, 1, 1), date(2024, 1, 2)]
+    assert "page_follows" in earlier.read_text(), "the earlier data for the look-back day is kept"
+
+    inside = Window(date(2023, 12, 31), date(2023, 12, 31))  # the day itself, re-run on purpose
+    source(company, demo).run(inside, tmp_path, "t2", streams=["page_insights"], accounts=[MAIN_PAGE])
+    assert earlier.read_text() == ""
