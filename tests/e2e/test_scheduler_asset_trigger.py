@@ -1,0 +1,124 @@
+"""Under a real scheduler, the raw assets a load updates start the transform, which publishes.
+
+`airflow dags test` never starts downstream DAGs, so this test runs `airflow standalone`
+(scheduler, DAG processor, triggerer and API server on SQLite with the LocalExecutor), lands and
+loads three days with the extract DAG, unpauses the transform DAG and waits for the scheduler to
+start it from the asset events, run every task through the executor and publish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from demo.server import DemoServer
+from tests.conftest import DEMO_TODAY, DEMO_TOKEN
+from warehouse.demo_run import demo_connections, run_dag
+from warehouse.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+
+START, END = DEMO_TODAY - timedelta(days=3), DEMO_TODAY - timedelta(days=1)
+TIMEOUT_SECONDS = 420
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def airflow(env: dict[str, str], *args: str) -> str:
+    completed = subprocess.run(["airflow", *args], env=env, capture_output=True, text=True, check=True)
+    return completed.stdout
+
+
+def wait_for(what: str, predicate, log: Path) -> None:
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(5)
+    tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-60:])
+    pytest.fail(f"timed out waiting for {what}; last scheduler output:\n{tail}")
+
+
+def transform_runs(env: dict[str, str]) -> list[dict]:
+    output = airflow(env, "dags", "list-runs", "social_transform_publish", "-o", "json")
+    lines = [line for line in output.splitlines() if line.startswith(("[{", "[]"))]
+    return json.loads(lines[-1]) if lines else []
+
+
+def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
+    api_port = free_port()
+    log = tmp_path / "standalone.log"
+    with DemoServer(today=DEMO_TODAY) as server:
+        env = {
+            **os.environ,
+            **demo_connections(server.url, DEMO_TOKEN),
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "PYTHONPATH": str(PROJECT_ROOT),
+            "AIRFLOW_HOME": str(tmp_path / "airflow"),
+            "WAREHOUSE_DATA_DIR": str(tmp_path / "data"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__API__PORT": str(api_port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
+            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+            "DO_NOT_TRACK": "1",
+        }
+        env.pop("WAREHOUSE_DUCKDB_PATH", None)
+        airflow(env, "db", "migrate")
+        airflow(env, "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer")
+        with log.open("w") as output:
+            standalone = subprocess.Popen(
+                ["airflow", "standalone"],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            wait_for(
+                "the DAG processor to register both DAGs",
+                lambda: "social_transform_publish" in airflow(env, "dags", "list", "-o", "plain"),
+                log,
+            )
+            airflow(env, "dags", "unpause", "social_transform_publish")
+            with (tmp_path / "extract.log").open("w") as extract_log:
+                run_dag("social_extract_load", START, END, env, extract_log)
+            wait_for(
+                "an asset-triggered transform run to finish",
+                lambda: any(r["state"] in ("success", "failed") for r in transform_runs(env)),
+                log,
+            )
+            runs = transform_runs(env)
+        finally:
+            os.killpg(standalone.pid, signal.SIGTERM)
+            standalone.wait(timeout=60)
+
+    assert [r["state"] for r in runs] == ["success"], runs
+    assert runs[0]["run_id"].startswith("asset_triggered__")
+    with duckdb.connect(str(tmp_path / "data" / "published" / "warehouse.duckdb"), read_only=True) as con:
+        run_id, start, end = con.execute(
+            "select run_id, data_start, data_end from audit.publication"
+        ).fetchone()
+        days = con.execute(
+            "select count(*) from marts.fct_account_daily where metric_date between ? and ?", [START, END]
+        ).fetchone()
+    assert run_id == runs[0]["run_id"]
+    assert start <= START and end >= END, "the checks cover every day the load replaced"
+    assert days == (2 * 3,)
