@@ -41,6 +41,7 @@ def resolve_window(**context: Any) -> dict[str, str | None]:
         window_from_params,
         with_lookback,
     )
+    from warehouse.pipeline import raw_watermark
 
     window = window_from_params(context["params"])
     if window is None:
@@ -48,8 +49,6 @@ def resolve_window(**context: Any) -> dict[str, str | None]:
         window = window_from_asset_events(events) or with_lookback(window_from_context(context))
     else:
         window = with_lookback(window)
-    from warehouse.pipeline import raw_watermark
-
     return {"start": window[0].isoformat(), "end": window[1].isoformat(), "raw_watermark": raw_watermark()}
 
 
