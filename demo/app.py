@@ -12,13 +12,12 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from demo.platforms import Platform
-from demo.platforms.facebook_pages import PLATFORM as FACEBOOK_PAGES
+from demo.platforms import Platform, discover_platforms
 from demo.state import FAULTS, DemoState, slow_seconds
 
-PLATFORMS: tuple[Platform, ...] = (FACEBOOK_PAGES,)
+PLATFORMS: tuple[Platform, ...] = discover_platforms()
 
-HIDDEN_PARAMS = frozenset({"access_token"})
+HIDDEN_PARAMS = frozenset({"access_token", "key"})
 
 
 class FaultRequest(BaseModel):

@@ -15,21 +15,44 @@ from typing import Any
 from demo.generator.common import seeded
 
 FAULTS = (
+    # Meta Graph (Facebook Pages, Instagram): throttling codes, HTTP 400/403 without Retry-After.
     "throttle_4",
     "throttle_17",
     "throttle_32",
     "throttle_613",
     "throttle_80001",
+    "throttle_80002",
+    # X: 429 with x-rate-limit-reset; the usage cap is a 429 that retrying cannot fix.
+    "rate_limited",
+    "usage_capped",
+    # LinkedIn: 429 daily application limit; 426 for a sunset LinkedIn-Version.
+    "daily_limit",
+    "sunset_version",
+    # YouTube: 403 quotaExceeded (fatal until the quota resets) and 403 rateLimitExceeded (retried).
+    "quota_exceeded",
+    "rate_limit_exceeded",
+    # Every platform, each in its own error format.
     "error_500",
     "error_503",
     "malformed_json",
     "expired_token",
     "unknown_metric",
 )
-"""Fault names a test can queue; ``slow:<seconds>`` is accepted too."""
+"""Fault names a test can queue; ``slow:<seconds>`` is accepted too. A platform answers the
+faults it knows in its own wire format and ignores the others (the request is served normally)."""
 
 DEMO_FACEBOOK_TOKEN = "demo-fb-token-7f3a9c2e5b1d"
-DEFAULT_TOKENS = frozenset({DEMO_FACEBOOK_TOKEN})
+DEMO_TOKENS = {
+    "facebook_pages": DEMO_FACEBOOK_TOKEN,
+    "instagram": "demo-ig-token-4c81d07e9a26",
+    "x": "demo-x-token-b35e6f1a0c97",
+    "linkedin": "demo-li-token-e02a9b4d7f13",
+    "youtube": "demo-yt-token-91f6c3b8d254",
+}
+"""The access token each demo platform's connection uses; every platform accepts any of them."""
+DEFAULT_TOKENS = frozenset(DEMO_TOKENS.values())
+EXPIRED_DEMO_TOKEN = "expired-demo-token"
+"""A token every platform answers with its own expired-token error."""
 MAX_CHAOS_STREAK = 2
 REQUEST_LOG_SIZE = 50_000
 

@@ -11,6 +11,10 @@ if TYPE_CHECKING:
 # Source name -> "module:Class". Imported lazily so that listing sources stays cheap.
 SOURCES: dict[str, str] = {
     "facebook_pages": "extractors.facebook_pages:FacebookPages",
+    "instagram": "extractors.instagram:Instagram",
+    "x": "extractors.x:X",
+    "linkedin": "extractors.linkedin:LinkedIn",
+    "youtube": "extractors.youtube:YouTube",
 }
 
 

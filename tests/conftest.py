@@ -12,7 +12,8 @@ import pytest
 
 from demo.generator import facebook_pages as facebook_truth
 from demo.server import DemoServer
-from demo.state import DEMO_FACEBOOK_TOKEN
+from demo.state import DEMO_FACEBOOK_TOKEN, DEMO_TOKENS
+from extractors.connections import ConnectionInfo
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
 from warehouse.config import CompanyConfig, load_config
@@ -27,6 +28,28 @@ os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 DEMO_TODAY = date(2026, 11, 20)
 DEMO_TOKEN = DEMO_FACEBOOK_TOKEN
+FAST_RETRIES = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, "usage_pause_seconds": 0.01}
+"""Connection extras that keep retry tests quick."""
+
+
+def demo_connection(
+    source: str, server: DemoServer, token: str | None = None, **extra: object
+) -> ConnectionInfo:
+    """The connection a source uses to reach the demo server (as ``make demo`` sets it), with fast retries.
+
+    ``token`` replaces the platform's demo token (e.g. ``expired-demo-token``); ``extra`` adds to or
+    overrides the connection extras (e.g. ``page_size=5``).
+    """
+    hosts = {"instagram": f"{server.url}/instagram"}
+    extras: dict[str, object] = {"api_version": "v25.0"} if source in {"facebook_pages", "instagram"} else {}
+    if source == "youtube":
+        extras["analytics_host"] = f"{server.url}/youtubeanalytics"
+    return ConnectionInfo(
+        f"{source}_default",
+        hosts.get(source, server.url),
+        DEMO_TOKENS[source] if token is None else token,
+        {**extras, **FAST_RETRIES, **extra},
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -133,9 +133,79 @@ class FacebookPagesSettings(_Strict):
     insights_lookback_days: int = Field(default=2, ge=0, le=30)
     post_lookback_days: int = Field(default=28, ge=0, le=90)
 
+    def lookback_days(self) -> int:
+        return max(self.insights_lookback_days, self.post_lookback_days)
+
+
+class InstagramSettings(_Strict):
+    conn_id: str = "instagram_default"
+    # Account insights asked with metric_type=total_value, one request per Pacific day.
+    account_total_value_metrics: tuple[str, ...] = Field(
+        default=("views", "total_interactions", "likes", "comments", "shares", "saves", "accounts_engaged"),
+        min_length=1,
+    )
+    # Account insights asked as a daily time series (`values` with end_time).
+    account_time_series_metrics: tuple[str, ...] = Field(default=("reach", "follower_count"), min_length=1)
+    # Lifetime media insights; Meta retired impressions, plays and video_views in 2025.
+    media_insights_metrics: tuple[str, ...] = Field(
+        default=("views", "reach", "likes", "comments", "shares", "saved", "total_interactions"),
+        min_length=1,
+    )
+    insights_lookback_days: int = Field(default=2, ge=0, le=30)
+    media_lookback_days: int = Field(default=28, ge=0, le=90)
+
+    def lookback_days(self) -> int:
+        return max(self.insights_lookback_days, self.media_lookback_days)
+
+
+class XSettings(_Strict):
+    conn_id: str = "x_default"
+    # Tweets this young are read again each run: public_metrics are live counters.
+    tweet_lookback_days: int = Field(default=28, ge=0, le=90)
+
+    def lookback_days(self) -> int:
+        return self.tweet_lookback_days
+
+
+class LinkedInSettings(_Strict):
+    conn_id: str = "linkedin_default"
+    # Follower and share statistics settle about two days late: re-read this many earlier days.
+    statistics_lookback_days: int = Field(default=3, ge=0, le=30)
+    post_lookback_days: int = Field(default=28, ge=0, le=90)
+
+    def lookback_days(self) -> int:
+        return max(self.statistics_lookback_days, self.post_lookback_days)
+
+
+class YouTubeSettings(_Strict):
+    conn_id: str = "youtube_default"
+    # YouTube Analytics day-report metrics for the channel.
+    analytics_metrics: tuple[str, ...] = Field(
+        default=(
+            "views",
+            "estimatedMinutesWatched",
+            "likes",
+            "comments",
+            "shares",
+            "subscribersGained",
+            "subscribersLost",
+        ),
+        min_length=1,
+    )
+    # Analytics data arrives two to three days late: re-read this many earlier days.
+    report_lookback_days: int = Field(default=3, ge=0, le=30)
+    video_lookback_days: int = Field(default=28, ge=0, le=90)
+
+    def lookback_days(self) -> int:
+        return max(self.report_lookback_days, self.video_lookback_days)
+
 
 class Sources(_Strict):
     facebook_pages: FacebookPagesSettings
+    instagram: InstagramSettings = InstagramSettings()
+    x: XSettings = XSettings()
+    linkedin: LinkedInSettings = LinkedInSettings()
+    youtube: YouTubeSettings = YouTubeSettings()
 
 
 class CompanyConfig(_Strict):
@@ -149,8 +219,17 @@ class CompanyConfig(_Strict):
 
     def max_lookback_days(self) -> int:
         """The furthest back any source re-reads before a run's first day."""
-        facebook = self.sources.facebook_pages
-        return max(facebook.insights_lookback_days, facebook.post_lookback_days)
+        sources = self.sources
+        return max(
+            settings.lookback_days()
+            for settings in (
+                sources.facebook_pages,
+                sources.instagram,
+                sources.x,
+                sources.linkedin,
+                sources.youtube,
+            )
+        )
 
     def own_accounts(self, platform: str) -> tuple[Account, ...]:
         """The company's own accounts on ``platform`` (empty when it has none there)."""

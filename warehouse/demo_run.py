@@ -21,22 +21,33 @@ from typing import IO
 
 import requests
 
-from demo.state import DEMO_FACEBOOK_TOKEN
+from demo.state import DEMO_TOKENS
 from warehouse.settings import PROJECT_ROOT, paths
 
 PIPELINE_DAGS = ("social_extract_load", "social_transform_publish")
 
 
-def demo_connections(base_url: str, token: str = DEMO_FACEBOOK_TOKEN) -> dict[str, str]:
-    """``AIRFLOW_CONN_*`` variables pointing every source at the demo server."""
-    facebook = {
-        "conn_type": "http",
-        "host": base_url,
-        "password": token,
-        # The demo throttles and fails on purpose; short backoffs keep the demo quick.
-        "extra": {"api_version": "v25.0", "backoff_base_seconds": 0.2, "usage_pause_seconds": 1},
+def demo_connections(base_url: str, tokens: Mapping[str, str] = DEMO_TOKENS) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` variables pointing every source at the demo server.
+
+    The demo serves each platform under the path its real API uses (Instagram, which shares
+    Graph's paths with Facebook, under ``/instagram``), so only the host differs from production.
+    The demo throttles and fails on purpose; short backoffs keep the demo quick.
+    """
+    fast = {"backoff_base_seconds": 0.2, "usage_pause_seconds": 1}
+    connections = {
+        "facebook_pages": {"host": base_url, "extra": {"api_version": "v25.0", **fast}},
+        "instagram": {"host": f"{base_url}/instagram", "extra": {"api_version": "v25.0", **fast}},
+        "x": {"host": base_url, "extra": fast},
+        "linkedin": {"host": base_url, "extra": fast},
+        "youtube": {"host": base_url, "extra": {"analytics_host": f"{base_url}/youtubeanalytics", **fast}},
     }
-    return {"AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT": json.dumps(facebook)}
+    return {
+        f"AIRFLOW_CONN_{source.upper()}_DEFAULT": json.dumps(
+            {"conn_type": "http", "password": tokens[source], **connection}
+        )
+        for source, connection in connections.items()
+    }
 
 
 @contextmanager

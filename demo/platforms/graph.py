@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
 from demo.generator.common import PACIFIC
+from demo.state import EXPIRED_DEMO_TOKEN
 
 GRAPH_PATH = re.compile(r"^/v[0-9]+\.0(/|$)")
 """Request paths the Graph platforms own."""
@@ -260,7 +261,7 @@ def authenticate(request: Request, tokens: frozenset[str], today: date) -> str:
     token = access_token(request)
     if token is None:
         raise missing_token()
-    if token == "expired-demo-token":
+    if token == EXPIRED_DEMO_TOKEN:
         raise expired_token(today)
     if token not in tokens:
         raise invalid_token()

@@ -58,7 +58,7 @@ def pipeline(tmp_path_factory) -> Pipeline:
     with DemoServer(today=DEMO_TODAY, chaos_rate=0.05, chaos_seed=11) as server:
         env = {
             **os.environ,
-            **demo_connections(server.url, DEMO_TOKEN),
+            **demo_connections(server.url),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "AIRFLOW_HOME": str(root / "airflow"),
             "WAREHOUSE_DATA_DIR": str(root / "data"),

@@ -65,7 +65,7 @@ def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
     with DemoServer(today=DEMO_TODAY) as server:
         env = {
             **os.environ,
-            **demo_connections(server.url, DEMO_TOKEN),
+            **demo_connections(server.url),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "PYTHONPATH": str(PROJECT_ROOT),
             "AIRFLOW_HOME": str(tmp_path / "airflow"),
