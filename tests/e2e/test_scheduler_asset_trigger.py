@@ -22,7 +22,7 @@ import duckdb
 import pytest
 
 from demo.server import DemoServer
-from tests.conftest import DEMO_TODAY, DEMO_TOKEN
+from tests.conftest import DEMO_TODAY
 from warehouse.demo_run import demo_connections, run_dag
 from warehouse.settings import PROJECT_ROOT
 
