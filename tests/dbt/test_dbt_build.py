@@ -18,23 +18,14 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from warehouse.loader import ensure_raw_tables
+
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 
 PAGE = "104729381726354"  # our Facebook Page
 RIVAL_PAGE = "998877"  # a configured competitor with no data yet
 UNCONFIGURED_PAGE = "555000"  # seen in data, missing from the company config
 IG_ACCOUNT = "17841400000000001"  # configured on a platform with no models yet
-
-RAW_STREAM_COLUMNS = """
-    account_id varchar,
-    partition_day date,
-    record json,
-    extracted_at timestamptz,
-    extract_run_id varchar,
-    _source_file varchar,
-    _loaded_at timestamptz,
-    _load_run_id varchar
-"""
 
 
 @dataclass
@@ -249,9 +240,9 @@ def write_raw(db_path: Path, data: RawData) -> None:
     con = duckdb.connect(str(db_path))
     try:
         con.execute("create schema raw")
+        ensure_raw_tables(con)  # every platform's raw tables, as the loader creates them
         for stream in ("page_insights", "page_snapshot", "posts"):
             table = f"raw.facebook_pages__{stream}"
-            con.execute(f"create table {table} ({RAW_STREAM_COLUMNS})")
             rows = [
                 (
                     account_id,
@@ -330,7 +321,13 @@ def test_build_runs_unit_tests(built_warehouse: duckdb.DuckDBPyConnection) -> No
             built_warehouse, "select table_name from information_schema.tables where table_schema = 'marts'"
         )
     }
-    assert tables == {"dim_account", "dim_post", "fct_post_performance", "fct_account_daily"}
+    assert tables == {
+        "dim_account",
+        "dim_post",
+        "fct_post_performance",
+        "fct_account_daily",
+        "fct_account_monthly",
+    }
 
 
 def test_fct_post_performance_latest_snapshot_and_rates(built_warehouse: duckdb.DuckDBPyConnection) -> None:
@@ -398,6 +395,9 @@ def test_fct_account_daily(built_warehouse: duckdb.DuckDBPyConnection) -> None:
     assert d1["posts_published"] == 1  # P1, published 22:30 Pacific on Nov 1
     assert d1["shares_on_posts_published"] == 4
     assert d1["amplification_rate"] == pytest.approx(4.0)
+    assert d1["amplification_rate_by_followers"] == pytest.approx(4 / 1000)
+    assert d1["virality"] == pytest.approx(4 / 500)  # P1: 4 shares, 500 views
+    assert d1["shares"] is None  # Graph has no daily Page shares
 
     assert d2["follower_growth_rate"] == pytest.approx((1010 - 1000) / 1000)
     assert d2["engagement_rate"] is None and d2["engagement_rate_by_reach"] is None  # 0 views / reach
@@ -408,6 +408,9 @@ def test_fct_account_daily(built_warehouse: duckdb.DuckDBPyConnection) -> None:
     assert d3["follower_growth_rate"] == pytest.approx((1030 - 1010) / 1010)
     assert d3["engagement_rate"] == pytest.approx(90 / 1500)
     assert d3["posts_published"] == 1 and d3["shares_on_posts_published"] == 6
+    # P3 has no views: its shares stay out of virality's numerator as its views are out of the denominator.
+    assert d3["views_on_posts_published"] is None and d3["shares_on_posts_with_views"] is None
+    assert d3["virality"] is None
 
     assert d4["followers"] is None and d4["engagements"] is None and d4["views"] is None
     assert d4["posts_published"] == 0 and d4["amplification_rate"] is None
@@ -418,6 +421,34 @@ def test_fct_account_daily(built_warehouse: duckdb.DuckDBPyConnection) -> None:
 
     total_engagements = sum(d["engagements"] or 0 for d in days.values())
     assert total_engagements == 50 + 80 + 90 + 20
+
+
+def test_fct_account_monthly(built_warehouse: duckdb.DuckDBPyConnection) -> None:
+    (month,) = rows(
+        built_warehouse,
+        f"select * from marts.fct_account_monthly where account_key = 'facebook_pages:{PAGE}'",
+    )
+    assert str(month["month_start"]) == "2026-11-01" and str(month["last_metric_date"]) == "2026-11-05"
+    assert month["days_in_data"] == 5  # the gap day counts as a day with a (null) row
+    # Followers are a reading: the last one in the month (Nov 5), none before the month.
+    assert (month["followers_end"], str(month["followers_end_date"]), month["followers_start"]) == (
+        1040,
+        "2026-11-05",
+        None,
+    )
+    assert month["follower_growth_rate"] is None
+    assert (month["followers_gained"], month["followers_lost"]) == (12 + 15 + 25 + 10, 2 + 5 + 5 + 0)
+    assert month["engagements"] == 50 + 80 + 90 + 20
+    assert month["views"] == 1000 + 0 + 1500 + 400
+    # Ratio of the month's sums, never an average of the daily rates.
+    assert month["engagement_rate"] == pytest.approx(240 / 2900)
+    assert month["engagement_rate_by_followers"] == pytest.approx(240 / 1040)
+    assert month["posts_published"] == 3
+    assert month["shares_on_posts_published"] == 4 + 0 + 6
+    assert month["amplification_rate"] == pytest.approx(10 / 3)
+    assert month["amplification_rate_by_followers"] == pytest.approx(10 / 1040)
+    assert month["virality"] == pytest.approx((4 + 0) / (500 + 0))  # P3 reports no views
+    assert month["shares"] is None
 
 
 def test_dim_account(built_warehouse: duckdb.DuckDBPyConnection) -> None:

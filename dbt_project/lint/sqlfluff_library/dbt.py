@@ -31,3 +31,7 @@ def safe_cast(field: str, type: str) -> str:
 
 def concat(fields: list[str]) -> str:
     return " || ".join(fields)
+
+
+def date_trunc(datepart: str, date: str) -> str:
+    return f"date_trunc('{datepart}', {date})"

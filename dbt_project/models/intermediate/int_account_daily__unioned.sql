@@ -16,6 +16,7 @@
     'engagements',
     'views',
     'reach',
+    'shares',
     'metric_date',
 ] -%}
 

@@ -19,6 +19,8 @@
     'reactions',
     'comments',
     'shares',
+    'quotes',
+    'saves',
     'clicks',
     'engagements',
     'created_date',

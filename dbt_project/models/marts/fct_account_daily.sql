@@ -19,7 +19,11 @@ posts_by_day as (
         account_key,
         created_date as metric_date,
         count(*) as posts_published,
-        cast(sum(shares) as {{ dbt.type_bigint() }}) as shares_on_posts_published
+        cast(sum(shares) as {{ dbt.type_bigint() }}) as shares_on_posts_published,
+        cast(sum(views) as {{ dbt.type_bigint() }}) as views_on_posts_published,
+        {# Virality's numerator: shares of the posts whose views are in the denominator. #}
+        cast(sum(case when views is not null then shares end) as {{ dbt.type_bigint() }})
+            as shares_on_posts_with_views
     from posts
     group by 1, 2
 
@@ -84,8 +88,11 @@ joined as (
         account_daily.engagements,
         account_daily.views,
         account_daily.reach,
+        account_daily.shares,
         coalesce(posts_by_day.posts_published, 0) as posts_published,
-        coalesce(posts_by_day.shares_on_posts_published, 0) as shares_on_posts_published
+        coalesce(posts_by_day.shares_on_posts_published, 0) as shares_on_posts_published,
+        posts_by_day.views_on_posts_published,
+        posts_by_day.shares_on_posts_with_views
     from day_spine
     left join account_daily
         on
@@ -128,10 +135,16 @@ final as (
             as follower_growth_rate,
         posts_published,
         shares_on_posts_published,
+        views_on_posts_published,
+        shares_on_posts_with_views,
         {{ safe_divide('shares_on_posts_published', 'posts_published') }} as amplification_rate,
+        {{ safe_divide('shares_on_posts_published', 'followers') }}
+            as amplification_rate_by_followers,
+        {{ safe_divide('shares_on_posts_with_views', 'views_on_posts_published') }} as virality,
         engagements,
         views,
         reach,
+        shares,
         {{ safe_divide('engagements', 'views') }} as engagement_rate,
         {{ safe_divide('engagements', 'reach') }} as engagement_rate_by_reach,
         {{ safe_divide('engagements', 'followers') }} as engagement_rate_by_followers,

@@ -14,12 +14,18 @@ final as (
         account_key,
         platform,
 
+        ---------- strings
+        {# A degenerate dimension, repeated here so "which format works" needs no join. #}
+        post_format,
+
         ---------- numerics
         views,
         reach,
         reactions,
         comments,
         shares,
+        quotes,
+        saves,
         clicks,
         engagements,
         {{ safe_divide('engagements', 'views') }} as engagement_rate,

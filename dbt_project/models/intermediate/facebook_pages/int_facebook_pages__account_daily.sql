@@ -73,6 +73,8 @@ final as (
         cast(engagements as {{ dbt.type_bigint() }}) as engagements,
         cast(views as {{ dbt.type_bigint() }}) as views,
         cast(reach as {{ dbt.type_bigint() }}) as reach,
+        {# Graph reports no daily share count for a Page. #}
+        cast(null as {{ dbt.type_bigint() }}) as shares,
 
         ---------- dates
         metric_date

@@ -43,6 +43,9 @@ final as (
         reactions,
         comments,
         shares,
+        {# Facebook reports neither quotes nor saves for a post. #}
+        cast(null as {{ dbt.type_bigint() }}) as quotes,
+        cast(null as {{ dbt.type_bigint() }}) as saves,
         clicks,
         coalesce(reactions, 0)
         + coalesce(comments, 0)
