@@ -86,6 +86,14 @@ class Stream(ABC):
     ) -> Iterator[tuple[date, Record]]:
         """Yield (partition day, record as the platform sent it) for ``account`` over ``window``."""
 
+    def partition_days(self, window: Window, found: set[date], today: date, where: Where) -> list[date]:
+        """The partitions a run writes, given the days ``found`` with records (``today`` is UTC).
+
+        A stream whose platform reports recent days late leaves out the days not reported yet,
+        so an empty file never stands for "not known yet".
+        """
+        return window.days() if self.partitioned_by == "day" else [window.end]
+
 
 class Source(ABC):
     """A platform: its connection, its client and its streams."""
@@ -183,7 +191,7 @@ class Source(ABC):
             log.info(
                 "[%s] %d records belong to days outside the window; left for their own runs", where, outside
             )
-        days = window.days() if stream.partitioned_by == "day" else [window.end]
+        days = stream.partition_days(window, set(by_day), today, where)
         landed = [
             write_partition(
                 landing_root, self.name, stream.name, account.id, day, by_day.get(day, []), run_id

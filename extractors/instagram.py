@@ -1,48 +1,366 @@
-"""Instagram extractor: under construction; the stream names below are the raw-table contract."""
+"""Instagram professional accounts through the Instagram Graph API (Facebook login).
+
+The wire format is Meta Graph's (errors, cursors, usage headers, Pacific days), so this module
+reuses the Facebook Pages building blocks and only adds what is Instagram's own.
+
+Streams:
+
+* ``account_snapshot`` — the IG User node (``followers_count``, ``media_count``...) as of the run.
+* ``account_insights`` — daily account metrics, Pacific days, in two request shapes:
+  ``metric_type=time_series`` (``reach``, ``follower_count``) answers ``values`` stamped with
+  ``end_time`` = the next Pacific midnight, landed one value per metric per day as for Facebook;
+  ``metric_type=total_value`` (``views``, ``total_interactions``...) answers ONE number summed
+  over since..until, so it is asked one Pacific day per request and landed under that day.
+  ``follower_count`` exists only for the last 30 days: older days come back without it, and land
+  without it (absent, never zero). A backfill of a day older than that therefore replaces the
+  day's partition without the ``follower_count`` an earlier run landed: Graph has no copy left.
+* ``media`` — the ``/media`` edge (newest first, cursor paging, ``since``/``until`` on the
+  timestamp), partitioned by the Pacific day of ``timestamp`` and re-read for a trailing window
+  because ``like_count``/``comments_count`` keep growing.
+* ``media_insights`` — lifetime insights of each media in the same window, one request per media,
+  each element of ``data`` landed as a record under its media's Pacific day. Newer metrics
+  (``views``, ``shares``) come as ``total_value``, older ones as ``values[0]``; both are landed as
+  sent. A media product type offers only some metrics, so each request asks the configured
+  metrics that type supports; metrics this module does not know are sent as they are, so Meta's
+  answer decides (a retired metric such as ``impressions`` fails with code 100, and the error
+  points at ``sources.instagram`` in the company config).
+
+Throttling is the Graph one (HTTP 400/403, codes 4, 17, 32, 613 and Instagram's 80002, no
+``Retry-After``; ``X-Business-Use-Case-Usage`` of type ``instagram``), handled by
+``GraphErrorPolicy``; only its hints are Instagram's.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import logging
+from collections.abc import Iterator
+from datetime import date
+from typing import Any, ClassVar
 
-from extractors.core import Source, Stream
+import requests
+
+from extractors.connections import ConnectionInfo
+from extractors.core import Record, Source, Stream, Window
+from extractors.errors import ExtractError, Where
+from extractors.facebook_pages import (
+    DEFAULT_API_VERSION,
+    DEFAULT_BASE_URL,
+    PACIFIC,
+    PERMISSION_CODES,
+    GraphErrorPolicy,
+    graph_time,
+    pacific_day,
+)
+from extractors.http import HttpClient, RetryPolicy
+from extractors.paginators import GraphCursorPaginator, SinglePage
+from warehouse.config import Account, InstagramSettings
+
+log = logging.getLogger(__name__)
+
+MAX_INSIGHTS_DAYS = 30
+"""Account insights accept at most 30 days between since and until."""
+MEDIA_FIELDS = (
+    "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count,shortcode"
+)
+
+MEDIA_METRICS_BY_PRODUCT_TYPE: dict[str, frozenset[str]] = {
+    "FEED": frozenset(
+        {
+            "views",
+            "reach",
+            "likes",
+            "comments",
+            "shares",
+            "saved",
+            "total_interactions",
+            "follows",
+            "profile_visits",
+            "profile_activity",
+        }
+    ),
+    "REELS": frozenset(
+        {
+            "views",
+            "reach",
+            "likes",
+            "comments",
+            "shares",
+            "saved",
+            "total_interactions",
+            "ig_reels_avg_watch_time",
+            "ig_reels_video_view_total_time",
+        }
+    ),
+    "STORY": frozenset(
+        {
+            "views",
+            "reach",
+            "replies",
+            "navigation",
+            "follows",
+            "profile_visits",
+            "profile_activity",
+            "shares",
+            "total_interactions",
+        }
+    ),
+}
+"""Which lifetime metrics Meta offers per ``media_product_type`` (Graph v22+). Ads are feed posts."""
+KNOWN_MEDIA_METRICS = frozenset().union(*MEDIA_METRICS_BY_PRODUCT_TYPE.values())
+
+
+def media_metrics_for(product_type: str, configured: tuple[str, ...]) -> list[str]:
+    """The configured metrics to ask a media of ``product_type`` for, in configuration order.
+
+    A known metric the type does not offer is left out (asking would fail the whole request);
+    an unknown one is kept, for Meta to accept or refuse.
+    """
+    offered = MEDIA_METRICS_BY_PRODUCT_TYPE.get(product_type, MEDIA_METRICS_BY_PRODUCT_TYPE["FEED"])
+    return [m for m in configured if m in offered or m not in KNOWN_MEDIA_METRICS]
+
+
+class InstagramErrorPolicy(GraphErrorPolicy):
+    """Graph's error reading with hints that name Instagram's token, permissions and settings."""
+
+    def check(self, response: requests.Response, where: Where) -> None:
+        try:
+            super().check(response, where)
+        except ExtractError as error:
+            if error.platform_code in (190, 104):
+                error.hint = (
+                    "generate a new Instagram access token (a Facebook login user or Page token with "
+                    f"instagram_basic and instagram_manage_insights) and update the Airflow connection "
+                    f"{self.conn_id!r} (its password field)"
+                )
+            elif error.platform_code == 100:
+                error.hint = (
+                    "if it names a metric, Meta has retired it or does not offer it here: remove or "
+                    "replace it under sources.instagram in the company config"
+                )
+            elif error.platform_code in PERMISSION_CODES:
+                error.hint = (
+                    "the token needs instagram_basic, instagram_manage_insights and "
+                    "pages_read_engagement for the Page linked to this Instagram account"
+                )
+            raise
+
+
+def _data(body: Any, where: Where, client: HttpClient) -> list[Record]:
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise ExtractError(
+            where,
+            "unexpected payload: expected an object with a 'data' list, got "
+            f"{client.redact(str(body)[:200])!r}",
+            hint="the API answered in an unknown shape; check the api_version in the connection",
+        )
+    return body["data"]
+
+
+def _window_where(where: Where, window: Window) -> Where:
+    return Where(where.source, where.stream, where.account, f"{window.start}..{window.end}")
 
 
 class AccountSnapshot(Stream):
     name = "account_snapshot"
     primary_key = ("account_id", "partition_day")
     partitioned_by = "snapshot"
+    fields = "id,username,name,followers_count,follows_count,media_count,website,biography"
 
-    def extract(self, client, account, window, where):  # type: ignore[no-untyped-def]
-        raise NotImplementedError
+    def __init__(self, version: str):
+        self.version = version
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        for node in SinglePage().pages(
+            client, f"{self.version}/{account.id}", {"fields": self.fields}, where
+        ):
+            if not isinstance(node, dict) or "id" not in node:
+                raise ExtractError(where, f"unexpected IG User object: {client.redact(str(node)[:200])!r}")
+            yield window.end, node
 
 
 class AccountInsights(Stream):
     name = "account_insights"
     primary_key = ("account_id", "name", "period", "partition_day")
-    partitioned_by = "day"
 
-    def extract(self, client, account, window, where):  # type: ignore[no-untyped-def]
-        raise NotImplementedError
+    def __init__(self, version: str, settings: InstagramSettings):
+        self.version = version
+        self.time_series = settings.account_time_series_metrics
+        self.total_value = settings.account_total_value_metrics
+        self.lookback_days = settings.insights_lookback_days
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        both = sorted(set(self.time_series) & set(self.total_value))
+        if both:
+            raise ExtractError(
+                where,
+                f"metrics listed both as a time series and as a total value: {', '.join(both)}",
+                hint="list each metric once under sources.instagram in the company config "
+                "(one record per metric and day)",
+            )
+        path = f"{self.version}/{account.id}/insights"
+        yield from self._time_series(client, path, window, where)
+        yield from self._total_values(client, path, window, where)
+
+    def _time_series(
+        self, client: HttpClient, path: str, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        for chunk in window.chunks(MAX_INSIGHTS_DAYS):
+            chunk_where = _window_where(where, chunk)
+            since, until = chunk.bounds(PACIFIC)
+            params = {
+                "metric": ",".join(self.time_series),
+                "period": "day",
+                "metric_type": "time_series",
+                "since": since,
+                "until": until,
+            }
+            results = _data(client.get_json(path, chunk_where, params), chunk_where, client)
+            missing = set(self.time_series) - {r.get("name") for r in results}
+            if missing:
+                # follower_count is only kept for 30 days: older days have none, and land none.
+                log.info(
+                    "[%s] no data for %s; those days land without it", chunk_where, ", ".join(sorted(missing))
+                )
+            for result in results:
+                for value in result.get("values") or []:
+                    yield pacific_day(value["end_time"]), {**result, "values": [value]}
+
+    def _total_values(
+        self, client: HttpClient, path: str, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        # A total_value is summed over since..until: one request per Pacific day keeps days apart.
+        for day in window.days():
+            day_where = Where(where.source, where.stream, where.account, day)
+            since, until = Window(day, day).bounds(PACIFIC)
+            params = {
+                "metric": ",".join(self.total_value),
+                "period": "day",
+                "metric_type": "total_value",
+                "since": since,
+                "until": until,
+            }
+            for result in _data(client.get_json(path, day_where, params), day_where, client):
+                if "total_value" not in result:
+                    raise ExtractError(
+                        day_where,
+                        f"metric {result.get('name')!r} came back without a total_value: "
+                        f"{client.redact(str(result)[:200])!r}",
+                        hint="move it to account_time_series_metrics under sources.instagram "
+                        "in the company config",
+                    )
+                yield day, result
+
+
+def list_media(
+    client: HttpClient,
+    paginator: GraphCursorPaginator,
+    version: str,
+    account: Account,
+    window: Window,
+    where: Where,
+) -> Iterator[tuple[date, Record]]:
+    """(Pacific day, media object) for the media published on the window's Pacific days."""
+    since, until = window.bounds(PACIFIC)
+    params = {"fields": MEDIA_FIELDS, "since": since, "until": until}
+    seen: set[str] = set()
+    for body in paginator.pages(client, f"{version}/{account.id}/media", params, where):
+        for media in _data(body, where, client):
+            # A media published while we page shifts the list: the next page can repeat one.
+            if media["id"] not in seen:
+                seen.add(media["id"])
+                yield graph_time(media["timestamp"]).astimezone(PACIFIC).date(), media
 
 
 class Media(Stream):
     name = "media"
     primary_key = ("id",)
-    partitioned_by = "day"
 
-    def extract(self, client, account, window, where):  # type: ignore[no-untyped-def]
-        raise NotImplementedError
+    def __init__(self, version: str, settings: InstagramSettings, page_size: int = 100):
+        self.version = version
+        self.lookback_days = settings.media_lookback_days
+        self.paginator = GraphCursorPaginator(limit=page_size)
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        yield from list_media(client, self.paginator, self.version, account, window, where)
 
 
 class MediaInsights(Stream):
     name = "media_insights"
     primary_key = ("id",)
-    partitioned_by = "day"
 
-    def extract(self, client, account, window, where):  # type: ignore[no-untyped-def]
-        raise NotImplementedError
+    def __init__(self, version: str, settings: InstagramSettings, page_size: int = 100):
+        self.version = version
+        self.metrics = settings.media_insights_metrics
+        self.lookback_days = settings.media_lookback_days
+        self.paginator = GraphCursorPaginator(limit=page_size)
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        media_list = list(list_media(client, self.paginator, self.version, account, window, where))
+        for day, media in media_list:
+            product_type = str(media.get("media_product_type") or "FEED")
+            metrics = media_metrics_for(product_type, self.metrics)
+            if not metrics:
+                log.info("[%s] media %s (%s): no configured metric applies", where, media["id"], product_type)
+                continue
+            day_where = Where(where.source, where.stream, where.account, day)
+            try:
+                body = client.get_json(
+                    f"{self.version}/{media['id']}/insights", day_where, {"metric": ",".join(metrics)}
+                )
+            except ExtractError as error:
+                error.message = f"media {media['id']} ({product_type}): {error.message}"
+                raise
+            for result in _data(body, day_where, client):
+                yield day, result
 
 
 class Instagram(Source):
     name: ClassVar[str] = "instagram"
     stream_types = (AccountSnapshot, AccountInsights, Media, MediaInsights)
+
+    @property
+    def settings(self) -> InstagramSettings:
+        return self.config.sources.instagram
+
+    @property
+    def conn_id(self) -> str:
+        return self.settings.conn_id
+
+    @property
+    def api_version(self) -> str:
+        return str(self.connection().extra.get("api_version", DEFAULT_API_VERSION))
+
+    def streams(self) -> list[Stream]:
+        version = self.api_version
+        page_size = int(self.connection().extra.get("page_size", 100))
+        return [
+            AccountSnapshot(version),
+            AccountInsights(version, self.settings),
+            Media(version, self.settings, page_size),
+            MediaInsights(version, self.settings, page_size),
+        ]
+
+    def client(self, connection: ConnectionInfo) -> HttpClient:
+        if not connection.token:
+            raise ExtractError(
+                Where(self.name),
+                f"connection {connection.conn_id!r} has no access token",
+                hint="put the Instagram access token in the connection's password field",
+            )
+        return HttpClient(
+            base_url=connection.host or DEFAULT_BASE_URL,
+            policy=InstagramErrorPolicy(
+                connection.conn_id, float(connection.extra.get("usage_pause_seconds", 30.0))
+            ),
+            retry=RetryPolicy.from_extra(connection.extra),
+            headers={"Authorization": f"Bearer {connection.token}"},
+            secrets=[connection.token],
+        )
