@@ -5,6 +5,8 @@
 #}
 {%- set platform_models = [
     'int_facebook_pages__account_daily',
+    'int_instagram__account_daily',
+    'int_youtube__account_daily',
 ] -%}
 
 {%- set columns = [

@@ -4,6 +4,8 @@
 #}
 {%- set platform_models = [
     'int_facebook_pages__accounts',
+    'int_instagram__accounts',
+    'int_youtube__accounts',
 ] -%}
 
 {%- set columns = [

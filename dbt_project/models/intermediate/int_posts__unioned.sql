@@ -4,6 +4,8 @@
 #}
 {%- set platform_models = [
     'int_facebook_pages__posts',
+    'int_instagram__posts',
+    'int_youtube__posts',
 ] -%}
 
 {%- set columns = [
