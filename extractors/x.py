@@ -1,10 +1,265 @@
-"""X extractor: under construction; the stream names below are the raw-table contract."""
+"""X (Twitter) through the X API v2, with an app-only bearer token.
+
+Streams:
+
+* ``user`` — the user object (``public_metrics.followers_count`` and friends) as of the run: a
+  snapshot. X has no account-level daily metrics, so this is the only follower number there is.
+* ``tweets`` — the user's timeline (``GET /2/users/:id/tweets``) over the window plus
+  ``tweet_lookback_days``, without retweets and replies (quotes stay: they are the account's own
+  posts). Partitioned by the UTC day of ``created_at``: X reports in UTC. The window's UTC day
+  bounds go in ``start_time``/``end_time`` (``end_time`` is exclusive and X refuses one later
+  than now minus 10 s, so it is clamped). Paging: ``meta.next_token`` -> ``pagination_token``.
+  Media types arrive once per page under ``includes.media``; each landed tweet is the object as
+  X sent it plus ``_media``: the ``includes.media`` objects of its ``attachments.media_keys``, in
+  order (empty when it has none), so a record alone says whether it is a photo, video or GIF.
+  The timeline only reaches the 3,200 most recent tweets; older ones cannot be re-read.
+* ``tweet_metrics`` — a daily re-snapshot of the live counters of recent tweets: the ids of the
+  tweets created on the snapshot day and the ``tweet_lookback_days`` before it (read from the
+  timeline), then ``GET /2/tweets?ids=`` in batches of 100. One record per tweet (``id``,
+  ``created_at``, ``public_metrics``, as sent) under the snapshot day: the history of counters
+  the warehouse differences into daily activity.
+
+X's signals, read in ``XErrorPolicy``: every response carries ``x-rate-limit-limit``,
+``-remaining`` and ``-reset`` (epoch seconds). A 429 "Too Many Requests" waits for the reset; a
+429 whose problem ``type`` is ``.../usage-capped`` is the monthly usage cap, which no retry will
+lift, so it fails at once. A 401 means the bearer token is wrong or revoked. A 400 "Invalid
+Request" names the refused parameter in ``errors[].message``. A 200 may carry ``errors[]`` beside
+``data`` (a tweet deleted since we listed it): those are logged and the rest is landed.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar
 
-from extractors.core import Source, Stream
+import requests
+
+from extractors.connections import ConnectionInfo
+from extractors.core import Record, Source, Stream, Window
+from extractors.errors import ExtractError, TransientError, Where
+from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
+from warehouse.config import Account, XSettings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.x.com"
+X_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+END_TIME_MARGIN = timedelta(seconds=10)
+"""X refuses an ``end_time`` later than 10 s before the request."""
+RESET_MARGIN_SECONDS = 1.0
+"""Wait this long past ``x-rate-limit-reset``: the header has whole seconds and clocks drift."""
+MAX_IDS_PER_LOOKUP = 100
+PAGE_SIZE_RANGE = (5, 100)
+
+USER_FIELDS = "public_metrics,created_at,description,username,name,verified"
+TWEET_FIELDS = "created_at,public_metrics,attachments,entities,referenced_tweets,conversation_id,lang"
+METRIC_FIELDS = "public_metrics,created_at"
+EXCLUDE = "retweets,replies"
+
+USAGE_CAP_TYPE = "https://api.twitter.com/2/problems/usage-capped"
+NOT_FOUND_TYPE = "https://api.twitter.com/2/problems/resource-not-found"
+
+
+def x_time(moment: datetime) -> str:
+    """``2026-11-02T00:00:00Z``: the form ``start_time``/``end_time`` take (whole seconds, UTC)."""
+    return moment.astimezone(UTC).strftime(X_TIME_FORMAT)
+
+
+def created_day(created_at: str) -> date:
+    """The UTC day of a tweet's ``created_at`` (``2026-11-02T15:02:11.000Z``): X's reporting day."""
+    return datetime.fromisoformat(created_at.replace("Z", "+00:00")).astimezone(UTC).date()
+
+
+def time_bounds(window: Window, now: datetime) -> tuple[datetime, datetime]:
+    """``start_time`` and ``end_time`` for the window's UTC days, ``end_time`` clamped to now - 10 s."""
+    start = datetime.combine(window.start, datetime.min.time(), UTC)
+    after = datetime.combine(window.end + timedelta(days=1), datetime.min.time(), UTC)
+    latest = (now - END_TIME_MARGIN).replace(microsecond=0)
+    return start, min(after, latest)
+
+
+def _problem(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _problem_label(status: int, body: Mapping[str, Any]) -> str:
+    parts = [str(body[key]) for key in ("title", "detail") if body.get(key)]
+    messages = [str(e.get("message")) for e in body.get("errors") or [] if isinstance(e, dict)]
+    text = "; ".join(dict.fromkeys(parts + [m for m in messages if m != "None"]))
+    return f"HTTP {status}" + (f" {text}" if text else "")
+
+
+def _seconds_until_reset(response: requests.Response) -> float | None:
+    raw = response.headers.get("x-rate-limit-reset")
+    try:
+        reset = float(raw) if raw is not None else None
+    except ValueError:
+        reset = None
+    if reset is None:
+        return None
+    return max(0.0, reset - time.time()) + RESET_MARGIN_SECONDS
+
+
+class XErrorPolicy:
+    """Which X responses are retried, which are fatal, and when to rest."""
+
+    def __init__(self, conn_id: str):
+        self.conn_id = conn_id
+
+    def check(self, response: requests.Response, where: Where) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        body = _problem(response)
+        label = _problem_label(status, body)
+        if status == 429 and (body.get("type") == USAGE_CAP_TYPE or body.get("title") == "UsageCapExceeded"):
+            period = str(body.get("period") or "").lower() or "billing"
+            raise ExtractError(
+                where,
+                f"X usage cap reached ({label}; period={body.get('period')}, scope={body.get('scope')})",
+                hint=f"the X project has used its {period} post-read cap; retrying will not help until "
+                "the cap resets at the start of the next billing period. Upgrade the plan (or add "
+                "credits) in the X developer portal, or lower sources.x.tweet_lookback_days so each "
+                "run reads fewer posts",
+                status=status,
+                platform_code="UsageCapExceeded",
+            )
+        if status == 429:
+            wait = _seconds_until_reset(response) or retry_after_seconds(response)
+            raise TransientError(f"rate limited ({label})", wait, status)
+        if status in RETRIABLE_STATUS or status >= 500:
+            raise TransientError(label, retry_after_seconds(response), status)
+        if status == 401:
+            raise ExtractError(
+                where,
+                f"X rejected the bearer token ({label})",
+                hint="generate a new bearer token for the app in the X developer portal and put it in "
+                f"the password field of the Airflow connection {self.conn_id!r}",
+                status=status,
+            )
+        if status == 403:
+            raise ExtractError(
+                where,
+                f"X refused access ({label})",
+                hint="the app's access level does not include this endpoint, or the app is not "
+                "attached to a Project: check the plan and the app in the X developer portal",
+                status=status,
+            )
+        if status == 400:
+            raise ExtractError(
+                where,
+                f"X refused the request ({label})",
+                hint="X no longer accepts a field or parameter the extractor asks for (it renames and "
+                "retires fields): compare the message with the field lists in extractors/x.py; a "
+                "page_size connection extra must be 5-100",
+                status=status,
+                platform_code=str(body.get("type") or "") or None,
+            )
+        raise ExtractError(where, label, status=status, platform_code=str(body.get("type") or "") or None)
+
+    def pause_after(self, response: requests.Response) -> float:
+        """When the window's last request is spent, rest until ``x-rate-limit-reset``."""
+        if response.headers.get("x-rate-limit-remaining", "").strip() != "0":
+            return 0.0
+        return _seconds_until_reset(response) or 0.0
+
+
+def _body(body: Any, where: Where, client: HttpClient) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ExtractError(
+            where,
+            f"unexpected payload: expected a JSON object, got {client.redact(str(body)[:200])!r}",
+            hint="check that the connection's host points at the X API (https://api.x.com)",
+        )
+    return body
+
+
+def _missing_user(body: Mapping[str, Any], account: Account, where: Where) -> None:
+    """X answers 200 with only ``errors[]`` for a user it cannot find (wrong id, suspended, deleted)."""
+    if "data" in body or "meta" in body:
+        return
+    details = "; ".join(str(e.get("detail") or e.get("title")) for e in body.get("errors") or [])
+    raise ExtractError(
+        where,
+        f"X did not return user {account.id} ({details or 'no data'})",
+        hint="check the account id under accounts.x in the company config (the numeric user id, "
+        "not the @handle); the account may be suspended or deleted",
+    )
+
+
+def _warn_partial_errors(body: Mapping[str, Any], where: Where, what: str) -> list[str]:
+    """Log the ``errors[]`` of a 200 answer and return the ids they name."""
+    errors = [e for e in body.get("errors") or [] if isinstance(e, dict)]
+    if not errors:
+        return []
+    ids = [str(e.get("resource_id") or e.get("value")) for e in errors]
+    titles = sorted({str(e.get("title")) for e in errors})
+    log.warning(
+        "[%s] X left out %d %s (%s): %s; landing the rest",
+        where,
+        len(errors),
+        what,
+        ", ".join(titles),
+        ", ".join(ids),
+    )
+    return ids
+
+
+@dataclass(frozen=True)
+class NextTokenPaginator:
+    """X timelines: pass ``meta.next_token`` back as ``pagination_token`` until it is absent."""
+
+    page_size: int = 100
+    max_pages: int = 1_000
+
+    def pages(
+        self, client: HttpClient, path: str, params: Mapping[str, Any], where: Where
+    ) -> Iterator[dict[str, Any]]:
+        query = {**params, "max_results": self.page_size}
+        seen: set[str] = set()
+        for _ in range(self.max_pages):
+            body = _body(client.get_json(path, where, query), where, client)
+            yield body
+            token = (body.get("meta") or {}).get("next_token")
+            if not token:
+                return
+            if token in seen:
+                raise ExtractError(where, f"X returned the next_token {token!r} twice; paging loops")
+            seen.add(token)
+            query = {**query, "pagination_token": token}
+        raise ExtractError(where, f"more than {self.max_pages} pages; refusing to page further")
+
+
+class _Timeline:
+    """The user's own posts (no retweets, no replies) created in a window of UTC days."""
+
+    def __init__(self, page_size: int, clock: Callable[[], datetime]):
+        self.paginator = NextTokenPaginator(page_size)
+        self.clock = clock
+
+    def pages(
+        self, client: HttpClient, account: Account, window: Window, where: Where, fields: Mapping[str, str]
+    ) -> Iterator[dict[str, Any]]:
+        start, end = time_bounds(window, self.clock())
+        if end <= start:
+            return
+        params = {"start_time": x_time(start), "end_time": x_time(end), "exclude": EXCLUDE, **fields}
+        for body in self.paginator.pages(client, f"2/users/{account.id}/tweets", params, where):
+            _missing_user(body, account, where)
+            _warn_partial_errors(body, where, "objects from the timeline")
+            yield body
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class User(Stream):
@@ -12,8 +267,17 @@ class User(Stream):
     primary_key = ("account_id", "partition_day")
     partitioned_by = "snapshot"
 
-    def extract(self, client, account, window, where):  # type: ignore[no-untyped-def]
-        raise NotImplementedError
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        body = _body(
+            client.get_json(f"2/users/{account.id}", where, {"user.fields": USER_FIELDS}), where, client
+        )
+        _missing_user(body, account, where)
+        user = body.get("data")
+        if not isinstance(user, dict) or "id" not in user:
+            raise ExtractError(where, f"unexpected user object: {client.redact(str(body)[:200])!r}")
+        yield window.end, user
 
 
 class Tweets(Stream):
@@ -21,8 +285,36 @@ class Tweets(Stream):
     primary_key = ("id",)
     partitioned_by = "day"
 
-    def extract(self, client, account, window, where):  # type: ignore[no-untyped-def]
-        raise NotImplementedError
+    def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
+        self.lookback_days = settings.tweet_lookback_days
+        self.timeline = _Timeline(page_size, clock)
+        self.fields = {
+            "tweet.fields": TWEET_FIELDS,
+            "expansions": "attachments.media_keys",
+            "media.fields": "type",
+        }
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        seen: set[str] = set()
+        for body in self.timeline.pages(client, account, window, where, self.fields):
+            media = {m.get("media_key"): m for m in (body.get("includes") or {}).get("media") or []}
+            for tweet in body.get("data") or []:
+                # A tweet posted while we page shifts the timeline: the next page can repeat one.
+                if tweet["id"] in seen:
+                    continue
+                seen.add(tweet["id"])
+                keys = (tweet.get("attachments") or {}).get("media_keys") or []
+                missing = [key for key in keys if key not in media]
+                if missing:
+                    log.warning(
+                        "[%s] tweet %s: no includes.media for %s", where, tweet["id"], ", ".join(missing)
+                    )
+                yield (
+                    created_day(tweet["created_at"]),
+                    {**tweet, "_media": [media[k] for k in keys if k in media]},
+                )
 
 
 class TweetMetrics(Stream):
@@ -30,10 +322,86 @@ class TweetMetrics(Stream):
     primary_key = ("id", "partition_day")
     partitioned_by = "snapshot"
 
-    def extract(self, client, account, window, where):  # type: ignore[no-untyped-def]
-        raise NotImplementedError
+    def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
+        self.recent_days = settings.tweet_lookback_days
+        self.timeline = _Timeline(page_size, clock)
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        day = window.end
+        recent = Window(day - timedelta(days=self.recent_days), day)
+        ids: dict[str, None] = {}  # ordered and without the repeats paging can bring
+        for body in self.timeline.pages(client, account, recent, where, {"tweet.fields": "created_at"}):
+            ids.update(dict.fromkeys(tweet["id"] for tweet in body.get("data") or []))
+        log.info(
+            "[%s] re-reading the counters of %d tweets from %s to %s", where, len(ids), recent.start, day
+        )
+        for tweet in lookup(client, list(ids), where):
+            yield day, tweet
+
+
+def lookup(client: HttpClient, ids: list[str], where: Where) -> Iterator[Record]:
+    """Tweets by id (``id``, ``created_at``, ``public_metrics``), up to 100 per request.
+
+    Ids X cannot find any more (deleted or protected since) come back in ``errors[]``: logged,
+    not fatal, because the other tweets' counters are still good.
+    """
+    for first in range(0, len(ids), MAX_IDS_PER_LOOKUP):
+        batch = ids[first : first + MAX_IDS_PER_LOOKUP]
+        params = {"ids": ",".join(batch), "tweet.fields": METRIC_FIELDS}
+        body = _body(client.get_json("2/tweets", where, params), where, client)
+        _warn_partial_errors(body, where, "requested tweets")
+        data = body.get("data") or []
+        if not data and not body.get("errors"):
+            raise ExtractError(where, f"unexpected lookup answer: {client.redact(str(body)[:200])!r}")
+        yield from data
 
 
 class X(Source):
     name: ClassVar[str] = "x"
     stream_types = (User, Tweets, TweetMetrics)
+
+    @property
+    def settings(self) -> XSettings:
+        return self.config.sources.x
+
+    @property
+    def conn_id(self) -> str:
+        return self.settings.conn_id
+
+    def page_size(self) -> int:
+        raw = self.connection().extra.get("page_size", PAGE_SIZE_RANGE[1])
+        low, high = PAGE_SIZE_RANGE
+        try:
+            size = int(raw)
+        except (TypeError, ValueError):
+            size = 0
+        if not low <= size <= high:
+            raise ExtractError(
+                Where(self.name),
+                f"page_size {raw!r} in connection {self.conn_id!r} is outside {low}-{high}",
+                hint=f"X's max_results takes {low} to {high}; fix the connection extra",
+            )
+        return size
+
+    def streams(self) -> list[Stream]:
+        page_size = self.page_size()
+        return [User(), Tweets(self.settings, page_size), TweetMetrics(self.settings, page_size)]
+
+    def client(self, connection: ConnectionInfo, sleep: Callable[[float], None] = time.sleep) -> HttpClient:
+        if not connection.token:
+            raise ExtractError(
+                Where(self.name),
+                f"connection {connection.conn_id!r} has no bearer token",
+                hint="put the app's bearer token (X developer portal, Keys and tokens) in the "
+                "connection's password field",
+            )
+        return HttpClient(
+            base_url=connection.host or DEFAULT_BASE_URL,
+            policy=XErrorPolicy(connection.conn_id),
+            retry=RetryPolicy.from_extra(connection.extra),
+            headers={"Authorization": f"Bearer {connection.token}"},
+            secrets=[connection.token],
+            sleep=sleep,
+        )

@@ -1,0 +1,693 @@
+"""X API v2 for the demo company: user lookup, the user's tweet timeline and tweet lookup by ids.
+
+Wire format as X sends it (research/apis.md §3): ``Authorization: Bearer`` only; every answer of an
+authenticated request carries ``x-rate-limit-limit/-remaining/-reset`` (reset in epoch seconds,
+per endpoint and token, 15-minute windows); errors are RFC 7807 problems
+(``application/problem+json``), with ``errors[]`` for an invalid request; a usage cap is a 429
+told apart from throttling only by its ``type``; timelines page with ``meta.next_token`` ->
+``pagination_token`` and omit ``next_token`` on the last page; partial errors (a deleted tweet)
+arrive beside ``data`` in a 200. ``start_time`` is inclusive and ``end_time`` exclusive, both in
+whole seconds, and ``end_time`` must be at least 10 s before the request (the real clock).
+Unknown query parameters and unknown field names are refused with 400, as X does.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import threading
+import time
+import weakref
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+
+from demo.company import EPOCH
+from demo.generator import x as data
+from demo.generator.common import utc_midnight
+from demo.platforms import Platform
+from demo.state import EXPIRED_DEMO_TOKEN, DemoState
+
+NAME = data.PLATFORM
+X_PATH = re.compile(r"^/2(/|$)")
+CHAOS_FAULTS = ("rate_limited", "error_500")
+PROBLEM_JSON = "application/problem+json"
+
+RATE_WINDOW_SECONDS = 900
+RATE_LIMITS = {"user": 300, "timeline": 1500, "lookup": 450}
+"""Requests per 15-minute window for an app-only bearer token, per endpoint."""
+RATE_LIMITED_RESET_SECONDS = 2
+"""The ``rate_limited`` fault's window resets this soon, so retry tests stay fast."""
+END_TIME_MARGIN = timedelta(seconds=10)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    """A comma-separated list as X documents it."""
+    return tuple(text.split(","))
+
+
+TWEET_FIELDS = _names(
+    "article,attachments,author_id,card_uri,community_id,context_annotations,conversation_id,"
+    "created_at,display_text_range,edit_controls,edit_history_tweet_ids,entities,geo,id,"
+    "in_reply_to_user_id,lang,media_metadata,non_public_metrics,note_tweet,organic_metrics,"
+    "possibly_sensitive,promoted_metrics,public_metrics,referenced_tweets,reply_settings,scopes,"
+    "source,text,withheld"
+)
+USER_FIELDS = _names(
+    "affiliation,confirmed_email,connection_status,created_at,description,entities,id,"
+    "is_identity_verified,location,most_recent_tweet_id,name,parody,pinned_tweet_id,"
+    "profile_banner_url,profile_image_url,protected,public_metrics,receives_your_dm,subscription,"
+    "subscription_type,url,username,verified,verified_followers_count,verified_type,withheld"
+)
+MEDIA_FIELDS = _names(
+    "alt_text,duration_ms,height,media_key,non_public_metrics,organic_metrics,preview_image_url,"
+    "promoted_metrics,public_metrics,type,url,variants,width"
+)
+POLL_FIELDS = _names("duration_minutes,end_datetime,id,options,voting_status")
+PLACE_FIELDS = _names("contained_within,country,country_code,full_name,geo,id,name,place_type")
+TWEET_EXPANSIONS = _names(
+    "article.cover_media,article.media_entities,attachments.media_keys,attachments.media_source_tweet,"
+    "attachments.poll_ids,author_id,edit_history_tweet_ids,entities.mentions.username,"
+    "entities.note.mentions.username,geo.place_id,in_reply_to_user_id,referenced_tweets.id,"
+    "referenced_tweets.id.attachments.media_keys,referenced_tweets.id.author_id"
+)
+USER_EXPANSIONS = _names("affiliation.user_id,most_recent_tweet_id,pinned_tweet_id")
+FIELD_PARAMS = ("tweet.fields", "expansions", "media.fields", "poll.fields", "place.fields", "user.fields")
+TIMELINE_PARAMS = (
+    "id",
+    "since_id",
+    "until_id",
+    "max_results",
+    "pagination_token",
+    "exclude",
+    "start_time",
+    "end_time",
+    *FIELD_PARAMS,
+)
+LOOKUP_PARAMS = ("ids", *FIELD_PARAMS)
+USER_PARAMS = ("id", "expansions", "tweet.fields", "user.fields")
+SNOWFLAKE = re.compile(r"^[0-9]{1,19}$")
+
+api_router = APIRouter()
+truth_router = APIRouter()
+
+
+# Errors.
+
+
+class XProblem(Exception):
+    """An X error answer: raised by route code, rendered by :func:`problem_response`."""
+
+    def __init__(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None):
+        super().__init__(f"HTTP {status}: {body.get('title')}")
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+
+def problem_response(problem: XProblem) -> JSONResponse:
+    return JSONResponse(
+        problem.body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_JSON
+    )
+
+
+def unauthorized() -> XProblem:
+    return XProblem(
+        401, {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+    )
+
+
+def too_many_requests(headers: dict[str, str]) -> XProblem:
+    body = {"title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429}
+    return XProblem(429, body, headers)
+
+
+def usage_capped() -> XProblem:
+    return XProblem(
+        429,
+        {
+            "title": "UsageCapExceeded",
+            "detail": "Usage cap exceeded: Monthly product cap",
+            "type": "https://api.twitter.com/2/problems/usage-capped",
+            "period": "Monthly",
+            "scope": "Product",
+        },
+    )
+
+
+def server_error(status: int) -> XProblem:
+    title = {500: "Internal Server Error", 503: "Service Unavailable"}[status]
+    return XProblem(status, {"title": title, "detail": title, "type": "about:blank", "status": status})
+
+
+def invalid_request(parameter: str, value: str, message: str) -> XProblem:
+    return XProblem(
+        400,
+        {
+            "errors": [{"parameters": {parameter: [value]}, "message": message}],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request",
+        },
+    )
+
+
+def not_one_of(parameter: str, bad: str, valid: tuple[str, ...], raw: str) -> XProblem:
+    return invalid_request(
+        parameter,
+        raw,
+        f"The `{parameter}` query parameter value [{bad}] is not one of [{','.join(sorted(valid))}]",
+    )
+
+
+def not_found(resource_type: str, parameter: str, value: str) -> dict[str, str]:
+    """An inline ``errors[]`` entry for a resource X cannot find (deleted, suspended, unknown)."""
+    return {
+        "value": value,
+        "detail": f"Could not find {resource_type} with {parameter}: [{value}].",
+        "title": "Not Found Error",
+        "resource_type": resource_type,
+        "parameter": parameter,
+        "resource_id": value,
+        "type": "https://api.twitter.com/2/problems/resource-not-found",
+    }
+
+
+# Rate limits: real 15-minute windows per endpoint and token, on the real clock.
+
+
+class RateWindows:
+    """Requests counted per (endpoint, token, 15-minute window)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str, int], int] = {}
+
+    def _window(self, now: float) -> int:
+        return int(now // RATE_WINDOW_SECONDS) * RATE_WINDOW_SECONDS
+
+    def headers(self, endpoint: str, token: str, spend: bool) -> dict[str, str]:
+        now = time.time()
+        window = self._window(now)
+        key = (endpoint, token, window)
+        with self._lock:
+            if spend:
+                self._counts = {k: v for k, v in self._counts.items() if k[2] == window}
+                self._counts[key] = self._counts.get(key, 0) + 1
+            used = self._counts.get(key, 0)
+        limit = RATE_LIMITS[endpoint]
+        return {
+            "x-rate-limit-limit": str(limit),
+            "x-rate-limit-remaining": str(max(0, limit - used)),
+            "x-rate-limit-reset": str(window + RATE_WINDOW_SECONDS),
+            "_over": "1" if used > limit else "",
+        }
+
+
+_RATES: weakref.WeakKeyDictionary[DemoState, RateWindows] = weakref.WeakKeyDictionary()
+_RATES_LOCK = threading.Lock()
+
+
+def _rates(state: DemoState) -> RateWindows:
+    with _RATES_LOCK:
+        return _RATES.setdefault(state, RateWindows())
+
+
+def endpoint_of(path: str) -> str | None:
+    parts = path.strip("/").split("/")
+    if parts[:2] == ["2", "tweets"] and len(parts) == 2:
+        return "lookup"
+    if parts[:2] == ["2", "users"] and len(parts) == 3:
+        return "user"
+    if parts[:2] == ["2", "users"] and len(parts) == 4 and parts[3] == "tweets":
+        return "timeline"
+    return None
+
+
+# Requests.
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+@dataclass(frozen=True)
+class Call:
+    state: DemoState
+    today: date
+    token: str
+
+
+def _call(request: Request, endpoint: str, allowed: tuple[str, ...]) -> Call:
+    """Authenticate, count against the rate limit and refuse unknown query parameters, as X does."""
+    state: DemoState = request.app.state.demo
+    token = bearer_token(request)
+    if token is None or token == EXPIRED_DEMO_TOKEN or token not in state.tokens:
+        raise unauthorized()
+    headers = _rates(state).headers(endpoint, token, spend=True)
+    over = headers.pop("_over")
+    request.state.x_rate_headers = headers
+    if over:
+        raise too_many_requests(headers)
+    for name, value in request.query_params.multi_items():
+        if name not in allowed:
+            raise invalid_request(
+                name, value, f"The query parameter [{name}] is not one of [{','.join(allowed)}]"
+            )
+    return Call(state, state.today(), token)
+
+
+def _list_param(request: Request, name: str, valid: tuple[str, ...]) -> list[str]:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return []
+    values = [value.strip() for value in raw.split(",")]
+    for value in values:
+        if value not in valid:
+            raise not_one_of(name, value, valid, raw)
+    return values
+
+
+def _check_fields(request: Request, expansions: list[str]) -> dict[str, list[str]]:
+    return {
+        "tweet.fields": _list_param(request, "tweet.fields", TWEET_FIELDS),
+        "user.fields": _list_param(request, "user.fields", USER_FIELDS),
+        "media.fields": _list_param(request, "media.fields", MEDIA_FIELDS),
+        "poll.fields": _list_param(request, "poll.fields", POLL_FIELDS),
+        "place.fields": _list_param(request, "place.fields", PLACE_FIELDS),
+        "expansions": _list_param(request, "expansions", expansions),
+    }
+
+
+def _snowflake_param(name: str, value: str) -> str:
+    if not SNOWFLAKE.match(value):
+        raise invalid_request(
+            name, value, f"The `{name}` query parameter value [{value}] does not match ^[0-9]{{1,19}}$"
+        )
+    return value
+
+
+def _time_param(request: Request, name: str) -> datetime | None:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise invalid_request(
+            name,
+            raw,
+            f"Invalid '{name}':'{raw}'. '{name}' must be an RFC 3339 date-time, e.g. 2026-11-01T00:00:00Z",
+        )
+    return moment.replace(microsecond=0)
+
+
+def _max_results(request: Request) -> int:
+    raw = request.query_params.get("max_results")
+    if raw is None:
+        return 10
+    if not re.fullmatch(r"-?[0-9]+", raw.strip()) or not 5 <= int(raw) <= 100:
+        raise invalid_request(
+            "max_results", raw, f"The `max_results` query parameter value [{raw}] is not between 5 and 100"
+        )
+    return int(raw)
+
+
+# Pagination tokens: opaque to clients, (direction, boundary tweet id) to us.
+
+
+def encode_token(direction: str, tweet_id: str) -> str:
+    return base64.b32encode(f"{direction}{tweet_id}".encode()).decode().rstrip("=").lower()
+
+
+def decode_token(token: str) -> tuple[str, str]:
+    try:
+        padded = token.upper() + "=" * (-len(token) % 8)
+        text = base64.b32decode(padded).decode()
+    except (ValueError, UnicodeDecodeError):
+        text = ""
+    if len(text) < 2 or text[0] not in "np" or not SNOWFLAKE.match(text[1:]):
+        raise invalid_request(
+            "pagination_token", token, f"The `pagination_token` query parameter value [{token}] is not valid"
+        )
+    return text[0], text[1:]
+
+
+# Rendering.
+
+
+def escape(text: str) -> str:
+    """X escapes these three characters in tweet text as HTML entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _entities(tweet: data.Tweet) -> dict[str, Any]:
+    entities: dict[str, Any] = {}
+    urls = []
+    for url in tweet.urls:
+        entity: dict[str, Any] = {
+            "start": url.start,
+            "end": url.end,
+            "url": url.url,
+            "expanded_url": url.expanded_url,
+            "display_url": url.display_url,
+        }
+        if url.media_key:
+            entity["media_key"] = url.media_key
+        if url.title:
+            entity.update(
+                {
+                    "status": 200,
+                    "title": url.title,
+                    "description": url.description,
+                    "unwound_url": url.expanded_url,
+                }
+            )
+        urls.append(entity)
+    hashtags = [{"start": s, "end": e, "tag": tag} for s, e, tag in data.hashtags(tweet.text)]
+    mentions = []
+    for start, end, username in data.mentions(tweet.text):
+        mention: dict[str, Any] = {"start": start, "end": end, "username": username}
+        if username in data.USER_IDS:
+            mention["id"] = data.USER_IDS[username]
+        mentions.append(mention)
+    for name, values in (("urls", urls), ("hashtags", hashtags), ("mentions", mentions)):
+        if values:
+            entities[name] = values
+    return entities
+
+
+def render_tweet(tweet: data.Tweet, fields: list[str], as_of: date) -> dict[str, Any]:
+    """A tweet object with the default fields and those requested that the demo knows."""
+    node: dict[str, Any] = {}
+    for name in fields:
+        if name == "created_at":
+            node[name] = data.format_time(tweet.created_at)
+        elif name == "public_metrics":
+            node[name] = tweet.metrics(as_of).as_public_metrics()
+        elif name == "attachments" and tweet.media:
+            node[name] = {"media_keys": [media.media_key for media in tweet.media]}
+        elif name == "entities":
+            entities = _entities(tweet)
+            if entities:
+                node[name] = entities
+        elif name == "referenced_tweets" and tweet.referenced:
+            node[name] = [{"type": kind, "id": tweet_id} for kind, tweet_id in tweet.referenced]
+        elif name == "conversation_id":
+            node[name] = tweet.conversation_id
+        elif name == "lang":
+            node[name] = "en"
+        elif name == "author_id":
+            node[name] = tweet.account_id
+        elif name == "in_reply_to_user_id" and tweet.in_reply_to_user_id:
+            node[name] = tweet.in_reply_to_user_id
+        elif name == "possibly_sensitive":
+            node[name] = False
+        elif name == "reply_settings":
+            node[name] = "everyone"
+        elif name == "edit_controls":
+            editable_until = tweet.created_at + timedelta(hours=1)
+            node[name] = {
+                "edits_remaining": 5,
+                "is_edit_eligible": tweet.kind != "retweet",
+                "editable_until": data.format_time(editable_until),
+            }
+    node["edit_history_tweet_ids"] = [tweet.id]
+    node["id"] = tweet.id
+    node["text"] = escape(tweet.text)
+    return node
+
+
+def render_media(media: data.Media, fields: list[str]) -> dict[str, Any]:
+    node: dict[str, Any] = {"media_key": media.media_key, "type": media.type}
+    digest = hashlib.sha256(media.media_key.encode()).hexdigest()[:15]
+    for name in fields:
+        if name == "url" and media.type == "photo":
+            node[name] = f"https://pbs.twimg.com/media/{digest}.jpg"
+        elif name == "preview_image_url" and media.type != "photo":
+            node[name] = f"https://pbs.twimg.com/ext_tw_video_thumb/{digest}.jpg"
+        elif name in {"width", "height"}:
+            node[name] = getattr(media, name)
+        elif name == "duration_ms" and media.duration_ms is not None:
+            node[name] = media.duration_ms
+    return node
+
+
+def render_user(snapshot: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    node = {name: snapshot[name] for name in fields if snapshot.get(name) is not None}
+    node.update({"id": snapshot["id"], "name": snapshot["name"], "username": snapshot["username"]})
+    return node
+
+
+def _includes(tweets: list[data.Tweet], fields: dict[str, list[str]], today: date) -> dict[str, Any]:
+    includes: dict[str, Any] = {}
+    if "attachments.media_keys" in fields["expansions"]:
+        media = [render_media(m, fields["media.fields"]) for tweet in tweets for m in tweet.media]
+        if media:
+            includes["media"] = media
+    if "author_id" in fields["expansions"]:
+        authors = sorted({tweet.account_id for tweet in tweets})
+        includes["users"] = [render_user(data.snapshot(a, today), fields["user.fields"]) for a in authors]
+    return includes
+
+
+# Routes.
+
+
+@api_router.get("/2/users/{user_id}")
+def user_lookup(request: Request, user_id: str) -> dict[str, Any]:
+    call = _call(request, "user", USER_PARAMS)
+    _snowflake_param("id", user_id)
+    fields = _check_fields(request, USER_EXPANSIONS)
+    if user_id not in data.X_ACCOUNTS_BY_ID:
+        return {"errors": [not_found("user", "id", user_id)]}
+    return {"data": render_user(data.snapshot(user_id, call.today), fields["user.fields"])}
+
+
+def _timeline(request: Request, call: Call, user_id: str) -> dict[str, Any]:
+    fields = _check_fields(request, TWEET_EXPANSIONS)
+    exclude = _list_param(request, "exclude", ("replies", "retweets"))
+    limit = _max_results(request)
+    start, end = _time_param(request, "start_time"), _time_param(request, "end_time")
+    params = request.query_params
+    if end is not None and end > datetime.now(UTC) - END_TIME_MARGIN:
+        raw = params["end_time"]
+        raise invalid_request(
+            "end_time",
+            raw,
+            f"Invalid 'end_time':'{raw}'. "
+            "'end_time' must be a minimum of 10 seconds prior to the request time.",
+        )
+    if start is not None and end is not None and start >= end:
+        raw = params["end_time"]
+        raise invalid_request(
+            "end_time", raw, f"Invalid 'end_time':'{raw}'. 'end_time' must be after 'start_time'."
+        )
+    since_id = _snowflake_param("since_id", params["since_id"]) if "since_id" in params else None
+    until_id = _snowflake_param("until_id", params["until_id"]) if "until_id" in params else None
+    cutoff = utc_midnight(call.today)
+    low = max(start or utc_midnight(EPOCH), utc_midnight(EPOCH))
+    high = min(end or cutoff, cutoff)
+    kinds_left_out = {"replies": "reply", "retweets": "retweet"}
+    left_out = {kinds_left_out[name] for name in exclude}
+    window = [
+        tweet
+        for tweet in (data.tweets_between(user_id, low, high) if low < high else [])
+        if tweet.exists_on(call.today)
+        and tweet.kind not in left_out
+        and (since_id is None or int(tweet.id) > int(since_id))
+        and (until_id is None or int(tweet.id) < int(until_id))
+    ]
+    window.sort(key=lambda tweet: int(tweet.id), reverse=True)  # newest first
+    token = params.get("pagination_token")
+    if token:
+        direction, boundary = decode_token(token)
+        if direction == "n":
+            older = [t for t in window if int(t.id) < int(boundary)]
+            page, has_newer = older[:limit], len(older) < len(window)
+        else:
+            newer = [t for t in window if int(t.id) > int(boundary)]
+            page, has_newer = newer[-limit:], len(newer) > limit
+    else:
+        page, has_newer = window[:limit], False
+    if not page:
+        return {"meta": {"result_count": 0}}
+    has_older = int(page[-1].id) > int(window[-1].id)
+    body: dict[str, Any] = {"data": [render_tweet(t, fields["tweet.fields"], call.today) for t in page]}
+    includes = _includes(page, fields, call.today)
+    if includes:
+        body["includes"] = includes
+    meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0].id, "oldest_id": page[-1].id}
+    if has_older:
+        meta["next_token"] = encode_token("n", page[-1].id)
+    if token and has_newer:
+        meta["previous_token"] = encode_token("p", page[0].id)
+    body["meta"] = meta
+    return body
+
+
+@api_router.get("/2/users/{user_id}/tweets")
+def user_tweets(request: Request, user_id: str) -> dict[str, Any]:
+    call = _call(request, "timeline", TIMELINE_PARAMS)
+    _snowflake_param("id", user_id)
+    if user_id not in data.X_ACCOUNTS_BY_ID:
+        _check_fields(request, TWEET_EXPANSIONS)
+        return {"errors": [not_found("user", "id", user_id)]}
+    return _timeline(request, call, user_id)
+
+
+@api_router.get("/2/tweets")
+def tweets_lookup(request: Request) -> dict[str, Any]:
+    call = _call(request, "lookup", LOOKUP_PARAMS)
+    raw = request.query_params.get("ids", "")
+    if not raw:
+        raise invalid_request("ids", raw, "The `ids` query parameter can not be empty")
+    ids = raw.split(",")
+    if len(ids) > 100:
+        raise invalid_request(
+            "ids",
+            raw,
+            f"The number of values in the `ids` query parameter list [{len(ids)}] is not between 1 and 100",
+        )
+    for tweet_id in ids:
+        _snowflake_param("ids", tweet_id)
+    fields = _check_fields(request, TWEET_EXPANSIONS)
+    found, errors = [], []
+    for tweet_id in ids:
+        tweet = data.find_tweet(tweet_id)
+        if tweet is not None and tweet.exists_on(call.today):
+            found.append(tweet)
+        else:
+            errors.append(not_found("tweet", "ids", tweet_id))
+    body: dict[str, Any] = {}
+    if found:
+        body["data"] = [render_tweet(t, fields["tweet.fields"], call.today) for t in found]
+        includes = _includes(found, fields, call.today)
+        if includes:
+            body["includes"] = includes
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+@api_router.api_route("/2/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
+def unknown_path(request: Request, rest: str) -> Response:
+    return JSONResponse(
+        {"errors": [{"message": "Sorry, that page does not exist", "code": 34}]}, status_code=404
+    )
+
+
+# Ground truth, computed by the generator (never through the routes above).
+
+
+def _account(account_id: str) -> str:
+    if account_id not in data.X_ACCOUNTS_BY_ID:
+        raise HTTPException(
+            404, f"unknown demo X account {account_id!r}; known: {sorted(data.X_ACCOUNTS_BY_ID)}"
+        )
+    return account_id
+
+
+@truth_router.get("/accounts")
+def truth_accounts() -> list[dict[str, Any]]:
+    return data.accounts()
+
+
+@truth_router.get("/account_daily")
+def truth_account_daily(
+    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
+) -> list[dict]:
+    """UTC days from ``start`` to ``end`` (default: yesterday) after one run on ``as_of`` (default: today)."""
+    today = request.app.state.demo.today()
+    return data.account_daily(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
+
+
+@truth_router.get("/posts")
+def truth_posts(
+    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
+) -> list[dict]:
+    """Original tweets by UTC day from ``start`` to ``end`` (default: yesterday), lifetime values as of
+    ``as_of`` (default: the server's today, which is what the API serves)."""
+    today = request.app.state.demo.today()
+    return data.posts(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
+
+
+@truth_router.get("/snapshot")
+def truth_snapshot(request: Request, account_id: str, as_of: date | None = None) -> dict[str, Any]:
+    """The user object as the API serves it on ``as_of`` (default: the server's today)."""
+    return data.snapshot(_account(account_id), as_of or request.app.state.demo.today())
+
+
+# Faults and headers.
+
+
+def _fault_response(request: Request, fault: str) -> Response | None:
+    state: DemoState = request.app.state.demo
+    endpoint = endpoint_of(request.url.path) or "timeline"
+    if fault == "rate_limited":
+        reset = int(time.time()) + RATE_LIMITED_RESET_SECONDS
+        headers = {
+            "x-rate-limit-limit": str(RATE_LIMITS[endpoint]),
+            "x-rate-limit-remaining": "0",
+            "x-rate-limit-reset": str(reset),
+        }
+        return problem_response(too_many_requests(headers))
+    if fault == "usage_capped":
+        problem = usage_capped()
+        token = bearer_token(request) or ""
+        problem.headers = {
+            k: v for k, v in _rates(state).headers(endpoint, token, False).items() if k != "_over"
+        }
+        return problem_response(problem)
+    if fault == "error_500":
+        return problem_response(server_error(500))
+    if fault == "error_503":
+        return problem_response(server_error(503))
+    if fault == "expired_token":
+        return problem_response(unauthorized())
+    if fault == "unknown_metric":
+        parameter = "user.fields" if endpoint == "user" else "tweet.fields"
+        valid = USER_FIELDS if endpoint == "user" else TWEET_FIELDS
+        return problem_response(not_one_of(parameter, "impression_count", valid, "impression_count"))
+    return None
+
+
+def _finish(request: Request, response: Response, fault: str | None) -> None:
+    number = getattr(request.state, "request_number", 0)
+    response.headers.setdefault("x-transaction-id", hashlib.sha256(f"x:{number}".encode()).hexdigest()[:16])
+    if fault == "error_503" or response.status_code == 401 or "x-rate-limit-limit" in response.headers:
+        return
+    headers = getattr(request.state, "x_rate_headers", None)
+    endpoint = endpoint_of(request.url.path)
+    token = bearer_token(request)
+    if headers is None and endpoint is not None and token is not None:
+        state: DemoState = request.app.state.demo
+        headers = {k: v for k, v in _rates(state).headers(endpoint, token, False).items() if k != "_over"}
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+
+
+def _problem_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, XProblem)
+    return problem_response(exc)
+
+
+PLATFORM = Platform(
+    name=NAME,
+    claims=lambda path: bool(X_PATH.match(path)),
+    api_router=api_router,
+    truth_router=truth_router,
+    fault_response=_fault_response,
+    finish=_finish,
+    chaos_faults=CHAOS_FAULTS,
+    exception_handlers={XProblem: _problem_handler},
+)
