@@ -144,14 +144,23 @@ def unique(*columns: str, severity: str = BLOCKING) -> Check:
     return _check(name, severity, gxe.ExpectCompoundColumnsToBeUnique, text, column_list=list(columns))
 
 
-def non_negative(column: str, severity: str = BLOCKING) -> Check:
+def _rows(where: str | None, label: str) -> tuple[str, str, dict[str, str]]:
+    """Name suffix, text and expectation arguments restricting a check to rows matching ``where``."""
+    if where is None:
+        return "", "", {}
+    return f"_{label}", f" (rows where {where})", {"row_condition": where, "condition_parser": "pandas"}
+
+
+def non_negative(column: str, severity: str = BLOCKING, where: str | None = None, label: str = "") -> Check:
+    suffix, scope, rows = _rows(where, label)
     return _check(
-        f"{column}_non_negative",
+        f"{column}_non_negative{suffix}",
         severity,
         gxe.ExpectColumnValuesToBeBetween,
-        f"{column} is >= 0 where present",
+        f"{column} is >= 0 where present{scope}",
         column=column,
         min_value=0,
+        **rows,
     )
 
 
@@ -166,15 +175,19 @@ def at_most_one(column: str, severity: str = BLOCKING) -> Check:
     )
 
 
-def between_0_and_1(column: str, severity: str = BLOCKING) -> Check:
+def between_0_and_1(
+    column: str, severity: str = BLOCKING, where: str | None = None, label: str = ""
+) -> Check:
+    suffix, scope, rows = _rows(where, label)
     return _check(
-        f"{column}_between_0_and_1",
+        f"{column}_between_0_and_1{suffix}",
         severity,
         gxe.ExpectColumnValuesToBeBetween,
-        f"{column} is between 0 and 1 where present",
+        f"{column} is between 0 and 1 where present{scope}",
         column=column,
         min_value=0,
         max_value=1,
+        **rows,
     )
 
 
@@ -356,6 +369,7 @@ POSTS = SuiteSpec(
 # Mart: one row per account per reporting day.
 
 _FCT = FCT_ACCOUNT_DAILY_COLUMNS
+NOT_X, ONLY_X = 'platform != "x"', 'platform == "x"'
 
 FCT_ACCOUNT_DAILY = SuiteSpec(
     name="marts_fct_account_daily",
@@ -377,8 +391,12 @@ FCT_ACCOUNT_DAILY = SuiteSpec(
         non_negative("followers_gained"),
         non_negative("followers_lost"),
         non_negative("posts_published"),
-        non_negative("engagements"),
-        non_negative("views"),
+        # X's daily flows are the day-over-day growth of live counters: taking a like back makes
+        # a day negative for real, so on X a negative day is a warning, elsewhere a bug.
+        non_negative("engagements", where=NOT_X, label="not_x"),
+        non_negative("engagements", WARNING, where=ONLY_X, label="x"),
+        non_negative("views", where=NOT_X, label="not_x"),
+        non_negative("views", WARNING, where=ONLY_X, label="x"),
         non_negative("reach"),
         # Rates. engagement_rate = engagements / views. One view can lead to several engagements
         # (a reaction, a comment and a click), but across a page's whole day engagements above
@@ -386,7 +404,8 @@ FCT_ACCOUNT_DAILY = SuiteSpec(
         # engagements), so above 1 is blocking. Reach counts people once, and an active commenter
         # engages many times: engagements above reach happens for real on small pages, so > 1 is
         # only a warning. Per follower has no upper bound (viral posts reach non-followers).
-        between_0_and_1("engagement_rate"),
+        between_0_and_1("engagement_rate", where=NOT_X, label="not_x"),
+        between_0_and_1("engagement_rate", WARNING, where=ONLY_X, label="x"),
         non_negative("engagement_rate_by_reach"),
         at_most_one("engagement_rate_by_reach", severity=WARNING),
         non_negative("engagement_rate_by_followers"),

@@ -301,7 +301,7 @@ BLOCKING_CASES = {
         f"update marts.fct_account_daily set views = -1, reach = null where {DAY} = '{DAYS[1]}' "
         f"and account_id = '{ACCOUNTS[0]}'",
         "marts.fct_account_daily",
-        "views_non_negative",
+        "views_non_negative_not_x",
         '"views": -1',
     ),
     "post filed outside its day": (  # created before the window, filed under a day inside it
@@ -324,7 +324,7 @@ BLOCKING_CASES = {
         f"update marts.fct_account_daily set engagement_rate = 3.2 where {DAY} = '{DAYS[1]}' "
         f"and account_id = '{ACCOUNTS[1]}'",
         "marts.fct_account_daily",
-        "engagement_rate_between_0_and_1",
+        "engagement_rate_between_0_and_1_not_x",
         '"engagement_rate": 3.2',
     ),
     "missing mart": (
@@ -385,6 +385,14 @@ WARNING_CASES = {
         "marts.fct_account_daily",
         "engagement_rate_by_reach_at_most_1",
         '"engagement_rate_by_reach": 1.5',
+    ),
+    # X's daily engagements are the growth of live counters: a day of taken-back likes is real.
+    "negative engagements on X": (
+        f"update marts.fct_account_daily set platform = 'x', engagements = -4, engagement_rate = null "
+        f"where {DAY} = '{DAYS[0]}' and account_id = '{ACCOUNTS[0]}'",
+        "marts.fct_account_daily",
+        "engagements_non_negative_x",
+        '"engagements": -4',
     ),
 }
 
