@@ -6,6 +6,7 @@
 {%- set platform_models = [
     'int_facebook_pages__account_daily',
     'int_instagram__account_daily',
+    'int_linkedin__account_daily',
     'int_x__account_daily',
     'int_youtube__account_daily',
 ] -%}

@@ -5,6 +5,7 @@
 {%- set platform_models = [
     'int_facebook_pages__accounts',
     'int_instagram__accounts',
+    'int_linkedin__accounts',
     'int_x__accounts',
     'int_youtube__accounts',
 ] -%}

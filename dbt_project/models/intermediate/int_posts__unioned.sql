@@ -5,6 +5,7 @@
 {%- set platform_models = [
     'int_facebook_pages__posts',
     'int_instagram__posts',
+    'int_linkedin__posts',
     'int_x__posts',
     'int_youtube__posts',
 ] -%}
