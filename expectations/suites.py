@@ -388,7 +388,8 @@ FCT_ACCOUNT_DAILY = SuiteSpec(
         unique("account_key", "date_day"),
         in_window("date_day"),  # guards the batch query, which selects by this column
         non_negative("followers"),
-        non_negative("followers_gained"),
+        # LinkedIn nets unfollows into its daily gain, so a LinkedIn day can be negative for real.
+        non_negative("followers_gained", where='platform != "linkedin"', label="not_linkedin"),
         non_negative("followers_lost"),
         non_negative("posts_published"),
         # X's daily flows are the day-over-day growth of live counters: taking a like back makes

@@ -78,12 +78,12 @@ def company() -> CompanyConfig:
     return load_config()
 
 
-def posts_on_pacific_days(account: str, window: Window) -> list[dict]:
-    """Truth: posts whose created_time falls on a Pacific day of ``window`` and existed by today."""
+def posts_on_pacific_days(account: str, window: Window, as_of: date = DEMO_TODAY) -> list[dict]:
+    """Truth: posts whose created_time falls on a Pacific day of ``window`` and existed by ``as_of``."""
     wider = facebook_truth.posts(
-        account, window.start - timedelta(days=1), window.end + timedelta(days=1), DEMO_TODAY
+        account, window.start - timedelta(days=1), window.end + timedelta(days=1), as_of
     )
-    cutoff = datetime.combine(DEMO_TODAY, time.min, UTC)
+    cutoff = datetime.combine(as_of, time.min, UTC)
     return [
         p
         for p in wider

@@ -28,23 +28,25 @@ def print_summary(start: date, end: date, seconds: float) -> None:
                 select * from marts.fct_account_daily
                 where metric_date between $start and $end
             ),
-            latest as (
+            readings as (
+                -- Platforms other than Facebook have followers only on snapshot days.
                 select account_key, arg_max(followers, metric_date) as followers_end,
                        arg_min(followers, metric_date) as followers_start
-                from daily group by 1
+                from daily where followers is not null group by 1
             )
             select
+                a.platform,
                 a.account_name,
-                l.followers_end,
-                l.followers_end - l.followers_start as follower_change,
+                r.followers_end,
+                r.followers_end - r.followers_start as follower_change,
                 sum(d.engagements) as engagements,
                 sum(d.engagements) / nullif(sum(d.views), 0) as engagement_rate,
                 sum(d.posts_published) as posts
             from daily d
             join marts.dim_account a using (account_key)
-            join latest l using (account_key)
+            left join readings r using (account_key)
             group by all
-            order by l.followers_end desc
+            order by a.platform, r.followers_end desc nulls last
             """,
             {"start": start, "end": end},
         ).fetchall()
@@ -62,12 +64,16 @@ def print_summary(start: date, end: date, seconds: float) -> None:
     print("Published tables (rows):")
     for name, rows in tables:
         print(f"  {name:<45} {rows:>8,}")
-    print("\nAccounts over the window:")
+    print("\nAccounts over the window (follower change: between the first and last readings):")
     print(
-        f"  {'account':<22} {'followers':>10} {'change':>8} {'posts':>6} {'engagements':>12} {'eng. rate':>9}"
+        f"  {'platform':<15} {'account':<18} {'followers':>10} {'change':>8} {'posts':>6} "
+        f"{'engagements':>12} {'eng. rate':>9}"
     )
-    for name, followers, change, engagements, rate, posts in kpis:
-        print(f"  {name:<22} {followers:>10,} {change:>+8,} {posts:>6,} {engagements:>12,} {rate or 0:>9.2%}")
+    for platform, name, followers, change, engagements, rate, posts in kpis:
+        print(
+            f"  {platform:<15} {name:<18} {_number(followers):>10} {_number(change, '+,'):>8} {posts:>6,} "
+            f"{_number(engagements):>12} {rate or 0:>9.2%}"
+        )
     if checks:
         total, passed, failed = checks
         print(
@@ -79,3 +85,8 @@ def print_summary(start: date, end: date, seconds: float) -> None:
     print("Airflow UI:                       make demo-ui, then http://localhost:8080")
     print("                                  (user admin; the password is in")
     print("                                  .airflow/simple_auth_manager_passwords.json.generated)")
+
+
+def _number(value: float | None, spec: str = ",") -> str:
+    """A count for the summary table; a dash for a number the platform does not report."""
+    return "-" if value is None else format(value, spec)
