@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+from datetime import date
+from pathlib import Path
 
 import pytest
 import yaml
 
+from extractors import source_class
+from extractors.core import Window
 from warehouse.config import ConfigError, load_config, parse_config
 from warehouse.settings import PROJECT_ROOT
 
@@ -16,7 +20,20 @@ DEMO = yaml.safe_load((PROJECT_ROOT / "config" / "company.yml").read_text())
 def test_the_shipped_demo_configuration_is_valid() -> None:
     config = load_config(PROJECT_ROOT / "config" / "company.yml")
     assert [a.id for a in config.own_accounts("facebook_pages")] == ["104729381726354", "187263549910273"]
-    assert config.own_accounts("youtube") == ()
+    for platform in ("instagram", "x", "linkedin", "youtube"):
+        assert len(config.own_accounts(platform)) == 1, platform
+    assert config.max_lookback_days() == 28
+
+
+@pytest.mark.parametrize("platform", ["facebook_pages", "instagram", "x", "linkedin", "youtube"])
+def test_a_platform_without_accounts_is_skipped(tmp_path: Path, platform: str) -> None:
+    data = copy.deepcopy(DEMO)
+    data["accounts"][platform] = []
+    config = parse_config(data)
+    # No connection exists for the source: skipping must not even look for one.
+    landed = source_class(platform)(config).run(Window(date(2026, 11, 1), date(2026, 11, 2)), tmp_path, "t")
+    assert landed == []
+    assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize(
