@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -53,3 +54,34 @@ def pacific_day(moment: datetime) -> date:
 def utc_midnight(day: date) -> datetime:
     """00:00 UTC of ``day``."""
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+class RunningTotals:
+    """A running total per account from ``epoch``: ``base(account)`` on the day before it, plus
+    ``step(account, day)`` for every day since (follower totals from daily follows and unfollows).
+
+    Extended on demand and cached, so looking up a day is cheap after the first call; the lock
+    makes it safe under the server's thread pool. Days before ``epoch`` have the base value.
+    """
+
+    def __init__(self, epoch: date, base: Callable[[str], int], step: Callable[[str, date], int]) -> None:
+        self._epoch = epoch
+        self._base = base
+        self._step = step
+        self._lock = threading.Lock()
+        self._totals: dict[str, list[int]] = {}
+
+    def at_end_of(self, account_id: str, day: date) -> int:
+        index = (day - self._epoch).days
+        if index < 0:
+            return self._base(account_id)
+        totals = self._totals.get(account_id)
+        if totals is not None and index < len(totals):
+            return totals[index]
+        with self._lock:
+            totals = self._totals.setdefault(account_id, [])
+            running = totals[-1] if totals else self._base(account_id)
+            while len(totals) <= index:
+                running += self._step(account_id, self._epoch + timedelta(days=len(totals)))
+                totals.append(running)
+            return totals[index]

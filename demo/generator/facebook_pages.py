@@ -20,13 +20,12 @@ Conventions the warehouse must agree with:
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from demo.company import EPOCH, FACEBOOK_PAGES, facebook_page
-from demo.generator.common import days, pacific_day, poisson, seeded, utc_midnight
+from demo.generator.common import RunningTotals, days, pacific_day, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
 
 PLATFORM = "facebook_pages"
@@ -141,31 +140,12 @@ def daily_metrics(account_id: str, day: date) -> DailyPageMetrics:
     return DailyPageMetrics(day, follows, unfollows, views, reach, post_engagements)
 
 
-class _FollowerTotals:
-    """Cumulative follower totals per page, extended on demand so a day's lookup is cheap."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._totals: dict[str, list[int]] = {}
-
-    def at_end_of(self, account_id: str, day: date) -> int:
-        index = (day - EPOCH).days
-        if index < 0:
-            raise ValueError(f"no demo data before {EPOCH.isoformat()} (asked for {day.isoformat()})")
-        totals = self._totals.get(account_id)
-        if totals is not None and index < len(totals):
-            return totals[index]
-        with self._lock:
-            totals = self._totals.setdefault(account_id, [])
-            running = totals[-1] if totals else facebook_page(account_id).base_followers
-            while len(totals) <= index:
-                metrics = daily_metrics(account_id, EPOCH + timedelta(days=len(totals)))
-                running += metrics.follows - metrics.unfollows
-                totals.append(running)
-            return totals[index]
+def _net_follows(account_id: str, day: date) -> int:
+    metrics = daily_metrics(account_id, day)
+    return metrics.follows - metrics.unfollows
 
 
-_FOLLOWERS = _FollowerTotals()
+_FOLLOWERS = RunningTotals(EPOCH, lambda account_id: facebook_page(account_id).base_followers, _net_follows)
 
 
 def followers(account_id: str, day: date) -> int:

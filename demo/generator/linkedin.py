@@ -28,13 +28,12 @@ from __future__ import annotations
 import random
 import re
 import string
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from demo.company import EPOCH
-from demo.generator.common import days, poisson, seeded, utc_midnight
+from demo.generator.common import RunningTotals, days, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
 
 PLATFORM = "linkedin"
@@ -432,30 +431,11 @@ def follower_gains(account_id: str, day: date) -> tuple[int, int]:
     return organic, paid
 
 
-class _FollowerTotals:
-    """Cumulative follower totals per organization, extended on demand."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._totals: dict[str, list[int]] = {}
-
-    def at_end_of(self, account_id: str, day: date) -> int:
-        index = (day - EPOCH).days
-        if index < 0:
-            return organization(account_id).base_followers
-        totals = self._totals.get(account_id)
-        if totals is not None and index < len(totals):
-            return totals[index]
-        with self._lock:
-            totals = self._totals.setdefault(account_id, [])
-            running = totals[-1] if totals else organization(account_id).base_followers
-            while len(totals) <= index:
-                running += sum(follower_gains(account_id, EPOCH + timedelta(days=len(totals))))
-                totals.append(running)
-            return totals[index]
-
-
-_FOLLOWERS = _FollowerTotals()
+_FOLLOWERS = RunningTotals(
+    EPOCH,
+    lambda account_id: organization(account_id).base_followers,
+    lambda account_id, day: sum(follower_gains(account_id, day)),
+)
 
 
 def followers(account_id: str, day: date) -> int:

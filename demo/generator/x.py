@@ -25,14 +25,12 @@ from __future__ import annotations
 import random
 import re
 import string
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from demo.company import EPOCH
-from demo.generator.common import days, poisson, seeded, utc_midnight
+from demo.generator.common import RunningTotals, days, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
 
 PLATFORM = "x"
@@ -318,37 +316,12 @@ def daily_follows(account_id: str, day: date) -> tuple[int, int]:
     return follows, unfollows
 
 
-class _Cumulative:
-    """Running totals per account from ``EPOCH``, extended on demand so a day's lookup is cheap."""
-
-    def __init__(self, base: Callable[[str], int], step: Callable[[str, date], int]) -> None:
-        self._base = base
-        self._step = step
-        self._lock = threading.Lock()
-        self._totals: dict[str, list[int]] = {}
-
-    def at_end_of(self, account_id: str, day: date) -> int:
-        index = (day - EPOCH).days
-        if index < 0:
-            return self._base(account_id)
-        totals = self._totals.get(account_id)
-        if totals is not None and index < len(totals):
-            return totals[index]
-        with self._lock:
-            totals = self._totals.setdefault(account_id, [])
-            running = totals[-1] if totals else self._base(account_id)
-            while len(totals) <= index:
-                running += self._step(account_id, EPOCH + timedelta(days=len(totals)))
-                totals.append(running)
-            return totals[index]
-
-
 def _net_follows(account_id: str, day: date) -> int:
     follows, unfollows = daily_follows(account_id, day)
     return follows - unfollows
 
 
-_FOLLOWERS = _Cumulative(lambda account_id: x_account(account_id).base_followers, _net_follows)
+_FOLLOWERS = RunningTotals(EPOCH, lambda account_id: x_account(account_id).base_followers, _net_follows)
 
 
 def followers(account_id: str, day: date) -> int:
@@ -597,9 +570,9 @@ def _media_posted(account_id: str, day: date) -> int:
     return sum(len(t.media) for t in tweets_on(account_id, day))
 
 
-_POSTED = _Cumulative(lambda account_id: x_account(account_id).base_tweets, _tweets_posted)
-_DELETED = _Cumulative(lambda account_id: 0, _tweets_deleted)
-_MEDIA = _Cumulative(lambda account_id: x_account(account_id).base_media, _media_posted)
+_POSTED = RunningTotals(EPOCH, lambda account_id: x_account(account_id).base_tweets, _tweets_posted)
+_DELETED = RunningTotals(EPOCH, lambda account_id: 0, _tweets_deleted)
+_MEDIA = RunningTotals(EPOCH, lambda account_id: x_account(account_id).base_media, _media_posted)
 
 
 def snapshot(account_id: str, as_of: date) -> dict:

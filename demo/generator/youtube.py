@@ -29,14 +29,13 @@ from __future__ import annotations
 import hashlib
 import math
 import string
-import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
 from demo.company import EPOCH
-from demo.generator.common import PACIFIC, days, pacific_day, poisson, seeded, utc_midnight
+from demo.generator.common import PACIFIC, RunningTotals, days, pacific_day, poisson, seeded, utc_midnight
 from demo.generator.messages import COLOURS, EMOJI, PLACES, PRODUCTS, caption
 
 PLATFORM = "youtube"
@@ -196,46 +195,27 @@ def daily_metrics(account_id: str, day: date) -> DailyChannelMetrics:
     )
 
 
-class _RunningTotals:
-    """Cumulative subscriber and view totals per channel, extended on demand."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._totals: dict[str, list[tuple[int, int]]] = {}
-
-    def at_end_of(self, account_id: str, day: date) -> tuple[int, int]:
-        """(subscribers, lifetime views) at the end of ``day``; the base values the day before EPOCH."""
-        chan = channel(account_id)
-        index = (day - EPOCH).days
-        if index < -1:
-            raise ValueError(f"no demo data before {EPOCH.isoformat()} (asked for {day.isoformat()})")
-        if index == -1:
-            return chan.base_subscribers, chan.base_views
-        totals = self._totals.get(chan.id)
-        if totals is not None and index < len(totals):
-            return totals[index]
-        with self._lock:
-            totals = self._totals.setdefault(chan.id, [])
-            subscribers, views = totals[-1] if totals else (chan.base_subscribers, chan.base_views)
-            while len(totals) <= index:
-                metrics = daily_metrics(chan.id, EPOCH + timedelta(days=len(totals)))
-                subscribers += metrics.subscribers_gained - metrics.subscribers_lost
-                views += metrics.views
-                totals.append((subscribers, views))
-            return totals[index]
+def _net_subscribers(account_id: str, day: date) -> int:
+    metrics = daily_metrics(account_id, day)
+    return metrics.subscribers_gained - metrics.subscribers_lost
 
 
-_TOTALS = _RunningTotals()
+_SUBSCRIBERS = RunningTotals(EPOCH, lambda account_id: channel(account_id).base_subscribers, _net_subscribers)
+_VIEWS = RunningTotals(
+    EPOCH,
+    lambda account_id: channel(account_id).base_views,
+    lambda account_id, day: daily_metrics(account_id, day).views,
+)
 
 
 def followers(account_id: str, day: date) -> int:
     """Subscribers at the end of one Pacific day (the base subscribers for the day before EPOCH)."""
-    return _TOTALS.at_end_of(str(account_id), day)[0]
+    return _SUBSCRIBERS.at_end_of(channel(account_id).id, day)
 
 
 def lifetime_views(account_id: str, day: date) -> int:
     """Channel views from its start to the end of one Pacific day."""
-    return _TOTALS.at_end_of(str(account_id), day)[1]
+    return _VIEWS.at_end_of(channel(account_id).id, day)
 
 
 # Videos.
@@ -435,7 +415,7 @@ def channel_resource(account_id: str, as_of: date) -> dict[str, Any]:
     """
     chan = channel(account_id)
     last_day = max(as_of - timedelta(days=1), EPOCH - timedelta(days=1))
-    subscribers, views = _TOTALS.at_end_of(chan.id, last_day)
+    subscribers, views = _SUBSCRIBERS.at_end_of(chan.id, last_day), _VIEWS.at_end_of(chan.id, last_day)
     thumbnails = _thumbnails(
         f"https://yt3.ggpht.example/{chan.id}",
         {"default": (88, 88), "medium": (240, 240), "high": (800, 800)},

@@ -21,13 +21,14 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from demo.company import EPOCH
 from demo.generator import instagram as data
 from demo.generator.common import pacific_day, pacific_midnight_utc, utc_midnight
 from demo.platforms import Platform, graph
+from demo.platforms import truth_router as platform_truth_router
 from demo.platforms.graph import GraphError
 from demo.state import DemoState
 
@@ -79,7 +80,6 @@ MEDIA_FIELDS = frozenset(
 )
 
 api_router = APIRouter(prefix=PREFIX)
-truth_router = APIRouter()
 
 
 @dataclass(frozen=True)
@@ -697,44 +697,7 @@ def unknown_path(request: Request, version: str, rest: str) -> dict[str, Any]:
 
 # Ground truth, computed by the generator (never through the routes above).
 
-
-def _account(account_id: str) -> str:
-    if account_id not in data.ACCOUNTS_BY_ID:
-        raise HTTPException(
-            404, f"unknown demo Instagram account {account_id!r}; known: {sorted(data.ACCOUNTS_BY_ID)}"
-        )
-    return account_id
-
-
-@truth_router.get("/accounts")
-def truth_accounts() -> list[dict[str, Any]]:
-    return data.accounts()
-
-
-@truth_router.get("/account_daily")
-def truth_account_daily(
-    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict]:
-    """Daily account rows, Pacific days from ``start`` to ``end`` (default: yesterday), as a run on
-    ``as_of`` (default: the server's today) lands them."""
-    today = request.app.state.demo.today()
-    return data.account_daily(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
-
-
-@truth_router.get("/posts")
-def truth_posts(
-    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict]:
-    """Media by Pacific day from ``start`` to ``end`` (default: yesterday), lifetime values as of
-    ``as_of`` (default: the server's today, which is what the API serves)."""
-    today = request.app.state.demo.today()
-    return data.posts(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
-
-
-@truth_router.get("/snapshot")
-def truth_snapshot(request: Request, account_id: str, as_of: date | None = None) -> dict[str, Any]:
-    """The IG User node as the API serves it on ``as_of`` (default: the server's today)."""
-    return data.snapshot(_account(account_id), as_of or request.app.state.demo.today())
+truth_router = platform_truth_router(data, data.ACCOUNTS_BY_ID, "Instagram account")
 
 
 # Faults and headers.

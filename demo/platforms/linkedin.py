@@ -30,13 +30,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from demo.company import EPOCH
 from demo.generator import linkedin as data
 from demo.generator.common import days, utc_midnight
 from demo.platforms import Platform
+from demo.platforms import truth_router as platform_truth_router
 from demo.state import EXPIRED_DEMO_TOKEN, DemoState
 
 NAME = "linkedin"
@@ -65,7 +66,6 @@ SERVICE_UNAVAILABLE = (
 )
 
 api_router = APIRouter()
-truth_router = APIRouter()
 
 
 @dataclass(eq=False)
@@ -554,43 +554,7 @@ def unknown_resource(request: Request, rest: str) -> dict[str, Any]:
 
 # Ground truth, computed by the generator (never through the routes above).
 
-
-def _account(account_id: str) -> str:
-    if account_id not in data.ORGANIZATIONS_BY_ID:
-        raise HTTPException(
-            404,
-            f"unknown demo LinkedIn organization {account_id!r}; known: {sorted(data.ORGANIZATIONS_BY_ID)}",
-        )
-    return account_id
-
-
-@truth_router.get("/accounts")
-def truth_accounts() -> list[dict[str, Any]]:
-    return data.accounts()
-
-
-@truth_router.get("/account_daily")
-def truth_account_daily(
-    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict]:
-    """Daily rows from ``start`` to ``end`` (default: yesterday) after a run on ``as_of`` (default: today)."""
-    today = request.app.state.demo.today()
-    return data.account_daily(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
-
-
-@truth_router.get("/posts")
-def truth_posts(
-    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict]:
-    """Posts by UTC day from ``start`` to ``end`` (default: yesterday), lifetime values as of ``as_of``."""
-    today = request.app.state.demo.today()
-    return data.posts(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
-
-
-@truth_router.get("/snapshot")
-def truth_snapshot(request: Request, account_id: str, as_of: date | None = None) -> dict[str, Any]:
-    """What ``networkSizes`` serves on ``as_of`` (default: the server's today)."""
-    return data.snapshot(_account(account_id), as_of or request.app.state.demo.today())
+truth_router = platform_truth_router(data, data.ORGANIZATIONS_BY_ID, "LinkedIn organization")
 
 
 # Faults and headers.

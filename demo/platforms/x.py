@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from demo.company import EPOCH
 from demo.generator import x as data
 from demo.generator.common import utc_midnight
 from demo.platforms import Platform
+from demo.platforms import truth_router as platform_truth_router
 from demo.state import EXPIRED_DEMO_TOKEN, DemoState
 
 NAME = data.PLATFORM
@@ -93,7 +94,6 @@ USER_PARAMS = ("id", "expansions", "tweet.fields", "user.fields")
 SNOWFLAKE = re.compile(r"^[0-9]{1,19}$")
 
 api_router = APIRouter()
-truth_router = APIRouter()
 
 
 # Errors.
@@ -588,43 +588,7 @@ def unknown_path(request: Request, rest: str) -> Response:
 
 # Ground truth, computed by the generator (never through the routes above).
 
-
-def _account(account_id: str) -> str:
-    if account_id not in data.X_ACCOUNTS_BY_ID:
-        raise HTTPException(
-            404, f"unknown demo X account {account_id!r}; known: {sorted(data.X_ACCOUNTS_BY_ID)}"
-        )
-    return account_id
-
-
-@truth_router.get("/accounts")
-def truth_accounts() -> list[dict[str, Any]]:
-    return data.accounts()
-
-
-@truth_router.get("/account_daily")
-def truth_account_daily(
-    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict]:
-    """UTC days from ``start`` to ``end`` (default: yesterday) after one run on ``as_of`` (default: today)."""
-    today = request.app.state.demo.today()
-    return data.account_daily(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
-
-
-@truth_router.get("/posts")
-def truth_posts(
-    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict]:
-    """Original tweets by UTC day from ``start`` to ``end`` (default: yesterday), lifetime values as of
-    ``as_of`` (default: the server's today, which is what the API serves)."""
-    today = request.app.state.demo.today()
-    return data.posts(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
-
-
-@truth_router.get("/snapshot")
-def truth_snapshot(request: Request, account_id: str, as_of: date | None = None) -> dict[str, Any]:
-    """The user object as the API serves it on ``as_of`` (default: the server's today)."""
-    return data.snapshot(_account(account_id), as_of or request.app.state.demo.today())
+truth_router = platform_truth_router(data, data.X_ACCOUNTS_BY_ID, "X account")
 
 
 # Faults and headers.

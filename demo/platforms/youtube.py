@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from demo.company import EPOCH
 from demo.generator import youtube as data
 from demo.platforms import Platform
+from demo.platforms import truth_router as platform_truth_router
 from demo.state import EXPIRED_DEMO_TOKEN, DemoState
 
 NAME = "youtube"
@@ -87,7 +88,6 @@ NOT_FOUND_HTML = (
 )
 
 api_router = APIRouter()
-truth_router = APIRouter()
 
 
 class GoogleJSONResponse(Response):
@@ -516,44 +516,7 @@ def reports(request: Request) -> Response:
 
 # Ground truth, computed by the generator (never through the routes above).
 
-
-def _account(account_id: str) -> str:
-    if account_id not in data.CHANNELS_BY_ID:
-        raise HTTPException(
-            404, f"unknown demo YouTube channel {account_id!r}; known: {sorted(data.CHANNELS_BY_ID)}"
-        )
-    return account_id
-
-
-@truth_router.get("/accounts")
-def truth_accounts() -> list[dict[str, Any]]:
-    return data.accounts()
-
-
-@truth_router.get("/account_daily")
-def truth_account_daily(
-    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict]:
-    """Daily channel rows, Pacific days from ``start`` to ``end`` (default: yesterday), as a run on
-    ``as_of`` (default: the server's today) lands them: Analytics columns null for lagging days."""
-    today = request.app.state.demo.today()
-    return data.account_daily(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
-
-
-@truth_router.get("/posts")
-def truth_posts(
-    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict]:
-    """Videos by Pacific publish day from ``start`` to ``end`` (default: yesterday), lifetime
-    statistics as of ``as_of`` (default: the server's today, which is what the API serves)."""
-    today = request.app.state.demo.today()
-    return data.posts(_account(account_id), start, end or today - timedelta(days=1), as_of or today)
-
-
-@truth_router.get("/channel_snapshot")
-def truth_channel_snapshot(request: Request, account_id: str, as_of: date | None = None) -> dict[str, Any]:
-    """The channel resource as the API serves it on ``as_of`` (default: the server's today)."""
-    return data.snapshot(_account(account_id), as_of or request.app.state.demo.today())
+truth_router = platform_truth_router(data, data.CHANNELS_BY_ID, "YouTube channel")
 
 
 # Faults and headers.

@@ -347,7 +347,7 @@ def test_truth_over_http_equals_python_truth(demo) -> None:
     assert [p["id"] for p in posts] == [
         p["id"] for p in truth.posts(CHANNEL, date(2026, 11, 1), date(2026, 11, 19), DEMO_TODAY)
     ]
-    snapshot = requests.get(f"{base}/channel_snapshot", params={"account_id": CHANNEL}, timeout=5).json()
+    snapshot = requests.get(f"{base}/snapshot", params={"account_id": CHANNEL}, timeout=5).json()
     assert snapshot["followers"] == truth.followers(CHANNEL, DEMO_TODAY - timedelta(days=1))
     assert (
         requests.get(
