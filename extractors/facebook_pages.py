@@ -172,7 +172,8 @@ class GraphErrorPolicy:
         return error if isinstance(error, dict) else None
 
 
-def _data(body: Any, where: Where, client: HttpClient) -> list[Record]:
+def graph_data(body: Any, where: Where, client: HttpClient) -> list[Record]:
+    """The ``data`` list of a Graph answer; a clear error for any other shape."""
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         raise ExtractError(
             where,
@@ -181,6 +182,28 @@ def _data(body: Any, where: Where, client: HttpClient) -> list[Record]:
             hint="the API answered in an unknown shape; check the api_version in the connection",
         )
     return body["data"]
+
+
+class GraphNodeSnapshot(Stream):
+    """A Graph node's ``fields`` (``/{version}/{account id}``) as of the run: a snapshot stream."""
+
+    primary_key = ("account_id", "partition_day")
+    partitioned_by = "snapshot"
+    fields: ClassVar[str]
+    node_kind: ClassVar[str]  # for the error message, e.g. "page object"
+
+    def __init__(self, version: str):
+        self.version = version
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        for node in SinglePage().pages(
+            client, f"{self.version}/{account.id}", {"fields": self.fields}, where
+        ):
+            if not isinstance(node, dict) or "id" not in node:
+                raise ExtractError(where, f"unexpected {self.node_kind}: {client.redact(str(node)[:200])!r}")
+            yield window.end, node
 
 
 class PageInsights(Stream):
@@ -203,7 +226,7 @@ class PageInsights(Stream):
                 "since": chunk.start.isoformat(),
                 "until": (chunk.end + timedelta(days=1)).isoformat(),
             }
-            results = _data(
+            results = graph_data(
                 client.get_json(f"{self.version}/{account.id}/insights", chunk_where, params),
                 chunk_where,
                 client,
@@ -220,24 +243,10 @@ class PageInsights(Stream):
                     yield pacific_day(value["end_time"]), {**result, "values": [value]}
 
 
-class PageSnapshot(Stream):
+class PageSnapshot(GraphNodeSnapshot):
     name = "page_snapshot"
-    primary_key = ("account_id", "partition_day")
-    partitioned_by = "snapshot"
     fields = "id,name,followers_count,fan_count,link"
-
-    def __init__(self, version: str):
-        self.version = version
-
-    def extract(
-        self, client: HttpClient, account: Account, window: Window, where: Where
-    ) -> Iterator[tuple[date, Record]]:
-        for page in SinglePage().pages(
-            client, f"{self.version}/{account.id}", {"fields": self.fields}, where
-        ):
-            if not isinstance(page, dict) or "id" not in page:
-                raise ExtractError(where, f"unexpected page object: {client.redact(str(page)[:200])!r}")
-            yield window.end, page
+    node_kind = "page object"
 
 
 class Posts(Stream):
@@ -270,7 +279,7 @@ class Posts(Stream):
         path = f"{self.version}/{account.id}/published_posts"
         seen: set[str] = set()
         for body in self.paginator.pages(client, path, params, where):
-            for post in _data(body, where, client):
+            for post in graph_data(body, where, client):
                 # A post published while we page shifts the list: the next page can repeat one.
                 if post["id"] not in seen:
                     seen.add(post["id"])

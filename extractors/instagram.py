@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import date
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import requests
 
@@ -48,11 +48,13 @@ from extractors.facebook_pages import (
     PACIFIC,
     PERMISSION_CODES,
     GraphErrorPolicy,
+    GraphNodeSnapshot,
+    graph_data,
     graph_time,
     pacific_day,
 )
 from extractors.http import HttpClient, RetryPolicy
-from extractors.paginators import GraphCursorPaginator, SinglePage
+from extractors.paginators import GraphCursorPaginator
 from warehouse.config import Account, InstagramSettings
 
 log = logging.getLogger(__name__)
@@ -145,39 +147,14 @@ class InstagramErrorPolicy(GraphErrorPolicy):
             raise
 
 
-def _data(body: Any, where: Where, client: HttpClient) -> list[Record]:
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise ExtractError(
-            where,
-            "unexpected payload: expected an object with a 'data' list, got "
-            f"{client.redact(str(body)[:200])!r}",
-            hint="the API answered in an unknown shape; check the api_version in the connection",
-        )
-    return body["data"]
-
-
 def _window_where(where: Where, window: Window) -> Where:
     return Where(where.source, where.stream, where.account, f"{window.start}..{window.end}")
 
 
-class AccountSnapshot(Stream):
+class AccountSnapshot(GraphNodeSnapshot):
     name = "account_snapshot"
-    primary_key = ("account_id", "partition_day")
-    partitioned_by = "snapshot"
     fields = "id,username,name,followers_count,follows_count,media_count,website,biography"
-
-    def __init__(self, version: str):
-        self.version = version
-
-    def extract(
-        self, client: HttpClient, account: Account, window: Window, where: Where
-    ) -> Iterator[tuple[date, Record]]:
-        for node in SinglePage().pages(
-            client, f"{self.version}/{account.id}", {"fields": self.fields}, where
-        ):
-            if not isinstance(node, dict) or "id" not in node:
-                raise ExtractError(where, f"unexpected IG User object: {client.redact(str(node)[:200])!r}")
-            yield window.end, node
+    node_kind = "IG User object"
 
 
 class AccountInsights(Stream):
@@ -218,7 +195,7 @@ class AccountInsights(Stream):
                 "since": since,
                 "until": until,
             }
-            results = _data(client.get_json(path, chunk_where, params), chunk_where, client)
+            results = graph_data(client.get_json(path, chunk_where, params), chunk_where, client)
             missing = set(self.time_series) - {r.get("name") for r in results}
             if missing:
                 # follower_count is only kept for 30 days: older days have none, and land none.
@@ -243,7 +220,7 @@ class AccountInsights(Stream):
                 "since": since,
                 "until": until,
             }
-            for result in _data(client.get_json(path, day_where, params), day_where, client):
+            for result in graph_data(client.get_json(path, day_where, params), day_where, client):
                 if "total_value" not in result:
                     raise ExtractError(
                         day_where,
@@ -268,7 +245,7 @@ def list_media(
     params = {"fields": MEDIA_FIELDS, "since": since, "until": until}
     seen: set[str] = set()
     for body in paginator.pages(client, f"{version}/{account.id}/media", params, where):
-        for media in _data(body, where, client):
+        for media in graph_data(body, where, client):
             # A media published while we page shifts the list: the next page can repeat one.
             if media["id"] not in seen:
                 seen.add(media["id"])
@@ -318,7 +295,7 @@ class MediaInsights(Stream):
             except ExtractError as error:
                 error.message = f"media {media['id']} ({product_type}): {error.message}"
                 raise
-            for result in _data(body, day_where, client):
+            for result in graph_data(body, day_where, client):
                 yield day, result
 
 
