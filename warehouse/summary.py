@@ -31,14 +31,14 @@ def print_summary(start: date, end: date, seconds: float) -> None:
             readings as (
                 -- Platforms other than Facebook have followers only on snapshot days.
                 select account_key, arg_max(followers, metric_date) as followers_end,
-                       arg_min(followers, metric_date) as followers_start
+                       arg_min(followers, metric_date) as followers_start, count(*) as readings
                 from daily where followers is not null group by 1
             )
             select
                 a.platform,
                 a.account_name,
                 r.followers_end,
-                r.followers_end - r.followers_start as follower_change,
+                case when r.readings > 1 then r.followers_end - r.followers_start end as follower_change,
                 sum(d.engagements) as engagements,
                 sum(d.engagements) / nullif(sum(d.views), 0) as engagement_rate,
                 sum(d.posts_published) as posts
@@ -64,7 +64,8 @@ def print_summary(start: date, end: date, seconds: float) -> None:
     print("Published tables (rows):")
     for name, rows in tables:
         print(f"  {name:<45} {rows:>8,}")
-    print("\nAccounts over the window (follower change: between the first and last readings):")
+    print("\nAccounts over the window (follower change between the first and last readings; platforms")
+    print("other than Facebook have a follower reading per daily run, so a backfill has just one):")
     print(
         f"  {'platform':<15} {'account':<18} {'followers':>10} {'change':>8} {'posts':>6} "
         f"{'engagements':>12} {'eng. rate':>9}"
