@@ -22,7 +22,9 @@ import duckdb
 import pytest
 
 from demo.server import DemoServer
+from warehouse.config import load_config
 from warehouse.demo_run import demo_connections, run_dag
+from warehouse.orchestration import EXTRACT_SOURCES
 from warehouse.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -124,4 +126,6 @@ def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
         ).fetchone()
     assert run_id == runs[0]["run_id"]
     assert start <= START and end >= END, "the checks cover every day the load replaced"
-    assert days == (2 * 3,)
+    config = load_config()
+    accounts = sum(len(config.own_accounts(platform)) for platform in EXTRACT_SOURCES)
+    assert days == (3 * accounts,), "every account of every platform, every day of the run"
