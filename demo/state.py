@@ -48,6 +48,7 @@ DEMO_TOKENS = {
     "x": "demo-x-token-b35e6f1a0c97",
     "linkedin": "demo-li-token-e02a9b4d7f13",
     "youtube": "demo-yt-token-91f6c3b8d254",
+    "google_analytics": "demo-ga4-token-5d2e8a71c0f4",
 }
 """The access token each demo platform's connection uses; every platform accepts any of them."""
 DEFAULT_TOKENS = frozenset(DEMO_TOKENS.values())

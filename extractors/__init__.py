@@ -15,6 +15,7 @@ SOURCES: dict[str, str] = {
     "x": "extractors.x:X",
     "linkedin": "extractors.linkedin:LinkedIn",
     "youtube": "extractors.youtube:YouTube",
+    "google_analytics": "extractors.google_analytics:GoogleAnalytics",
 }
 
 

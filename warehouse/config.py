@@ -200,12 +200,21 @@ class YouTubeSettings(_Strict):
         return max(self.report_lookback_days, self.video_lookback_days)
 
 
+class GoogleAnalyticsSettings(_Strict):
+    conn_id: str = "google_analytics_default"
+    # The GA4 property (numeric id, Admin > Property details); unset skips the source.
+    property_id: str | None = Field(default=None, pattern=r"^[0-9]+$")
+    # GA4 data settles over 24-48 hours: re-read this many earlier days on every run.
+    lookback_days: int = Field(default=3, ge=0, le=30)
+
+
 class Sources(_Strict):
     facebook_pages: FacebookPagesSettings
     instagram: InstagramSettings = InstagramSettings()
     x: XSettings = XSettings()
     linkedin: LinkedInSettings = LinkedInSettings()
     youtube: YouTubeSettings = YouTubeSettings()
+    google_analytics: GoogleAnalyticsSettings = GoogleAnalyticsSettings()
 
 
 class CompanyConfig(_Strict):
@@ -221,14 +230,17 @@ class CompanyConfig(_Strict):
         """The furthest back any source re-reads before a run's first day."""
         sources = self.sources
         return max(
-            settings.lookback_days()
-            for settings in (
-                sources.facebook_pages,
-                sources.instagram,
-                sources.x,
-                sources.linkedin,
-                sources.youtube,
-            )
+            sources.google_analytics.lookback_days,
+            *(
+                settings.lookback_days()
+                for settings in (
+                    sources.facebook_pages,
+                    sources.instagram,
+                    sources.x,
+                    sources.linkedin,
+                    sources.youtube,
+                )
+            ),
         )
 
     def own_accounts(self, platform: str) -> tuple[Account, ...]:

@@ -41,6 +41,7 @@ def demo_connections(base_url: str, tokens: Mapping[str, str] = DEMO_TOKENS) -> 
         "x": {"host": base_url, "extra": fast},
         "linkedin": {"host": base_url, "extra": fast},
         "youtube": {"host": base_url, "extra": {"analytics_host": f"{base_url}/youtubeanalytics", **fast}},
+        "google_analytics": {"host": base_url, "extra": fast},
     }
     return {
         f"AIRFLOW_CONN_{source.upper()}_DEFAULT": json.dumps(

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 WRITER_POOL = "duckdb_writer"  # one slot: DuckDB takes one writing process at a time
-EXTRACT_SOURCES = ("facebook_pages", "instagram", "x", "linkedin", "youtube")
+EXTRACT_SOURCES = ("facebook_pages", "instagram", "x", "linkedin", "youtube", "google_analytics")
 DEFAULT_ARGS = {
     "owner": "data-platform",
     "retries": 2,

@@ -1,0 +1,59 @@
+with
+
+source as (
+
+    select * from {{ source('google_analytics', 'landing_pages') }}
+
+),
+
+renamed as (
+
+    select
+        ---------- ids
+        account_id as property_id,
+
+        ---------- strings
+        {{ json_extract_text('record', '$.landingPagePlusQueryString') }} as landing_page,
+        {{ json_extract_text('record', '$.sessionSource') }} as session_source,
+        {{ json_extract_text('record', '$.sessionMedium') }} as session_medium,
+        extract_run_id,
+        _source_file as source_file,
+        _load_run_id as load_run_id,
+
+        ---------- numerics
+        {# GA4 sends every metric as a string; integer metrics are rounded
+           because the API sometimes sends them as floats. #}
+        cast(round({{ json_extract_number('record', '$.sessions', 'double') }}) as bigint)
+            as sessions,
+        cast(round({{ json_extract_number('record', '$.engagedSessions', 'double') }}) as bigint)
+            as engaged_sessions,
+        cast(round({{ json_extract_number('record', '$.totalUsers', 'double') }}) as bigint)
+            as total_users,
+        cast(round({{ json_extract_number('record', '$.keyEvents', 'double') }}) as bigint)
+            as key_events,
+        {{ json_extract_number('record', '$.totalRevenue', 'decimal(18, 2)') }} as total_revenue,
+
+        ---------- dates
+        {# The `date` dimension (YYYYMMDD), the property's day; equals partition_day. #}
+        cast(strptime({{ json_extract_text('record', '$.date') }}, '%Y%m%d') as date)
+            as report_date,
+
+        ---------- timestamps
+        {{ to_utc_timestamp('extracted_at') }} as extracted_at,
+        {{ to_utc_timestamp('_loaded_at') }} as loaded_at
+
+    from source
+
+),
+
+deduplicated as (
+
+    {{ deduplicate(
+        relation='renamed',
+        partition_by='property_id, report_date, landing_page, session_source, session_medium',
+        order_by='extracted_at desc, loaded_at desc, source_file desc',
+    ) }}
+
+)
+
+select * from deduplicated
