@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from extractors.landing import Partition, landed_partitions
+from warehouse.campaigns import CampaignError, CampaignRegistry, load_campaigns
 from warehouse.config import CompanyConfig
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,33 @@ READ_LANDED = """
     )
 """
 
+# The campaign registry's tables (config/campaigns.yml), rewritten on every load that has one.
+CAMPAIGN_TABLES = {
+    "company__campaigns": """
+        name                        varchar       not null,
+        type                        varchar       not null,
+        platform                    varchar       not null,
+        start_date                  date          not null,
+        end_date                    date          not null,
+        utm_campaign                varchar       not null,
+        cost                        decimal(18,4) not null,
+        currency                    varchar       not null,
+        goal                        varchar       not null,
+        notes                       varchar,
+        fx_rate                     decimal(18,6) not null,
+        cost_in_reporting_currency  decimal(18,2) not null,
+        reporting_currency          varchar       not null,
+        _loaded_at                  timestamptz   not null
+    """,
+    "company__fx_rates": """
+        currency            varchar       not null,
+        rate_month          date          not null,
+        rate                decimal(18,6) not null,
+        reporting_currency  varchar       not null,
+        _loaded_at          timestamptz   not null
+    """,
+}
+
 
 class LoadError(RuntimeError):
     """A batch could not be loaded; nothing from it was written."""
@@ -74,8 +102,26 @@ def load_partitions(
     partitions: Iterable[Partition],
     load_run_id: str,
     config: CompanyConfig | None = None,
+    campaigns: CampaignRegistry | None = None,
 ) -> list[TableLoad]:
-    """Replace ``partitions`` in their raw tables in one transaction; return what was loaded."""
+    """Replace ``partitions`` in their raw tables in one transaction; return what was loaded.
+
+    With ``config``, the accounts and the campaign registry (``campaigns``, else the file
+    ``load_campaigns`` finds) are rewritten in the same transaction. The registry is validated
+    before anything is written: a bad one raises CampaignError and leaves the warehouse as it was.
+    """
+    if config is not None and campaigns is None:
+        campaigns = load_campaigns()
+    if (
+        config is not None
+        and campaigns is not None
+        and campaigns.reporting_currency != config.company.currency
+    ):
+        raise CampaignError(
+            f"campaign registry: reporting_currency {campaigns.reporting_currency} differs from "
+            f"company.currency {config.company.currency}; costs must convert to the reporting "
+            "currency, nothing was loaded"
+        )
     by_table: dict[str, list[Partition]] = defaultdict(list)
     for partition in partitions:
         by_table[raw_table(partition.source, partition.stream)].append(partition)
@@ -88,6 +134,8 @@ def load_partitions(
             results.append(_replace(con, table, batch, load_run_id))
         if config is not None:
             _write_accounts(con, config)
+        if campaigns is not None:
+            _write_campaigns(con, campaigns)
         con.execute("commit")
     except duckdb.Error as error:
         con.execute("rollback")
@@ -107,6 +155,8 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for source in SOURCES:
         for stream in source_class(source).stream_types:
             con.execute(f"create table if not exists {raw_table(source, stream.name)} ({RAW_COLUMNS})")
+    for table, columns in CAMPAIGN_TABLES.items():
+        con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
 
 
 def _replace(
@@ -161,6 +211,62 @@ def _write_accounts(con: duckdb.DuckDBPyConnection, config: CompanyConfig) -> No
             for i, key in enumerate(("platform", "account_id", "account_name", "brand", "is_own"))
         },
     )
+
+
+def _write_campaigns(con: duckdb.DuckDBPyConnection, registry: CampaignRegistry) -> None:
+    """Replace ``raw.company__campaigns`` and ``raw.company__fx_rates`` with the registry's rows."""
+    campaigns = registry.campaigns
+    con.execute(f"delete from {RAW_SCHEMA}.company__campaigns")
+    if campaigns:
+        con.execute(
+            f"""
+            insert into {RAW_SCHEMA}.company__campaigns
+            select
+                unnest($name), unnest($type), unnest($platform), unnest($start_date),
+                unnest($end_date), unnest($utm_campaign), unnest($cost)::decimal(18,4),
+                unnest($currency), unnest($goal), unnest($notes), unnest($fx_rate)::decimal(18,6),
+                unnest($cost_in_reporting_currency)::decimal(18,2), $reporting_currency,
+                current_timestamp
+            """,
+            {
+                "name": [c.name for c in campaigns],
+                "type": [c.type for c in campaigns],
+                "platform": [c.platform for c in campaigns],
+                "start_date": [c.start for c in campaigns],
+                "end_date": [c.end for c in campaigns],
+                "utm_campaign": [c.utm_campaign for c in campaigns],
+                "cost": [str(c.cost) for c in campaigns],
+                "currency": [c.currency for c in campaigns],
+                "goal": [c.goal for c in campaigns],
+                "notes": [c.notes for c in campaigns],
+                "fx_rate": [str(registry.rate(c.currency, c.start)) for c in campaigns],
+                "cost_in_reporting_currency": [
+                    str(registry.cost_in_reporting_currency(c)) for c in campaigns
+                ],
+                "reporting_currency": registry.reporting_currency,
+            },
+        )
+    rates = [
+        (currency, date.fromisoformat(f"{month}-01"), str(rate))
+        for currency, months in sorted(registry.fx_rates.items())
+        for month, rate in sorted(months.items())
+    ]
+    con.execute(f"delete from {RAW_SCHEMA}.company__fx_rates")
+    if rates:
+        con.execute(
+            f"""
+            insert into {RAW_SCHEMA}.company__fx_rates
+            select
+                unnest($currency), unnest($rate_month), unnest($rate)::decimal(18,6),
+                $reporting_currency, current_timestamp
+            """,
+            {
+                "currency": [r[0] for r in rates],
+                "rate_month": [r[1] for r in rates],
+                "rate": [r[2] for r in rates],
+                "reporting_currency": registry.reporting_currency,
+            },
+        )
 
 
 def partitions_in_landing(landing: Path, start: date, end: date) -> list[Partition]:

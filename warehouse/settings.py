@@ -49,3 +49,8 @@ def paths() -> Paths:
 def company_config_path() -> Path:
     """The company configuration file, honouring ``WAREHOUSE_COMPANY_CONFIG``."""
     return Path(os.environ.get("WAREHOUSE_COMPANY_CONFIG", PROJECT_ROOT / "config" / "company.yml"))
+
+
+def campaigns_path() -> Path:
+    """The campaign registry file, honouring ``WAREHOUSE_CAMPAIGNS``."""
+    return Path(os.environ.get("WAREHOUSE_CAMPAIGNS", PROJECT_ROOT / "config" / "campaigns.yml"))

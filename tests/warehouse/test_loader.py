@@ -25,7 +25,7 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
     ]
     return {
         t: con.execute(
-            f"select {STABLE_COLUMNS if t != 'company__accounts' else '* exclude (_loaded_at)'} "
+            f"select {STABLE_COLUMNS if not t.startswith('company__') else '* exclude (_loaded_at)'} "
             f"from raw.{t} order by all"
         ).fetchall()
         for t in tables
