@@ -22,8 +22,9 @@ Conventions the warehouse must agree with:
 * ``threads.net`` referrals first appear on ``THREADS_FIRST_DAY`` (2026-11-03), so a "new
   traffic sources" mart has a referrer to find in the weeks around the demo's fixed today.
 * ``CAMPAIGN_EFFECTS`` adds utm-tagged campaign traffic on the campaign's days: extra sessions
-  a day, a key-event rate and revenue per key event. It ships with the campaigns defined below
-  (``SPRING_GIVEAWAY``, ``BLACK_FRIDAY``); the campaign registry can add its own effects.
+  a day, a key-event rate and revenue per key event. It holds the campaigns of the demo
+  company's registry (config/campaigns.yml, same utm_campaign and dates; a test keeps the two
+  in step), three of them with a designed outcome (``CAMPAIGN_OUTCOMES``).
 * No data exists before ``EPOCH``.
 """
 
@@ -89,6 +90,7 @@ class CampaignEffect:
     revenue_per_key_event: float
 
 
+AVERAGE_ORDER_GBP = 329.0
 HOME, SHOP = ("/", 0.45), ("/shop", 0.2)
 CITY, TRAVEL = ("/strollers/lumo-city", 0.2), ("/strollers/lumo-travel-lite", 0.1)
 BLOG = ("/blog/best-strollers-for-city-living", 0.05)
@@ -119,15 +121,58 @@ SOURCES: tuple[TrafficSource, ...] = (
     ),
 )
 
-SPRING_GIVEAWAY = (
+# The campaign registry's campaigns (config/campaigns.yml), with the traffic each one brought.
+# Three have a designed outcome (CAMPAIGN_OUTCOMES); tests hold the warehouse's verdicts to it.
+REGISTRY_CAMPAIGNS = (
+    # Instagram giveaway: a clear lift in Instagram sessions and orders, far more revenue than cost.
     CampaignEffect(
-        "spring_giveaway_2026", "instagram", "social", date(2026, 3, 16), date(2026, 4, 12), 90.0, 0.012, 41.0
+        "spring_giveaway_2026", "instagram", "social", date(2026, 5, 4), date(2026, 5, 31), 60.0, 0.02, 120.0
     ),
     CampaignEffect(
-        "spring_giveaway_2026", "facebook", "cpc", date(2026, 3, 16), date(2026, 4, 12), 60.0, 0.015, 44.0
+        "summer_glide_boost_2026",
+        "facebook",
+        "paid_social",
+        date(2026, 6, 8),
+        date(2026, 6, 28),
+        25.0,
+        0.012,
+        AVERAGE_ORDER_GBP,
+    ),  # fmt: skip
+    # Influencer series: plenty of YouTube visits, but the orders do not pay for the fee.
+    CampaignEffect(
+        "creator_review_series_2026",
+        "youtube",
+        "influencer",
+        date(2026, 7, 1),
+        date(2026, 8, 31),
+        45.0,
+        0.01,
+        AVERAGE_ORDER_GBP,
+    ),  # fmt: skip
+    CampaignEffect(
+        "retailer_display_contest_2026",
+        "lnkd.in",
+        "social",
+        date(2026, 9, 7),
+        date(2026, 10, 2),
+        8.0,
+        0.004,
+        AVERAGE_ORDER_GBP,
+    ),  # fmt: skip
+    CampaignEffect(
+        "dublin_launch_giveaway_2026",
+        "instagram",
+        "social",
+        date(2026, 9, 14),
+        date(2026, 10, 11),
+        35.0,
+        0.015,
+        AVERAGE_ORDER_GBP,
+    ),  # fmt: skip
+    # Photo contest on X: a trickle of tagged visits, too few to tell from X's usual traffic.
+    CampaignEffect(
+        "autumn_walk_contest_2026", "t.co", "social", date(2026, 10, 17), date(2026, 11, 6), 0.5, 0.0, 0.0
     ),
-)
-BLACK_FRIDAY = (
     CampaignEffect(
         "black_friday_2026",
         "facebook",
@@ -145,10 +190,16 @@ BLACK_FRIDAY = (
         "black_friday_2026", "newsletter", "email", date(2026, 11, 17), date(2026, 11, 30), 70.0, 0.05, 205.0
     ),
 )
-CAMPAIGN_EFFECTS: tuple[CampaignEffect, ...] = SPRING_GIVEAWAY + BLACK_FRIDAY
+CAMPAIGN_EFFECTS: tuple[CampaignEffect, ...] = REGISTRY_CAMPAIGNS
 """Campaign traffic included in the daily data; extend it to wire in more known-effect campaigns."""
+CAMPAIGN_OUTCOMES = {
+    "spring_giveaway_2026": "works",
+    "autumn_walk_contest_2026": "does nothing",
+    "creator_review_series_2026": "loses money",
+}
+"""Designed outcomes: "works" lifts the platform's sessions and key events and pays for itself;
+"does nothing" lifts nothing detectably; "loses money" lifts sessions but costs more than it earns."""
 
-AVERAGE_ORDER_GBP = 329.0
 SOCIAL_SITES = frozenset(
     {
         "facebook", "facebook.com", "l.facebook.com", "m.facebook.com", "lm.facebook.com", "instagram",

@@ -327,6 +327,9 @@ def test_build_runs_unit_tests(built_warehouse: duckdb.DuckDBPyConnection) -> No
         "fct_post_performance",
         "fct_account_daily",
         "fct_account_monthly",
+        "fct_social_traffic_daily",
+        "fct_new_traffic_sources",
+        "fct_campaign_performance",
     }
 
 

@@ -106,8 +106,8 @@ def test_every_bad_row_is_reported_at_once() -> None:
         ("2", "end"),
         ("3", "platform"),
         ("3", "currency"),
-        ("6", "name"),
-        ("6", "utm_campaign"),
+        ("7", "name"),
+        ("7", "utm_campaign"),
     ]
 
 
@@ -198,7 +198,9 @@ def test_a_good_load_writes_costs_in_the_reporting_currency(company, tmp_path: P
 def test_a_reporting_currency_unlike_the_company_s_is_refused(company, tmp_path: Path) -> None:
     data = copy.deepcopy(DEMO)
     data["reporting_currency"] = "EUR"
-    data["fx_rates"] = {"GBP": {m: 1.17 for m in ("2026-05", "2026-06", "2026-07", "2026-09", "2026-10")}}
+    data["fx_rates"] = {
+        "GBP": {m: 1.17 for m in ("2026-05", "2026-06", "2026-07", "2026-09", "2026-10", "2026-11")}
+    }
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     with pytest.raises(CampaignError, match=r"reporting_currency EUR differs from company\.currency GBP"):
         load_partitions(con, [], "x", company, parse_campaigns(data))

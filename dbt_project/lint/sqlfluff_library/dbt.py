@@ -35,3 +35,7 @@ def concat(fields: list[str]) -> str:
 
 def date_trunc(datepart: str, date: str) -> str:
     return f"date_trunc('{datepart}', {date})"
+
+
+def datediff(first_date: str, second_date: str, datepart: str) -> str:
+    return f"date_diff('{datepart}', {first_date}, {second_date})"

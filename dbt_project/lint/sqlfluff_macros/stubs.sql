@@ -45,3 +45,7 @@
     from {{ relation }}
     qualify row_number() over (partition by {{ partition_by }} order by {{ order_by }}) = 1
 {%- endmacro %}
+
+{% macro t_critical_975(degrees_of_freedom) -%}
+    (1.96 + 2.4 / {{ degrees_of_freedom }})
+{%- endmacro %}

@@ -1,0 +1,71 @@
+{#
+    One row per GA4 property per report day per social network: the social
+    traffic of int_google_analytics__traffic_classified summed over sources,
+    mediums and campaigns. Rates are ratios of the row's sums.
+#}
+
+with
+
+classified as (
+
+    select * from {{ ref('int_google_analytics__traffic_classified') }}
+
+),
+
+social_traffic as (
+
+    select * from classified
+    where is_social_traffic
+
+),
+
+daily as (
+
+    select
+        property_id,
+        report_date,
+        social_network,
+        max(platform) as platform,
+        max(social_category) as social_category,
+        sum(sessions) as sessions,
+        sum(engaged_sessions) as engaged_sessions,
+        sum(total_users) as total_users,
+        sum(key_events) as key_events,
+        sum(total_revenue) as total_revenue,
+        sum(case when is_paid_traffic then sessions else 0 end) as paid_sessions,
+        sum(case when is_paid_traffic then 0 else sessions end) as organic_sessions
+    from social_traffic
+    group by 1, 2, 3
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        property_id,
+
+        ---------- strings
+        social_network,
+        platform,
+        social_category,
+
+        ---------- numerics
+        cast(sessions as {{ dbt.type_bigint() }}) as sessions,
+        cast(engaged_sessions as {{ dbt.type_bigint() }}) as engaged_sessions,
+        cast(total_users as {{ dbt.type_bigint() }}) as total_users,
+        cast(key_events as {{ dbt.type_bigint() }}) as key_events,
+        cast(total_revenue as decimal(18, 2)) as total_revenue,
+        cast(paid_sessions as {{ dbt.type_bigint() }}) as paid_sessions,
+        cast(organic_sessions as {{ dbt.type_bigint() }}) as organic_sessions,
+        {{ safe_divide('engaged_sessions', 'sessions') }} as engagement_rate,
+        {{ safe_divide('key_events', 'sessions') }} as key_event_rate,
+
+        ---------- dates
+        report_date
+
+    from daily
+
+)
+
+select * from final
