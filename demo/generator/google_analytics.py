@@ -137,7 +137,7 @@ REGISTRY_CAMPAIGNS = (
         25.0,
         0.012,
         AVERAGE_ORDER_GBP,
-    ),  # fmt: skip
+    ),
     # Influencer series: plenty of YouTube visits, but the orders do not pay for the fee.
     CampaignEffect(
         "creator_review_series_2026",
@@ -148,7 +148,7 @@ REGISTRY_CAMPAIGNS = (
         45.0,
         0.01,
         AVERAGE_ORDER_GBP,
-    ),  # fmt: skip
+    ),
     CampaignEffect(
         "retailer_display_contest_2026",
         "lnkd.in",
@@ -158,7 +158,7 @@ REGISTRY_CAMPAIGNS = (
         8.0,
         0.004,
         AVERAGE_ORDER_GBP,
-    ),  # fmt: skip
+    ),
     CampaignEffect(
         "dublin_launch_giveaway_2026",
         "instagram",
@@ -168,7 +168,7 @@ REGISTRY_CAMPAIGNS = (
         35.0,
         0.015,
         AVERAGE_ORDER_GBP,
-    ),  # fmt: skip
+    ),
     # Photo contest on X: a trickle of tagged visits, too few to tell from X's usual traffic.
     CampaignEffect(
         "autumn_walk_contest_2026", "t.co", "social", date(2026, 10, 17), date(2026, 11, 6), 0.5, 0.0, 0.0
