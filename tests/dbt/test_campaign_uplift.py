@@ -113,6 +113,7 @@ def run_uplift(tmp: Path, rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], 
         frame = pd.DataFrame(
             rows, columns=[c[0] for c in con.execute("describe intermediate.int_campaigns__daily").fetchall()]
         )
+        con.register("frame", frame)
         con.execute("insert into intermediate.int_campaigns__daily select * from frame")
     con.close()
     with pytest.MonkeyPatch.context() as monkeypatch:
