@@ -22,6 +22,7 @@ from typing import IO
 import requests
 
 from demo.state import DEMO_TOKENS
+from warehouse.campaigns import load_campaigns
 from warehouse.settings import PROJECT_ROOT, paths
 
 PIPELINE_DAGS = ("social_extract_load", "social_transform_publish")
@@ -122,10 +123,30 @@ def serve_ui(port: int) -> int:
             return 0
 
 
+def history_start(today: date, days: int) -> date:
+    """``days`` back from today, or further back to cover the campaign registry's last year.
+
+    Campaign verdicts compare each campaign with the weeks before it, so the demo loads every
+    campaign of the past 365 days together with its baseline (fct_campaign_performance).
+    """
+    start = today - timedelta(days=days)
+    for campaign in load_campaigns().campaigns:
+        length = (campaign.end - campaign.start).days + 1
+        baseline_start = campaign.start - timedelta(days=7 * -(-length // 7))
+        if today - timedelta(days=365) <= campaign.start and baseline_start < start:
+            start = baseline_start
+    return start
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8787)
-    parser.add_argument("--days", type=int, default=90, help="how many days back from yesterday")
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=90,
+        help="how many days back from today (more when the campaign registry needs a longer history)",
+    )
     parser.add_argument(
         "--ui", action="store_true", help="serve the Airflow UI against the demo APIs instead"
     )
@@ -133,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.ui:
         return serve_ui(args.port)
     today = datetime.now(UTC).date()
-    start, end = today - timedelta(days=args.days), today - timedelta(days=1)
+    start, end = history_start(today, args.days), today - timedelta(days=1)
     log_path = paths().data_dir / "demo-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"Running the pipeline over {start} .. {end}; Airflow's output goes to {log_path}")

@@ -18,6 +18,14 @@ uplift as (
 
 ),
 
+{# Status is told against the newest web analytics day, never the clock. #}
+web_extent as (
+
+    select max(report_date) as as_of_date
+    from {{ ref('stg_google_analytics__traffic') }}
+
+),
+
 baseline_offsets as (
 
     select distinct
@@ -94,11 +102,9 @@ final as (
         campaigns.currency,
         campaigns.reporting_currency,
         case
-            when
-                campaign_window.web_data_through is null
-                or campaign_window.web_data_through < campaigns.start_date
-                then 'not started'
-            when campaign_window.web_data_through < campaigns.end_date then 'running'
+            when web_extent.as_of_date is null then null
+            when web_extent.as_of_date < campaigns.start_date then 'not started'
+            when web_extent.as_of_date < campaigns.end_date then 'running'
             else 'finished'
         end as campaign_status,
         uplift_by_metric.sessions_verdict,
@@ -139,9 +145,11 @@ final as (
         campaigns.end_date,
         campaigns.start_date - baseline_offsets.baseline_offset_days as baseline_start_date,
         campaigns.end_date - baseline_offsets.baseline_offset_days as baseline_end_date,
-        campaign_window.web_data_through
+        campaign_window.web_data_through,
+        web_extent.as_of_date
 
     from campaigns
+    cross join web_extent
     left join campaign_window
         on campaigns.campaign_name = campaign_window.campaign_name
     left join uplift_by_metric
