@@ -7,8 +7,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
+from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from demo.generator import facebook_pages as facebook_truth
 from demo.server import DemoServer
@@ -90,3 +92,37 @@ def posts_on_pacific_days(account: str, window: Window, as_of: date = DEMO_TODAY
         if window.start <= p["created_time"].astimezone(PACIFIC).date() <= window.end
         and p["created_time"] < cutoff
     ]
+
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
+
+
+def run_dbt(
+    args: list[str], db_path: Path, tmp: Path, project_dir: Path = DBT_PROJECT_DIR
+) -> dbtRunnerResult:
+    """The real dbt CLI in-process against the DuckDB file ``db_path``; artefacts go under ``tmp``."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
+        monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+        return dbtRunner().invoke(
+            [
+                *args,
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project_dir),
+                "--target-path",
+                str(tmp / "target"),
+                "--log-path",
+                str(tmp / "logs"),
+                "--no-partial-parse",
+                "--quiet",
+            ]
+        )
+
+
+def assert_dbt_succeeded(result: dbtRunnerResult) -> None:
+    """No exception, and no model, seed or test errored or failed."""
+    assert result.exception is None, result.exception
+    failed = [r.node.name for r in result.result.results if str(r.status) in ("error", "fail")]
+    assert result.success and not failed, failed

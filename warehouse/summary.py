@@ -50,6 +50,14 @@ def print_summary(start: date, end: date, seconds: float) -> None:
             """,
             {"start": start, "end": end},
         ).fetchall()
+        campaigns = con.execute(
+            """
+            select campaign_name, campaign_status, cost, revenue, roi, sessions_verdict,
+                   sessions_uplift, sessions_uplift_ci_low, sessions_uplift_ci_high
+            from marts.fct_campaign_performance
+            order by start_date
+            """
+        ).fetchall()
         checks = con.execute(
             """
             select count(*), count(*) filter (where success), count(*) filter (where not success)
@@ -74,6 +82,20 @@ def print_summary(start: date, end: date, seconds: float) -> None:
         print(
             f"  {platform:<15} {name:<18} {_number(followers):>10} {_number(change, '+,'):>8} {posts:>6,} "
             f"{_number(engagements):>12} {rate or 0:>9.2%}"
+        )
+    print(
+        "\nCampaigns (revenue and ROI of their tagged sessions; platform sessions against the weeks before,"
+    )
+    print("with the 95 % interval; '-' where the window is outside the loaded history):")
+    print(
+        f"  {'campaign':<32} {'status':<11} {'cost':>9} {'revenue':>9} {'ROI':>7}  "
+        f"{'sessions vs before':<22} {'verdict'}"
+    )
+    for name, status, cost, revenue, roi, verdict, uplift, low, high in campaigns:
+        change = "-" if uplift is None else f"{uplift:+.0%} [{low:+.0%}, {high:+.0%}]"
+        print(
+            f"  {name[:32]:<32} {status or '-':<11} {_number(cost, ',.0f'):>9} "
+            f"{_number(revenue, ',.0f'):>9} {_number(roi, '+.2f'):>7}  {change:<22} {verdict}"
         )
     if checks:
         total, passed, failed = checks

@@ -22,19 +22,18 @@ from typing import Any
 import duckdb
 import pytest
 import yaml
-from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.cli.main import dbtRunnerResult
 
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors import SOURCES, source_class
 from extractors.core import Window
-from tests.conftest import DEMO_TODAY, demo_connection
+from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
 from tests.uplift import uplift
 from warehouse.config import CompanyConfig
 from warehouse.loader import load_partitions
 
 ROOT = Path(__file__).resolve().parents[2]
-DBT_PROJECT_DIR = ROOT / "dbt_project"
 REGISTRY = ROOT / "config" / "campaigns.yml"
 PROPERTY = "412345678"
 RUN = Window(date(2026, 4, 1), DEMO_TODAY - timedelta(days=1))
@@ -82,24 +81,7 @@ def built(
     con = duckdb.connect(str(db_path))
     load_partitions(con, partitions, "load-1", company)
     con.close()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
-        monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                "--no-partial-parse",
-                "--quiet",
-            ]
-        )
+    result = run_dbt(["build"], db_path, tmp)
     con = duckdb.connect(str(db_path), read_only=True)
     yield Built(con, result)
     con.close()
@@ -144,11 +126,8 @@ def offset_of(campaign: dict[str, Any]) -> int:
 
 
 def test_the_whole_project_builds_with_the_campaign_models(built: Built) -> None:
-    assert built.result.exception is None, built.result.exception
-    results = built.result.result.results
-    failed = [r.node.name for r in results if str(r.status) in ("error", "fail")]
-    assert built.result.success and not failed, failed
-    names = {r.node.name for r in results}
+    assert_dbt_succeeded(built.result)
+    names = {r.node.name for r in built.result.result.results}
     assert {"int_campaigns__daily", "int_campaigns__uplift", "fct_campaign_performance"} <= names
 
 

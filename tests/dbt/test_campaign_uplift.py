@@ -20,12 +20,11 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from dbt.cli.main import dbtRunner
 from scipy import stats
 
+from tests.conftest import run_dbt
 from tests.uplift import uplift
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 WEEKDAY_FACTORS = (1.0, 1.02, 1.0, 0.97, 0.9, 0.78, 0.95)
 START = date(2026, 6, 1)
 
@@ -116,26 +115,7 @@ def run_uplift(tmp: Path, rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], 
         con.register("frame", frame)
         con.execute("insert into intermediate.int_campaigns__daily select * from frame")
     con.close()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
-        monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        result = dbtRunner().invoke(
-            [
-                "run",
-                "--select",
-                "int_campaigns__uplift",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                "--no-partial-parse",
-                "--quiet",
-            ]
-        )
+    result = run_dbt(["run", "--select", "int_campaigns__uplift"], db_path, tmp)
     assert result.success, result.exception
     con = duckdb.connect(str(db_path), read_only=True)
     try:

@@ -22,17 +22,16 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.cli.main import dbtRunnerResult
 
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.google_analytics import GoogleAnalytics
-from tests.conftest import DEMO_TODAY, demo_connection
+from tests.conftest import DBT_PROJECT_DIR, DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
 from warehouse.config import CompanyConfig
 from warehouse.loader import load_partitions
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 PROPERTY = "412345678"
 RUN = Window(date(2026, 9, 1), DEMO_TODAY - timedelta(days=1))
 FIRST_DAY = RUN.start - timedelta(days=3)  # lookback_days
@@ -111,33 +110,6 @@ class Built:
         return target
 
 
-def dbt(args: list[str], db_path: Path, project_dir: Path, tmp: Path) -> dbtRunnerResult:
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
-        monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        return dbtRunner().invoke(
-            [
-                *args,
-                "--project-dir",
-                str(project_dir),
-                "--profiles-dir",
-                str(project_dir),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                "--no-partial-parse",
-                "--quiet",
-            ]
-        )
-
-
-def assert_succeeded(result: dbtRunnerResult) -> None:
-    assert result.exception is None, result.exception
-    failed = [r.node.name for r in result.result.results if str(r.status) in ("error", "fail")]
-    assert result.success and not failed, failed
-
-
 @pytest.fixture(scope="module")
 def built(
     company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
@@ -150,16 +122,14 @@ def built(
     con = duckdb.connect(str(db_path))
     load_partitions(con, partitions, "load-1", company)
     con.close()
-    result = dbt(
-        ["build", "--select", *(f"+{mart}" for mart in MARTS)], db_path, DBT_PROJECT_DIR, tmp / "main"
-    )
+    result = run_dbt(["build", "--select", *(f"+{mart}" for mart in MARTS)], db_path, tmp / "main")
     con = duckdb.connect(str(db_path), read_only=True)
     yield Built(tmp, db_path, con, result)
     con.close()
 
 
 def test_the_build_runs_the_seed_models_tests_and_unit_tests(built: Built) -> None:
-    assert_succeeded(built.result)
+    assert_dbt_succeeded(built.result)
     names = {r.node.name for r in built.result.result.results}
     assert {"social_traffic_sources", "int_google_analytics__traffic_classified", *MARTS} <= names
     assert "unique_social_traffic_sources_source" in names
@@ -287,7 +257,7 @@ def test_raising_the_min_sessions_var_drops_threads(built: Built) -> None:
     assert threads_sessions >= MIN_SESSIONS
     db_path = built.copy("threshold")
     for threshold, listed in ((threads_sessions, True), (threads_sessions + 1, False)):
-        result = dbt(
+        result = run_dbt(
             [
                 "build",
                 "--select",
@@ -296,10 +266,9 @@ def test_raising_the_min_sessions_var_drops_threads(built: Built) -> None:
                 f"{{new_traffic_source_min_sessions: {threshold}}}",
             ],
             db_path,
-            DBT_PROJECT_DIR,
             built.tmp / f"threshold-{threshold}",
         )
-        assert_succeeded(result)
+        assert_dbt_succeeded(result)
         with duckdb.connect(str(db_path), read_only=True) as con:
             got = new_sources(built, con)
         assert ("threads.net" in got) is listed, threshold
@@ -318,8 +287,8 @@ def test_a_line_appended_to_the_seed_makes_a_source_social(built: Built) -> None
     text = seed.read_text()
     seed.write_text(text + ("" if text.endswith("\n") else "\n") + "mumsnet.com,Mumsnet,,social\n")
     db_path = built.copy("extended")
-    assert_succeeded(
-        dbt(
+    assert_dbt_succeeded(
+        run_dbt(
             [
                 "build",
                 "--select",
@@ -328,8 +297,8 @@ def test_a_line_appended_to_the_seed_makes_a_source_social(built: Built) -> None
                 *MARTS,
             ],
             db_path,
-            project,
             built.tmp / "extended",
+            project,
         )
     )
     with duckdb.connect(str(db_path), read_only=True) as con:
