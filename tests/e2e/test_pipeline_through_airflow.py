@@ -13,13 +13,15 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from demo.generator import facebook_pages as truth
-from demo.generator import instagram, linkedin, x, youtube
+from demo.generator import google_analytics, instagram, linkedin, x, youtube
 from demo.server import DemoServer
 from demo.state import DEMO_TOKENS
 from extractors.core import Window
@@ -272,6 +274,9 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
             "marts.dim_post",
             "marts.dim_account",
             "marts.fct_account_monthly",
+            "marts.fct_social_traffic_daily",
+            "marts.fct_new_traffic_sources",
+            "marts.fct_campaign_performance",
         } <= tables
         assert not any(t.startswith(("raw.", "staging.")) for t in tables), "BI sees only checked marts"
         run_id, start, end = con.execute(
@@ -285,6 +290,40 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
     assert (start, end) == (START - timedelta(days=POST_LOOKBACK_DAYS), END), "checked with the look-back"
     assert results[0] > 40 and results[1] == 0
     assert (pipeline.data / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+
+
+def test_campaign_results_through_airflow_equal_truth(pipeline) -> None:
+    """Each registry campaign's tagged sessions, revenue and ROI over the days the run loaded."""
+    first_report_date = START - timedelta(days=3)  # GA4's look-back
+    registry = yaml.safe_load((PROJECT_ROOT / "config" / "campaigns.yml").read_text())
+    with pipeline.published() as con:
+        got = {
+            row[0]: row[1:]
+            for row in con.execute(
+                "select utm_campaign, sessions, revenue, roi, cost, campaign_status "
+                "from marts.fct_campaign_performance"
+            ).fetchall()
+        }
+    assert set(got) == {c["utm_campaign"] for c in registry["campaigns"]}
+    for campaign in registry["campaigns"]:
+        sessions, revenue, roi, cost, status = got[campaign["utm_campaign"]]
+        status_then = (
+            "finished" if campaign["end"] <= END else "running" if campaign["start"] <= END else None
+        )
+        assert status == (status_then or "not started"), campaign["name"]
+        start, end = max(campaign["start"], first_report_date), min(campaign["end"], END)
+        if start > end:  # outside the loaded history: unknown, not zero
+            assert (sessions, revenue, roi) == (None, None, None), campaign["name"]
+            continue
+        tagged = [
+            row
+            for row in google_analytics.traffic("412345678", start, end, DEMO_TODAY)
+            if row["session_campaign_name"] == campaign["utm_campaign"]
+        ]
+        expected_revenue = sum((row["total_revenue"] for row in tagged), Decimal(0))
+        assert sessions == sum(row["sessions"] for row in tagged), campaign["name"]
+        assert revenue == expected_revenue, campaign["name"]
+        assert roi == pytest.approx(float((expected_revenue - cost) / cost)), campaign["name"]
 
 
 def test_no_secret_in_logs_landing_files_or_warehouse(pipeline) -> None:
