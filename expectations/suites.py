@@ -417,7 +417,77 @@ FCT_ACCOUNT_DAILY = SuiteSpec(
     ),
 )
 
+# ---------------------------------------------------------------------------------------------
+# Web traffic and campaigns.
+
+_SOCIAL_TRAFFIC_COLUMNS = (
+    "property_id", "report_date", "social_network", "sessions", "engaged_sessions", "paid_sessions",
+    "key_events", "total_revenue", "engagement_rate",
+)  # fmt: skip
+
+FCT_SOCIAL_TRAFFIC_DAILY = SuiteSpec(
+    name="marts_fct_social_traffic_daily",
+    table="marts.fct_social_traffic_daily",
+    query=(
+        f"select {', '.join(_SOCIAL_TRAFFIC_COLUMNS)} from marts.fct_social_traffic_daily "
+        "where report_date between $start and $end"
+    ),
+    source_columns=_SOCIAL_TRAFFIC_COLUMNS,
+    key_columns=("property_id", "report_date", "social_network"),
+    checks=(
+        not_null("property_id"),
+        not_null("report_date"),
+        not_null("social_network"),
+        unique("property_id", "report_date", "social_network"),
+        in_window("report_date"),
+        non_negative("sessions"),
+        non_negative("engaged_sessions"),
+        non_negative("key_events"),
+        non_negative("total_revenue"),
+        # GA4 counts an engaged session once among the sessions; more is a join fan-out.
+        at_most("engaged_sessions", "sessions"),
+        at_most("paid_sessions", "sessions"),
+        between_0_and_1("engagement_rate"),
+    ),
+)
+
+_CAMPAIGN_COLUMNS = (
+    "campaign_name", "utm_campaign", "cost", "sessions", "key_events", "revenue", "sessions_verdict",
+    "key_events_verdict", "engagements_verdict", "start_date", "end_date",
+)  # fmt: skip
+VERDICTS = ["better", "worse", "no detectable change", "not enough data"]
+
+# Every campaign whose window overlaps the run window: a load can change any of them.
+FCT_CAMPAIGN_PERFORMANCE = SuiteSpec(
+    name="marts_fct_campaign_performance",
+    table="marts.fct_campaign_performance",
+    query=(
+        f"select {', '.join(_CAMPAIGN_COLUMNS)} from marts.fct_campaign_performance "
+        "where start_date <= $end and end_date >= $start"
+    ),
+    source_columns=_CAMPAIGN_COLUMNS,
+    key_columns=("campaign_name",),
+    checks=(
+        not_null("campaign_name"),
+        unique("campaign_name"),
+        unique("utm_campaign"),
+        not_null("cost"),
+        non_negative("cost"),
+        non_negative("sessions"),
+        non_negative("key_events"),
+        # Refunds can make a day's GA4 revenue negative, but not a campaign's: worth a look.
+        non_negative("revenue", WARNING),
+        in_set("sessions_verdict", VERDICTS),
+        in_set("key_events_verdict", VERDICTS),
+        in_set("engagements_verdict", VERDICTS),
+    ),
+)
+
 SUITES: dict[str, SuiteSpec] = {
-    spec.name: spec for spec in (PAGE_INSIGHTS, PAGE_SNAPSHOT, POSTS, FCT_ACCOUNT_DAILY)
-}
+    spec.name: spec
+    for spec in (
+        PAGE_INSIGHTS, PAGE_SNAPSHOT, POSTS, FCT_ACCOUNT_DAILY, FCT_SOCIAL_TRAFFIC_DAILY,
+        FCT_CAMPAIGN_PERFORMANCE,
+    )
+}  # fmt: skip
 RAW_SUITES = (PAGE_INSIGHTS, PAGE_SNAPSHOT, POSTS)

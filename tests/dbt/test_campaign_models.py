@@ -199,10 +199,17 @@ def test_uplift_equals_a_second_implementation_over_the_generator_s_traffic(
             got = performance[campaign["utm_campaign"]]
             assert got[f"{metric}_verdict"] == expected.verdict, (campaign["name"], metric)
             assert got[f"{metric}_uplift_days"] == expected.pair_days, (campaign["name"], metric)
+            n = expected.pair_days
+            baseline = expected.baseline_total / n if n else None
+            change = (expected.campaign_total - expected.baseline_total) / n if n else None
             for column, value in (
                 (f"{metric}_uplift", expected.relative_uplift),
                 (f"{metric}_uplift_ci_low", expected.ci_low),
                 (f"{metric}_uplift_ci_high", expected.ci_high),
+                (f"{metric}_baseline_per_day", baseline),
+                (f"{metric}_change_per_day", change),
+                (f"{metric}_change_per_day_ci_low", expected.ci_low and baseline * expected.ci_low),
+                (f"{metric}_change_per_day_ci_high", expected.ci_high and baseline * expected.ci_high),
             ):
                 expected_value = None if value is None else pytest.approx(value, rel=1e-4, abs=1e-6)
                 assert got[column] == expected_value, (campaign["name"], column)
@@ -213,7 +220,8 @@ def test_engagement_uplift_and_follower_change_come_from_the_company_s_own_accou
 ) -> None:
     daily = built.rows(
         "select f.platform, f.metric_date, sum(f.engagements) as engagements, "
-        "sum(f.net_follower_change) as net_follower_change from marts.fct_account_daily as f "
+        "sum(f.shares) as shares, sum(f.net_follower_change) as net_follower_change "
+        "from marts.fct_account_daily as f "
         "inner join marts.dim_account as a using (account_key) where a.is_own group by all"
     )
     by_day = {(r["platform"], r["metric_date"]): r for r in daily}
@@ -239,6 +247,9 @@ def test_engagement_uplift_and_follower_change_come_from_the_company_s_own_accou
             ]
         engagements = [by_day[(platform, d)]["engagements"] for d in campaign_days if (platform, d) in by_day]
         assert got["platform_engagements"] == sum(e for e in engagements if e is not None), campaign["name"]
+        shares = [by_day[(platform, d)]["shares"] for d in campaign_days if (platform, d) in by_day]
+        shares = [x for x in shares if x is not None]
+        assert got["platform_shares"] == (sum(shares) if shares else None), campaign["name"]
         flows = [
             by_day[(platform, d)]["net_follower_change"] for d in campaign_days if (platform, d) in by_day
         ]

@@ -140,6 +140,29 @@ def build_warehouse(path: Path, metrics: tuple[str, ...] = METRICS) -> duckdb.Du
         """.replace("{DAY}", DAY),
         {"accounts": list(ACCOUNTS), "days": DAYS},
     )
+    con.execute(
+        """
+        create table marts.fct_social_traffic_daily as
+        select '412345678' as property_id, d.day as report_date, n.social_network,
+               120 as sessions, 60 as engaged_sessions, 20 as paid_sessions, 2 as key_events,
+               300.50::decimal(18, 2) as total_revenue, 0.5 as engagement_rate
+        from (select unnest($days)::date as day) as d
+        cross join (select unnest(['Facebook', 'Instagram']) as social_network) as n
+        """,
+        {"days": DAYS},
+    )
+    con.execute(
+        """
+        create table marts.fct_campaign_performance as
+        select * from (values
+            ('Spring giveaway', 'spring', 450.00, 900, 18, 4483.10, 'better', 'better',
+             'no detectable change', date '2026-10-20', date '2026-11-03'),
+            ('Autumn contest', 'autumn', 300.00, 0, 0, 0.00, 'no detectable change',
+             'not enough data', 'worse', date '2026-11-04', date '2026-11-30')
+        ) as t(campaign_name, utm_campaign, cost, sessions, key_events, revenue, sessions_verdict,
+               key_events_verdict, engagements_verdict, start_date, end_date)
+        """
+    )
     return con
 
 
@@ -327,6 +350,32 @@ BLOCKING_CASES = {
         "engagement_rate_between_0_and_1_not_x",
         '"engagement_rate": 3.2',
     ),
+    "duplicate social traffic day": (
+        "insert into marts.fct_social_traffic_daily select * from marts.fct_social_traffic_daily "
+        f"where report_date = '{DAYS[1]}' and social_network = 'Instagram'",
+        "marts.fct_social_traffic_daily",
+        "property_id__report_date__social_network_unique",
+        '"social_network": "Instagram"',
+    ),
+    "engaged sessions above sessions": (
+        f"update marts.fct_social_traffic_daily set engaged_sessions = 130 where report_date = '{DAYS[2]}' "
+        "and social_network = 'Facebook'",
+        "marts.fct_social_traffic_daily",
+        "engaged_sessions_at_most_sessions",
+        '"engaged_sessions": 130',
+    ),
+    "negative campaign cost": (
+        "update marts.fct_campaign_performance set cost = -450 where utm_campaign = 'spring'",
+        "marts.fct_campaign_performance",
+        "cost_non_negative",
+        '"cost": -450',
+    ),
+    "unknown verdict": (
+        "update marts.fct_campaign_performance set sessions_verdict = 'great' where utm_campaign = 'autumn'",
+        "marts.fct_campaign_performance",
+        "sessions_verdict_expected",
+        '"sessions_verdict": "great"',
+    ),
     "missing mart": (
         "drop table marts.fct_account_daily",
         "marts.fct_account_daily",
@@ -385,6 +434,12 @@ WARNING_CASES = {
         "marts.fct_account_daily",
         "engagement_rate_by_reach_at_most_1",
         '"engagement_rate_by_reach": 1.5',
+    ),
+    "negative campaign revenue": (
+        "update marts.fct_campaign_performance set revenue = -12.5 where utm_campaign = 'autumn'",
+        "marts.fct_campaign_performance",
+        "revenue_non_negative",
+        '"revenue": -12.5',
     ),
     # X's daily engagements are the growth of live counters: a day of taken-back likes is real.
     "negative engagements on X": (

@@ -50,6 +50,7 @@ campaign_window as (
         sum(sessions) as platform_sessions,
         sum(key_events) as platform_key_events,
         sum(engagements) as platform_engagements,
+        sum(shares) as platform_shares,
         sum(net_follower_change) as net_follower_change,
         cast(count(net_follower_change) as integer) as days_with_follower_change
     from daily
@@ -68,6 +69,9 @@ uplift_by_metric as (
         max(case when metric = 'sessions' then relative_uplift_ci_high end)
             as sessions_uplift_ci_high,
         max(case when metric = 'sessions' then pair_days end) as sessions_uplift_days,
+        max(case when metric = 'sessions' then uplift_per_day end) as sessions_change_per_day,
+        max(case when metric = 'sessions' then baseline_daily_mean end)
+            as sessions_baseline_per_day,
         max(case when metric = 'sessions' then verdict end) as sessions_verdict,
         max(case when metric = 'key_events' then relative_uplift end) as key_events_uplift,
         max(case when metric = 'key_events' then relative_uplift_ci_low end)
@@ -75,6 +79,9 @@ uplift_by_metric as (
         max(case when metric = 'key_events' then relative_uplift_ci_high end)
             as key_events_uplift_ci_high,
         max(case when metric = 'key_events' then pair_days end) as key_events_uplift_days,
+        max(case when metric = 'key_events' then uplift_per_day end) as key_events_change_per_day,
+        max(case when metric = 'key_events' then baseline_daily_mean end)
+            as key_events_baseline_per_day,
         max(case when metric = 'key_events' then verdict end) as key_events_verdict,
         max(case when metric = 'engagements' then relative_uplift end) as engagements_uplift,
         max(case when metric = 'engagements' then relative_uplift_ci_low end)
@@ -82,6 +89,9 @@ uplift_by_metric as (
         max(case when metric = 'engagements' then relative_uplift_ci_high end)
             as engagements_uplift_ci_high,
         max(case when metric = 'engagements' then pair_days end) as engagements_uplift_days,
+        max(case when metric = 'engagements' then uplift_per_day end) as engagements_change_per_day,
+        max(case when metric = 'engagements' then baseline_daily_mean end)
+            as engagements_baseline_per_day,
         max(case when metric = 'engagements' then verdict end) as engagements_verdict
     from uplift
     group by 1
@@ -131,6 +141,7 @@ final as (
         campaign_window.platform_sessions,
         campaign_window.platform_key_events,
         campaign_window.platform_engagements,
+        campaign_window.platform_shares,
         campaign_window.net_follower_change,
         campaign_window.days_with_follower_change,
         {% for metric in ['sessions', 'key_events', 'engagements'] %}
@@ -138,6 +149,13 @@ final as (
         uplift_by_metric.{{ metric }}_uplift_ci_low,
         uplift_by_metric.{{ metric }}_uplift_ci_high,
         uplift_by_metric.{{ metric }}_uplift_days,
+        uplift_by_metric.{{ metric }}_baseline_per_day,
+        uplift_by_metric.{{ metric }}_change_per_day,
+        {# The relative interval at the baseline's level: extra {{ metric }} a day. #}
+        uplift_by_metric.{{ metric }}_baseline_per_day
+        * uplift_by_metric.{{ metric }}_uplift_ci_low as {{ metric }}_change_per_day_ci_low,
+        uplift_by_metric.{{ metric }}_baseline_per_day
+        * uplift_by_metric.{{ metric }}_uplift_ci_high as {{ metric }}_change_per_day_ci_high,
         {% endfor %}
 
         ---------- dates

@@ -128,6 +128,7 @@ own_accounts as (
         account_daily.platform,
         account_daily.metric_date,
         sum(account_daily.engagements) as engagements,
+        sum(account_daily.shares) as shares,
         sum(account_daily.followers_gained - account_daily.followers_lost) as net_follower_change
     from account_daily
     inner join company_accounts
@@ -165,6 +166,7 @@ joined as (
         platform_traffic.campaign_key_events,
         platform_traffic.campaign_revenue,
         own_accounts.engagements,
+        own_accounts.shares,
         own_accounts.net_follower_change
     from campaign_days
     cross join ga_coverage
@@ -198,6 +200,7 @@ final as (
         case when has_web_data then coalesce({{ column }}, 0) end as {{ column }},
         {% endfor %}
         engagements,
+        shares,
         net_follower_change,
 
         ---------- booleans
