@@ -18,7 +18,7 @@ EPOCH = date(2024, 1, 1)
 
 @dataclass(frozen=True)
 class FacebookPage:
-    """One own Facebook Page and the knobs that give it its size and rhythm."""
+    """One Facebook Page (own, or a competitor's) and the knobs that give it its size and rhythm."""
 
     id: str
     name: str
@@ -39,6 +39,8 @@ class FacebookPage:
     posts_per_day_weekend: tuple[float, float, float, float]
     post_views: float
     """Typical lifetime views of a post."""
+    is_own: bool = True
+    """False for a competitor's Page (``demo.generator.facebook_pages.COMPETITOR_PAGES``)."""
 
     @property
     def link(self) -> str:

@@ -49,8 +49,13 @@ DEMO_TOKENS = {
     "linkedin": "demo-li-token-e02a9b4d7f13",
     "youtube": "demo-yt-token-91f6c3b8d254",
     "google_analytics": "demo-ga4-token-5d2e8a71c0f4",
+    "reddit": "demo-reddit-token-6a0d4f9e21b8",
 }
-"""The access token each demo platform's connection uses; every platform accepts any of them."""
+"""The access token each demo platform's connection uses; every platform accepts any of them.
+Reddit's connection holds the app's client id and secret instead: its token endpoint exchanges
+them for ``DEMO_TOKENS["reddit"]``."""
+DEMO_REDDIT_CLIENT_ID = "demo-reddit-client-3f9a1c"
+DEMO_REDDIT_CLIENT_SECRET = "demo-reddit-secret-8b27e4d5f0a6"
 DEFAULT_TOKENS = frozenset(DEMO_TOKENS.values())
 EXPIRED_DEMO_TOKEN = "expired-demo-token"
 """A token every platform answers with its own expired-token error."""

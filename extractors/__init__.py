@@ -16,6 +16,8 @@ SOURCES: dict[str, str] = {
     "linkedin": "extractors.linkedin:LinkedIn",
     "youtube": "extractors.youtube:YouTube",
     "google_analytics": "extractors.google_analytics:GoogleAnalytics",
+    "reddit": "extractors.reddit:Reddit",
+    "rss": "extractors.rss:Rss",
 }
 
 

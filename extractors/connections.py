@@ -21,6 +21,8 @@ class ConnectionInfo:
     host: str | None
     token: str = field(repr=False)
     extra: dict[str, Any] = field(default_factory=dict)
+    login: str = ""
+    """The connection's login (an OAuth client id, e.g. Reddit's), when the platform needs one."""
 
 
 def resolve_connection(conn_id: str, where: Where) -> ConnectionInfo:
@@ -41,4 +43,5 @@ def resolve_connection(conn_id: str, where: Where) -> ConnectionInfo:
         host=connection.host or None,
         token=connection.password or "",
         extra=dict(connection.extra_dejson or {}),
+        login=connection.login or "",
     )

@@ -56,6 +56,7 @@ class Window:
 
 
 Record = dict[str, Any]
+Audience = Literal["own", "competitors", "listening"]
 
 
 class Stream(ABC):
@@ -71,6 +72,9 @@ class Stream(ABC):
     name: ClassVar[str]
     primary_key: ClassVar[tuple[str, ...]]
     partitioned_by: ClassVar[Literal["day", "snapshot"]] = "day"
+    audience: ClassVar[tuple[Audience, ...]] = ("own",)
+    """Whom the stream reads: the company's ``own`` accounts, the ``competitors``' accounts on the
+    platform, or the ``listening`` targets (the brand and each competitor, with their keywords)."""
     lookback_days: int = 0
 
     def window(self, run: Window, today: date) -> Window:
@@ -116,7 +120,27 @@ class Source(ABC):
     def client(self, connection: ConnectionInfo) -> HttpClient: ...
 
     def accounts(self) -> tuple[Account, ...]:
-        return self.config.own_accounts(self.name)
+        """Every account any stream of the source reads (own first, then competitors')."""
+        seen: dict[str, Account] = {}
+        for audience in ("own", "competitors", "listening"):
+            if any(audience in stream.audience for stream in self.stream_types):
+                seen.update((a.id, a) for a in self.audience_accounts(audience) if a.id not in seen)
+        return tuple(seen.values())
+
+    def audience_accounts(self, audience: Audience) -> tuple[Account, ...]:
+        """The accounts of one audience on this source's platform."""
+        if audience == "own":
+            return self.config.own_accounts(self.name)
+        if audience == "competitors":
+            return self.config.competitor_accounts(self.name)
+        return tuple(Account(id=t.id, name=t.name) for t in self.config.listening_targets())
+
+    def targets(self, stream: Stream) -> tuple[Account, ...]:
+        """The accounts ``stream`` runs for, in audience order."""
+        found: dict[str, Account] = {}
+        for audience in stream.audience:
+            found.update((a.id, a) for a in self.audience_accounts(audience) if a.id not in found)
+        return tuple(found.values())
 
     def connection(self) -> ConnectionInfo:
         if self._connection is None:
@@ -145,15 +169,18 @@ class Source(ABC):
         landed: list[Partition] = []
         try:
             for stream in chosen_streams:
-                for account in chosen_accounts:
-                    landed.extend(self._run_stream(client, stream, account, run, today, landing_root, run_id))
+                for account in self.targets(stream):
+                    if account.id in chosen_accounts:
+                        landed.extend(
+                            self._run_stream(client, stream, account, run, today, landing_root, run_id)
+                        )
         finally:
             client.close()
         return landed
 
     def _select(
         self, streams: Iterable[str] | None, accounts: Iterable[str] | None
-    ) -> tuple[list[Stream], list[Account]]:
+    ) -> tuple[list[Stream], set[str]]:
         all_streams = {stream.name: stream for stream in self.streams()}
         all_accounts = {account.id: account for account in self.accounts()}
         wanted_streams = list(streams) if streams else list(all_streams)
@@ -164,9 +191,10 @@ class Source(ABC):
             raise ExtractError(
                 Where(self.name),
                 f"unknown stream or account: {', '.join(unknown)}",
-                hint=f"streams are {', '.join(all_streams)}; accounts come from the company config",
+                hint=f"streams are {', '.join(all_streams)}; accounts (own, competitors' and listening "
+                f"targets: {', '.join(all_accounts)}) come from the company config",
             )
-        return [all_streams[s] for s in wanted_streams], [all_accounts[a] for a in wanted_accounts]
+        return [all_streams[s] for s in wanted_streams], set(wanted_accounts)
 
     def _run_stream(
         self,

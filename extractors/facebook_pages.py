@@ -7,11 +7,17 @@ Streams:
   value belongs to the Pacific day before it. Windows of at most 90 days; ``paging.next`` points
   into the future and is not followed. Metric names are configuration: Meta retires metrics, and a
   retired name fails the whole request with code 100.
-* ``page_snapshot`` — the Page object (``followers_count``, ``fan_count``) as of the run.
+* ``page_snapshot`` — the Page object (``followers_count``, ``fan_count``) as of the run, for the
+  own Pages and the competitors' (public fields; their insights and posts need a Page token).
 * ``posts`` — ``published_posts`` with cursor paging and field-expanded lifetime insights,
   re-read for a trailing window because lifetime counters keep growing. Partitioned by the
   Pacific day of ``created_time``, like the insights, so a day's posts and its page metrics
   are read over the same instants.
+* ``comments`` — comments on the posts of the last ``post_lookback_days`` (the ``/comments`` edge
+  of each post with ``filter=stream``, so replies come flattened with their ``parent``), landed
+  as sent plus ``_post_id`` under the UTC day of ``created_time`` and re-read for
+  ``comment_lookback_days``. Graph omits ``from`` for people who have not authorised the app; the
+  Page's own replies (``from.id`` = the Page) are landed too. Needs ``pages_read_user_content``.
 
 Graph quirks handled in ``GraphErrorPolicy``: throttling arrives as HTTP 400/403 with error code
 4, 17, 32, 613 or 800xx and no ``Retry-After``; usage headers (``X-App-Usage``,
@@ -24,7 +30,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -245,6 +251,7 @@ class PageInsights(Stream):
 
 class PageSnapshot(GraphNodeSnapshot):
     name = "page_snapshot"
+    audience = ("own", "competitors")  # public fields only: a competitor's Page answers them too
     fields = "id,name,followers_count,fan_count,link"
     node_kind = "page object"
 
@@ -275,20 +282,89 @@ class Posts(Stream):
         self, client: HttpClient, account: Account, window: Window, where: Where
     ) -> Iterator[tuple[date, Record]]:
         since, until = window.bounds(PACIFIC)
-        params = {"fields": self.fields, "since": since, "until": until}
-        path = f"{self.version}/{account.id}/published_posts"
-        seen: set[str] = set()
-        for body in self.paginator.pages(client, path, params, where):
-            for post in graph_data(body, where, client):
-                # A post published while we page shifts the list: the next page can repeat one.
-                if post["id"] not in seen:
-                    seen.add(post["id"])
-                    yield graph_time(post["created_time"]).astimezone(PACIFIC).date(), post
+        for post in list_posts(
+            client, self.paginator, self.version, account, self.fields, since, until, where
+        ):
+            yield graph_time(post["created_time"]).astimezone(PACIFIC).date(), post
+
+
+def list_posts(
+    client: HttpClient,
+    paginator: GraphCursorPaginator,
+    version: str,
+    account: Account,
+    fields: str,
+    since: int,
+    until: int,
+    where: Where,
+) -> Iterator[Record]:
+    """The Page's published posts with ``since <= created_time < until`` (unix seconds), newest first."""
+    params = {"fields": fields, "since": since, "until": until}
+    yield from edge_items(client, paginator, f"{version}/{account.id}/published_posts", params, where)
+
+
+def edge_items(
+    client: HttpClient, paginator: GraphCursorPaginator, path: str, params: dict[str, Any], where: Where
+) -> Iterator[Record]:
+    """Every item of a cursor-paged Graph edge once (a list that shifts while we page repeats one)."""
+    seen: set[str] = set()
+    for body in paginator.pages(client, path, params, where):
+        for item in graph_data(body, where, client):
+            if item["id"] not in seen:
+                seen.add(item["id"])
+                yield item
+
+
+COMMENTS_PERMISSION_HINT = (
+    "reading comments needs the pages_read_user_content permission (with pages_read_engagement) on "
+    "this Page: grant it to the app, then generate a new Page access token"
+)
+
+
+class Comments(Stream):
+    """Comments on the Page's recent posts, the replies flattened in (``filter=stream``).
+
+    Lists the posts of the last ``post_lookback_days`` before the window's end (the whole window
+    when it is longer), then pages through each post's comments; comments on older posts are
+    not read. Each comment lands as sent plus ``_post_id``, under the UTC day of its
+    ``created_time``; ``from`` is absent for people who have not authorised the app.
+    """
+
+    name = "comments"
+    primary_key = ("id",)
+    fields = "id,message,created_time,from{id,name},like_count,comment_count,parent{id}"
+
+    def __init__(self, version: str, settings: FacebookPagesSettings, page_size: int = 100):
+        self.version = version
+        self.lookback_days = settings.comment_lookback_days
+        self.post_lookback_days = settings.post_lookback_days
+        self.paginator = GraphCursorPaginator(limit=page_size)
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        first = min(window.start, window.end - timedelta(days=self.post_lookback_days))
+        since, until = Window(first, window.end).bounds(UTC)
+        listed = list(
+            list_posts(client, self.paginator, self.version, account, "id,created_time", since, until, where)
+        )
+        params = {"filter": "stream", "order": "chronological", "fields": self.fields}
+        for post in listed:
+            path = f"{self.version}/{post['id']}/comments"
+            try:
+                for comment in edge_items(client, self.paginator, path, params, where):
+                    day = graph_time(comment["created_time"]).astimezone(UTC).date()
+                    yield day, {**comment, "_post_id": post["id"]}
+            except ExtractError as error:
+                error.message = f"comments of post {post['id']}: {error.message}"
+                if error.platform_code in PERMISSION_CODES:
+                    error.hint = COMMENTS_PERMISSION_HINT
+                raise
 
 
 class FacebookPages(Source):
     name: ClassVar[str] = "facebook_pages"
-    stream_types = (PageInsights, PageSnapshot, Posts)
+    stream_types = (PageInsights, PageSnapshot, Posts, Comments)
 
     @property
     def settings(self) -> FacebookPagesSettings:
@@ -309,6 +385,7 @@ class FacebookPages(Source):
             PageInsights(version, self.settings),
             PageSnapshot(version),
             Posts(version, self.settings, page_size),
+            Comments(version, self.settings, page_size),
         ]
 
     def client(self, connection: ConnectionInfo) -> HttpClient:

@@ -37,7 +37,7 @@ from typing import Any, ClassVar
 import requests
 
 from extractors.connections import ConnectionInfo
-from extractors.core import Record, Source, Stream, Window
+from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
 from warehouse.config import Account, GoogleAnalyticsSettings
@@ -239,9 +239,11 @@ class GoogleAnalytics(Source):
     def conn_id(self) -> str:
         return self.settings.conn_id
 
-    def accounts(self) -> tuple[Account, ...]:
+    def audience_accounts(self, audience: Audience) -> tuple[Account, ...]:
         property_id = self.settings.property_id
-        return (Account(id=property_id, name=f"GA4 property {property_id}"),) if property_id else ()
+        if audience != "own" or not property_id:
+            return ()
+        return (Account(id=property_id, name=f"GA4 property {property_id}"),)
 
     def streams(self) -> list[Stream]:
         page_size = int(self.connection().extra.get("page_size", DEFAULT_PAGE_SIZE))

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urljoin
 
 import requests
@@ -26,6 +26,7 @@ from extractors.errors import ExtractError, TransientError, Where
 log = logging.getLogger(__name__)
 
 RETRIABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+T = TypeVar("T")
 
 
 class ErrorPolicy(Protocol):
@@ -85,7 +86,7 @@ class Redactor:
 
 
 class HttpClient:
-    """GET/POST JSON from one platform with retries; raises ExtractError when it must give up."""
+    """GET/POST JSON (or GET raw bytes) from one platform with retries; ExtractError when it gives up."""
 
     def __init__(
         self,
@@ -124,6 +125,34 @@ class HttpClient:
         json_body: Mapping[str, Any] | None = None,
     ) -> Any:
         url = urljoin(self.base_url, path.lstrip("/"))
+        return self._with_retries(method, url, where, self._read_json, params, json_body)
+
+    def get_raw(
+        self,
+        path: str,
+        where: Where,
+        read: Callable[[requests.Response], T],
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
+        """GET a non-JSON resource (a feed, a file) with the same retries, reading it with ``read``.
+
+        ``read`` sees every usable response, including ``304 Not Modified``, and may raise
+        TransientError for a body worth fetching again (a cut transfer) or ExtractError.
+        ``path`` may be an absolute URL.
+        """
+        url = urljoin(self.base_url, path.lstrip("/"))
+        return self._with_retries("GET", url, where, read, headers=headers)
+
+    def _with_retries(
+        self,
+        method: str,
+        url: str,
+        where: Where,
+        read: Callable[[requests.Response], T],
+        params: Mapping[str, Any] | None = None,
+        json_body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.max_attempts),
             wait=self._wait,
@@ -133,7 +162,7 @@ class HttpClient:
             reraise=True,
         )
         try:
-            return retrying(self._attempt, method, url, where, params, json_body)
+            return retrying(self._attempt, method, url, where, read, params, json_body, headers)
         except TransientError as error:
             raise ExtractError(
                 where,
@@ -149,9 +178,11 @@ class HttpClient:
         method: str,
         url: str,
         where: Where,
+        read: Callable[[requests.Response], T],
         params: Mapping[str, Any] | None,
         json_body: Mapping[str, Any] | None,
-    ) -> Any:
+        headers: Mapping[str, str] | None = None,
+    ) -> T:
         self.calls += 1
         try:
             response = self._session.request(
@@ -159,6 +190,7 @@ class HttpClient:
                 url,
                 params=params,
                 json=json_body,
+                headers=headers,
                 timeout=(self.retry.connect_timeout_seconds, self.retry.read_timeout_seconds),
             )
         except requests.Timeout as error:
@@ -178,18 +210,21 @@ class HttpClient:
                     status=error.status,
                 ) from None
             raise
+        body = read(response)
+        pause = self.policy.pause_after(response)
+        if pause > 0:
+            self._rest(pause, where, "usage headers report the quota nearly spent")
+        return body
+
+    def _read_json(self, response: requests.Response) -> Any:
         try:
-            body = response.json()
+            return response.json()
         except (json.JSONDecodeError, requests.JSONDecodeError):
             snippet = self.redact(response.text[:200])
             raise TransientError(
                 f"malformed JSON in HTTP {response.status_code} response: {snippet!r}",
                 status=response.status_code,
             ) from None
-        pause = self.policy.pause_after(response)
-        if pause > 0:
-            self._rest(pause, where, "usage headers report the quota nearly spent")
-        return body
 
     def _rest(self, seconds: float, where: Where, reason: str) -> None:
         if seconds > self.retry.max_wait_seconds:

@@ -25,6 +25,20 @@ Streams:
   answer decides (a retired metric such as ``impressions`` fails with code 100, and the error
   points at ``sources.instagram`` in the company config).
 
+* ``comments`` — the ``/comments`` edge of each media of the last ``media_lookback_days``: top-level
+  comments with their ``replies`` nested (the own account's replies among them), landed as sent
+  plus ``_media_id`` under the UTC day of ``timestamp`` and re-read for ``comment_lookback_days``.
+  Needs ``instagram_manage_comments``.
+* ``business_discovery`` — a competitor's public profile and recent media, read by username
+  through the first own IG account: ``GET /{own-ig-id}?fields=business_discovery.username(<u>)
+  {followers_count,...,media.limit(N){...}}``. The nested ``media`` edge pages with cursors only
+  (no ``next`` URL): the next page is ``media.after(<cursor>).limit(N)``, newest first, and it
+  takes no ``since``, so paging stops at the first media older than the window. One snapshot
+  record per competitor and run, the object as sent with every page's media merged into one
+  ``media.data`` list: the media of the ``media_lookback_days`` before the run's first day and
+  after (their ``like_count``/``comments_count`` are lifetime counters, like own media). An
+  unknown username (or a personal account) is Graph error 110/2207013.
+
 Throttling is the Graph one (HTTP 400/403, codes 4, 17, 32, 613 and Instagram's 80002, no
 ``Retry-After``; ``X-Business-Use-Case-Usage`` of type ``instagram``), handled by
 ``GraphErrorPolicy``; only its hints are Instagram's.
@@ -34,8 +48,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import date
-from typing import ClassVar
+from datetime import UTC, date, timedelta
+from typing import Any, ClassVar
 
 import requests
 
@@ -49,6 +63,7 @@ from extractors.facebook_pages import (
     PERMISSION_CODES,
     GraphErrorPolicy,
     GraphNodeSnapshot,
+    edge_items,
     graph_data,
     graph_time,
     pacific_day,
@@ -299,9 +314,160 @@ class MediaInsights(Stream):
                 yield day, result
 
 
+DISCOVERY_FIELDS = "id,username,name,followers_count,follows_count,media_count"
+DISCOVERY_MEDIA_FIELDS = (
+    "id,caption,media_type,media_product_type,timestamp,permalink,like_count,comments_count"
+)
+USER_NOT_FOUND_CODE = 110
+"""Graph's code for a business_discovery username it cannot find (error_subcode 2207013)."""
+
+
+class BusinessDiscovery(Stream):
+    """A competitor's profile and media through ``business_discovery`` (module docstring)."""
+
+    name = "business_discovery"
+    primary_key = ("account_id", "partition_day")
+    partitioned_by = "snapshot"
+    audience = ("competitors",)
+
+    def __init__(
+        self,
+        version: str,
+        settings: InstagramSettings,
+        through: tuple[Account, ...],
+        brands: dict[str, str],
+        page_size: int = 100,
+    ):
+        self.version = version
+        self.lookback_days = settings.media_lookback_days
+        self.through = through
+        """The own IG accounts; the first one makes the calls."""
+        self.brands = brands
+        """Competitor name by username, for error messages."""
+        self.page_size = page_size
+        self.max_pages = GraphCursorPaginator().max_pages
+
+    def window(self, run: Window, today: date) -> Window:
+        """From the media look-back before the run to the snapshot day (the only partition written)."""
+        snapshot_day = max(run.end, today - timedelta(days=1))
+        return Window(run.start - timedelta(days=self.lookback_days), snapshot_day)
+
+    def partition_days(self, window: Window, found: set[date], today: date, where: Where) -> list[date]:
+        return [window.end]
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        if not self.through:
+            raise ExtractError(
+                where,
+                "business_discovery needs an own Instagram account to ask through; none is configured",
+                hint="add the company's Instagram professional account under accounts.instagram in the "
+                "company config, or remove the competitors' instagram accounts",
+            )
+        since = window.start
+        merged: list[Record] = []
+        seen: set[str] = set()
+        after: str | None = None
+        for _ in range(self.max_pages):
+            discovered = self._page(client, account, after, where)
+            media = discovered.get("media") or {}
+            page = graph_data(media, where, client) if media else []
+            for item in page:
+                if (
+                    item["id"] not in seen
+                    and graph_time(item["timestamp"]).astimezone(PACIFIC).date() >= since
+                ):
+                    seen.add(item["id"])
+                    merged.append(item)
+            cursor = (media.get("paging") or {}).get("cursors", {}).get("after")
+            oldest = graph_time(page[-1]["timestamp"]).astimezone(PACIFIC).date() if page else None
+            if not cursor or oldest is None or oldest < since:
+                record = {**discovered, "media": {"data": merged}}
+                yield window.end, record
+                return
+            if cursor == after:
+                raise ExtractError(where, f"Graph returned the media cursor {cursor!r} twice; paging loops")
+            after = cursor
+        raise ExtractError(where, f"more than {self.max_pages} media pages; refusing to page further")
+
+    def _page(self, client: HttpClient, account: Account, after: str | None, where: Where) -> dict[str, Any]:
+        paging = (f".after({after})" if after else "") + f".limit({self.page_size})"
+        fields = (
+            f"business_discovery.username({account.id})"
+            f"{{{DISCOVERY_FIELDS},media{paging}{{{DISCOVERY_MEDIA_FIELDS}}}}}"
+        )
+        try:
+            body = client.get_json(f"{self.version}/{self.through[0].id}", where, {"fields": fields})
+        except ExtractError as error:
+            if error.platform_code == USER_NOT_FOUND_CODE:
+                brand = self.brands.get(account.id, "a competitor")
+                error.message = (
+                    f"Instagram has no business or creator account named {account.id!r} ({brand}): "
+                    f"{error.message}"
+                )
+                error.hint = (
+                    "fix competitors[].accounts.instagram in the company config: the id is the "
+                    "competitor's Instagram username (as in instagram.com/<username>), not a numeric id; "
+                    "a personal account cannot be read"
+                )
+            raise
+        discovered = body.get("business_discovery") if isinstance(body, dict) else None
+        if not isinstance(discovered, dict) or "id" not in discovered:
+            raise ExtractError(
+                where, f"unexpected business_discovery answer: {client.redact(str(body)[:200])!r}"
+            )
+        return discovered
+
+
+COMMENT_FIELDS = "id,text,timestamp,username,like_count,replies{id,text,timestamp,username}"
+COMMENTS_PERMISSION_HINT = (
+    "reading comments needs the instagram_manage_comments permission (with instagram_basic and "
+    "pages_read_engagement): grant it to the app, then generate a new access token"
+)
+
+
+class Comments(Stream):
+    """Comments on the account's recent media, each with its replies nested (``replies{...}``).
+
+    Lists the media of the last ``media_lookback_days`` before the window's end (the whole window
+    when it is longer), then pages through each media's top-level comments; comments on older
+    media are not read. Each comment lands as sent plus ``_media_id``, under the UTC day of its
+    ``timestamp`` (its replies, the own account's included, stay nested in it).
+    """
+
+    name = "comments"
+    primary_key = ("id",)
+
+    def __init__(self, version: str, settings: InstagramSettings, page_size: int = 100):
+        self.version = version
+        self.lookback_days = settings.comment_lookback_days
+        self.media_lookback_days = settings.media_lookback_days
+        self.paginator = GraphCursorPaginator(limit=page_size)
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        first = min(window.start, window.end - timedelta(days=self.media_lookback_days))
+        listed = list(
+            list_media(client, self.paginator, self.version, account, Window(first, window.end), where)
+        )
+        for _, media in listed:
+            path = f"{self.version}/{media['id']}/comments"
+            try:
+                for comment in edge_items(client, self.paginator, path, {"fields": COMMENT_FIELDS}, where):
+                    day = graph_time(comment["timestamp"]).astimezone(UTC).date()
+                    yield day, {**comment, "_media_id": media["id"]}
+            except ExtractError as error:
+                error.message = f"comments of media {media['id']}: {error.message}"
+                if error.platform_code in PERMISSION_CODES:
+                    error.hint = COMMENTS_PERMISSION_HINT
+                raise
+
+
 class Instagram(Source):
     name: ClassVar[str] = "instagram"
-    stream_types = (AccountSnapshot, AccountInsights, Media, MediaInsights)
+    stream_types = (AccountSnapshot, AccountInsights, Media, MediaInsights, Comments, BusinessDiscovery)
 
     @property
     def settings(self) -> InstagramSettings:
@@ -323,6 +489,14 @@ class Instagram(Source):
             AccountInsights(version, self.settings),
             Media(version, self.settings, page_size),
             MediaInsights(version, self.settings, page_size),
+            Comments(version, self.settings, page_size),
+            BusinessDiscovery(
+                version,
+                self.settings,
+                self.config.own_accounts(self.name),
+                {a.id: c.name for c in self.config.competitors for a in c.accounts.instagram},
+                page_size,
+            ),
         ]
 
     def client(self, connection: ConnectionInfo) -> HttpClient:

@@ -18,6 +18,19 @@ Streams:
   timeline), then ``GET /2/tweets?ids=`` in batches of 100. One record per tweet (``id``,
   ``created_at``, ``public_metrics``, as sent) under the snapshot day: the history of counters
   the warehouse differences into daily activity.
+* ``search`` — recent search (``GET /2/tweets/search/recent``) for each listening target (the
+  brand, then each competitor; account = the target's slug): ``(<keywords OR'ed; phrases in
+  quotes>) -is:retweet -from:<id>`` for every configured X account, own and competitors', so a
+  brand's own posts are not counted as mentions; a query over 512 characters is refused before
+  asking. X keeps 7 days: only UTC days from today - 6 are asked for and landed (older days of a
+  window are neither asked for nor written, so what an earlier run landed for them stays).
+  ``start_time`` is the first such midnight, ``end_time`` clamped like the timeline's; paging:
+  ``meta.next_token`` -> ``next_token`` (at least 10 per page). Partitioned by the UTC day of
+  ``created_at``. Each landed post is the tweet as sent plus ``_author`` (its ``includes.users``
+  object, or null) and ``_query``. A post naming two brands lands under both targets.
+
+The source's ``clock`` is "now" for the streams that bound requests by time (``end_time``, the
+7 days of recent search); tests set it to the demo server's today.
 
 X's signals, read in ``XErrorPolicy``: every response carries ``x-rate-limit-limit``,
 ``-remaining`` and ``-reset`` (epoch seconds). A 429 "Too Many Requests" waits for the reset; a
@@ -30,8 +43,9 @@ Request" names the refused parameter in ``errors[].message``. A 200 may carry ``
 from __future__ import annotations
 
 import logging
+import re
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
@@ -39,10 +53,10 @@ from typing import Any, ClassVar
 import requests
 
 from extractors.connections import ConnectionInfo
-from extractors.core import Record, Source, Stream, Window
+from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
-from warehouse.config import Account, XSettings
+from warehouse.config import Account, CompanyConfig, ListeningTarget, XSettings
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +73,18 @@ USER_FIELDS = "public_metrics,created_at,description,username,name,verified"
 TWEET_FIELDS = "created_at,public_metrics,attachments,entities,referenced_tweets,conversation_id,lang"
 METRIC_FIELDS = "public_metrics,created_at"
 EXCLUDE = "retweets,replies"
+
+SEARCH_PATH = "2/tweets/search/recent"
+SEARCH_TWEET_FIELDS = "created_at,public_metrics,lang,author_id,entities,conversation_id,referenced_tweets"
+SEARCH_USER_FIELDS = "username,name,public_metrics"
+SEARCH_DAYS = 7
+SEARCH_REACH = timedelta(days=SEARCH_DAYS)
+SEARCH_START_MARGIN = timedelta(minutes=1)
+"""``start_time`` stays this far inside X's 7 days: clocks drift and requests take time."""
+SEARCH_QUERY_MAX = 512
+SEARCH_PAGE_SIZE_MIN = 10
+"""Recent search takes ``max_results`` 10-100; a smaller ``page_size`` extra is raised to 10."""
+SINGLE_TERM = re.compile(r"[#@]?\w+")
 
 USAGE_CAP_TYPE = "https://api.twitter.com/2/problems/usage-capped"
 NOT_FOUND_TYPE = "https://api.twitter.com/2/problems/resource-not-found"
@@ -97,6 +123,16 @@ def _problem_label(status: int, body: Mapping[str, Any]) -> str:
     return f"HTTP {status}" + (f" {text}" if text else "")
 
 
+def _refused_parameters(body: Mapping[str, Any]) -> set[str]:
+    """The parameters an invalid-request problem names in ``errors[].parameters``."""
+    return {
+        str(name)
+        for error in body.get("errors") or []
+        if isinstance(error, dict) and isinstance(error.get("parameters"), dict)
+        for name in error["parameters"]
+    }
+
+
 def _seconds_until_reset(response: requests.Response) -> float | None:
     raw = response.headers.get("x-rate-limit-reset")
     try:
@@ -127,8 +163,8 @@ class XErrorPolicy:
                 f"X usage cap reached ({label}; period={body.get('period')}, scope={body.get('scope')})",
                 hint=f"the X project has used its {period} post-read cap; retrying will not help until "
                 "the cap resets at the start of the next billing period. Upgrade the plan (or add "
-                "credits) in the X developer portal, or lower sources.x.tweet_lookback_days so each "
-                "run reads fewer posts",
+                "credits) in the X developer portal, or lower sources.x.tweet_lookback_days (and "
+                "search_lookback_days) so each run reads fewer posts",
                 status=status,
                 platform_code="UsageCapExceeded",
             )
@@ -152,6 +188,25 @@ class XErrorPolicy:
                 hint="the app's access level does not include this endpoint, or the app is not "
                 "attached to a Project: check the plan and the app in the X developer portal",
                 status=status,
+            )
+        if status == 400 and _refused_parameters(body) & {"start_time", "end_time"}:
+            raise ExtractError(
+                where,
+                f"X refused the time bounds ({label})",
+                hint="X measures start_time and end_time against its own clock: recent search reaches "
+                "back 7 days, and end_time must be 10 s before now. Check that this machine's clock "
+                "is right (UTC) and that sources.x.search_lookback_days is at most 6",
+                status=status,
+                platform_code=str(body.get("type") or "") or None,
+            )
+        if status == 400 and "query" in _refused_parameters(body):
+            raise ExtractError(
+                where,
+                f"X refused the search query ({label})",
+                hint="the query is built from the keywords of the brand and the competitors in the "
+                "company config: remove the characters or words X names from those keywords",
+                status=status,
+                platform_code=str(body.get("type") or "") or None,
             )
         if status == 400:
             raise ExtractError(
@@ -215,10 +270,12 @@ def _warn_partial_errors(body: Mapping[str, Any], where: Where, what: str) -> li
 
 @dataclass(frozen=True)
 class NextTokenPaginator:
-    """X timelines: pass ``meta.next_token`` back as ``pagination_token`` until it is absent."""
+    """Pass ``meta.next_token`` back until it is absent: as ``pagination_token`` on timelines, as
+    ``next_token`` (``token_param``) on recent search."""
 
     page_size: int = 100
     max_pages: int = 1_000
+    token_param: str = "pagination_token"
 
     def pages(
         self, client: HttpClient, path: str, params: Mapping[str, Any], where: Where
@@ -234,7 +291,7 @@ class NextTokenPaginator:
             if token in seen:
                 raise ExtractError(where, f"X returned the next_token {token!r} twice; paging loops")
             seen.add(token)
-            query = {**query, "pagination_token": token}
+            query = {**query, self.token_param: token}
         raise ExtractError(where, f"more than {self.max_pages} pages; refusing to page further")
 
 
@@ -266,6 +323,7 @@ class User(Stream):
     name = "user"
     primary_key = ("account_id", "partition_day")
     partitioned_by = "snapshot"
+    audience = ("own", "competitors")
 
     def extract(
         self, client: HttpClient, account: Account, window: Window, where: Where
@@ -284,6 +342,7 @@ class Tweets(Stream):
     name = "tweets"
     primary_key = ("id",)
     partitioned_by = "day"
+    audience = ("own", "competitors")
 
     def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
         self.lookback_days = settings.tweet_lookback_days
@@ -321,6 +380,7 @@ class TweetMetrics(Stream):
     name = "tweet_metrics"
     primary_key = ("id", "partition_day")
     partitioned_by = "snapshot"
+    audience = ("own", "competitors")
 
     def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
         self.recent_days = settings.tweet_lookback_days
@@ -358,13 +418,167 @@ def lookup(client: HttpClient, ids: list[str], where: Where) -> Iterator[Record]
         yield from data
 
 
+def search_query(keywords: Iterable[str], excluded_ids: Iterable[str]) -> str:
+    """``(<keywords OR'ed>) -is:retweet -from:<id> ...``: posts naming a brand, not by a configured account.
+
+    A keyword that is not one word, ``#hashtag`` or ``@mention`` goes in double quotes: an exact
+    phrase (X matches case-insensitively, on whole tokens).
+    """
+    terms = [k if SINGLE_TERM.fullmatch(k) else f'"{k}"' for k in keywords]
+    return " ".join([f"({' OR '.join(terms)})", "-is:retweet", *(f"-from:{i}" for i in excluded_ids)])
+
+
+def searchable_since(now: datetime) -> date:
+    """The oldest UTC day recent search still holds whole at ``now`` (its midnight within 7 days)."""
+    reach = (now - SEARCH_REACH + SEARCH_START_MARGIN).astimezone(UTC)
+    first = reach.date()
+    return first if reach == datetime.combine(first, datetime.min.time(), UTC) else first + timedelta(days=1)
+
+
+class Search(Stream):
+    """Recent posts naming a listening target (the brand or a competitor), by its keywords."""
+
+    name = "search"
+    primary_key = ("account_id", "id")
+    partitioned_by = "day"
+    audience = ("listening",)
+
+    def __init__(
+        self,
+        settings: XSettings,
+        targets: Iterable[ListeningTarget],
+        excluded_ids: Iterable[str],
+        page_size: int = 100,
+        clock: Callable[[], datetime] = _utc_now,
+    ):
+        self.lookback_days = settings.search_lookback_days
+        self.targets = {target.id: target for target in targets}
+        self.excluded_ids = tuple(excluded_ids)
+        self.paginator = NextTokenPaginator(max(page_size, SEARCH_PAGE_SIZE_MIN), token_param="next_token")
+        self.clock = clock
+
+    def oldest_day(self, today: date) -> date:
+        """The oldest day a run on ``today`` may ask X for (and land): X keeps 7 days."""
+        return max(today - timedelta(days=SEARCH_DAYS - 1), searchable_since(self.clock()))
+
+    def window(self, run: Window, today: date) -> Window:
+        """The stream's window without the days X no longer keeps (all of it when none is left)."""
+        wanted = super().window(run, today)
+        oldest = self.oldest_day(today)
+        if wanted.start >= oldest:
+            return wanted
+        kept = "earlier landings are kept"
+        if wanted.end < oldest:
+            log.warning(
+                "[source=x stream=search] %s..%s are older than the %d days X's recent search keeps; "
+                "nothing is read or landed (%s)",
+                wanted.start,
+                wanted.end,
+                SEARCH_DAYS,
+                kept,
+            )
+            return wanted
+        log.info(
+            "[source=x stream=search] %s..%s are older than the %d days X's recent search keeps; not "
+            "read (%s)",
+            wanted.start,
+            oldest - timedelta(days=1),
+            SEARCH_DAYS,
+            kept,
+        )
+        return Window(oldest, wanted.end)
+
+    def partition_days(self, window: Window, found: set[date], today: date, where: Where) -> list[date]:
+        """Only days X still keeps: an empty file for an older day would erase what a run landed then."""
+        oldest = self.oldest_day(today)
+        return [day for day in window.days() if day >= oldest]
+
+    def query(self, account: Account, where: Where) -> str:
+        target = self.targets.get(account.id)
+        if target is None or not target.keywords:
+            raise ExtractError(
+                where,
+                f"no keywords to search X for listening target {account.id!r}",
+                hint="give the brand (brand.keywords) and each competitor (competitors[].keywords) "
+                "at least one keyword in the company config",
+            )
+        if any('"' in keyword for keyword in target.keywords):
+            raise ExtractError(
+                where,
+                f"a keyword of {target.name} contains a double quote, which X's query cannot hold",
+                hint=f"remove the double quotes from the keywords of {target.name} in the company config",
+            )
+        query = search_query(target.keywords, self.excluded_ids)
+        if len(query) > SEARCH_QUERY_MAX:
+            raise ExtractError(
+                where,
+                f"the X recent-search query for {target.name} is {len(query)} characters long; X takes "
+                f"at most {SEARCH_QUERY_MAX}: {query}",
+                hint=f"shorten or remove keywords of {target.name} in the company config (a phrase "
+                "that contains another keyword adds nothing); the query also leaves out the posts "
+                f"of the {len(self.excluded_ids)} configured X accounts with -from:<id>",
+            )
+        return query
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        query = self.query(account, where)
+        now = self.clock()
+        first = max(window.start, searchable_since(now))
+        if first > window.end:
+            return  # window() let an old window through whole: nothing of it is left to ask for
+        start, end = time_bounds(Window(first, window.end), now)
+        if end <= start:
+            return
+        params = {
+            "query": query,
+            "start_time": x_time(start),
+            "end_time": x_time(end),
+            "tweet.fields": SEARCH_TWEET_FIELDS,
+            "expansions": "author_id",
+            "user.fields": SEARCH_USER_FIELDS,
+        }
+        seen: set[str] = set()
+        for body in self.paginator.pages(client, SEARCH_PATH, params, where):
+            _warn_partial_errors(body, where, "objects from the search")
+            users = {u.get("id"): u for u in (body.get("includes") or {}).get("users") or []}
+            for tweet in body.get("data") or []:
+                # A post published while we page shifts the results: the next page can repeat one.
+                if tweet["id"] in seen:
+                    continue
+                seen.add(tweet["id"])
+                author = users.get(tweet.get("author_id"))
+                yield created_day(tweet["created_at"]), {**tweet, "_author": author, "_query": query}
+
+
 class X(Source):
     name: ClassVar[str] = "x"
-    stream_types = (User, Tweets, TweetMetrics)
+    stream_types = (User, Tweets, TweetMetrics, Search)
+
+    def __init__(
+        self,
+        config: CompanyConfig,
+        connection: ConnectionInfo | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+    ):
+        super().__init__(config, connection)
+        self.clock = clock
 
     @property
     def settings(self) -> XSettings:
         return self.config.sources.x
+
+    def audience_accounts(self, audience: Audience) -> tuple[Account, ...]:
+        """As for any source, except that a company with no X accounts at all (own or competitors')
+        does not search X either: "platforms with no accounts are skipped", connection included."""
+        if audience == "listening" and not self.x_accounts():
+            return ()
+        return super().audience_accounts(audience)
+
+    def x_accounts(self) -> tuple[Account, ...]:
+        """Every configured X account: the company's own, then the competitors'."""
+        return self.config.own_accounts(self.name) + self.config.competitor_accounts(self.name)
 
     @property
     def conn_id(self) -> str:
@@ -387,7 +601,18 @@ class X(Source):
 
     def streams(self) -> list[Stream]:
         page_size = self.page_size()
-        return [User(), Tweets(self.settings, page_size), TweetMetrics(self.settings, page_size)]
+        return [
+            User(),
+            Tweets(self.settings, page_size, self.clock),
+            TweetMetrics(self.settings, page_size, self.clock),
+            Search(
+                self.settings,
+                self.config.listening_targets(),
+                [account.id for account in self.x_accounts()],
+                page_size,
+                self.clock,
+            ),
+        ]
 
     def client(self, connection: ConnectionInfo, sleep: Callable[[float], None] = time.sleep) -> HttpClient:
         if not connection.token:

@@ -27,6 +27,9 @@ Streams:
   ``videos?part=snippet,statistics,contentDetails`` for at most 50 ids a call. The Data API has
   no per-video shares, and ``favoriteCount`` is deprecated (always 0).
 
+``channel_snapshot`` and ``videos`` also run for the competitors' channels (the Data API is
+public); ``channel_daily`` is YouTube Analytics, which answers only for channels the token owns.
+
 Google quirks handled in ``GoogleErrorPolicy``: a spent daily quota is HTTP 403 ``quotaExceeded``
 (domain ``youtube.quota``) and retrying cannot help until midnight Pacific, while
 ``rateLimitExceeded``/``userRateLimitExceeded`` (403) and ``RESOURCE_EXHAUSTED`` (429) are
@@ -197,7 +200,8 @@ def _channel(client: HttpClient, account: Account, parts: str, where: Where) -> 
         raise ExtractError(
             where,
             f"channel {account.id} not found",
-            hint="check the channel id (UC...) under accounts.youtube in the company config",
+            hint="check the channel id (UC...) under accounts.youtube (or a competitor's under "
+            "competitors[].accounts.youtube) in the company config",
         )
     return items[0]
 
@@ -206,6 +210,7 @@ class ChannelSnapshot(Stream):
     name = "channel_snapshot"
     primary_key = ("account_id", "partition_day")
     partitioned_by = "snapshot"
+    audience = ("own", "competitors")
     parts = "snippet,statistics,contentDetails"
 
     def extract(
@@ -280,6 +285,7 @@ class Videos(Stream):
     name = "videos"
     primary_key = ("id",)
     partitioned_by = "day"
+    audience = ("own", "competitors")
     parts = "snippet,statistics,contentDetails"
 
     def __init__(self, settings: YouTubeSettings, page_size: int = MAX_PAGE_SIZE):

@@ -14,7 +14,12 @@ from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from demo.generator import facebook_pages as facebook_truth
 from demo.server import DemoServer
-from demo.state import DEMO_FACEBOOK_TOKEN, DEMO_TOKENS
+from demo.state import (
+    DEMO_FACEBOOK_TOKEN,
+    DEMO_REDDIT_CLIENT_ID,
+    DEMO_REDDIT_CLIENT_SECRET,
+    DEMO_TOKENS,
+)
 from extractors.connections import ConnectionInfo
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
@@ -46,11 +51,17 @@ def demo_connection(
     extras: dict[str, object] = {"api_version": "v25.0"} if source in {"facebook_pages", "instagram"} else {}
     if source == "youtube":
         extras["analytics_host"] = f"{server.url}/youtubeanalytics"
+    login, secret = "", DEMO_TOKENS.get(source, "")
+    if source == "reddit":  # the app's client id and secret; the token endpoint hands out the token
+        login, secret = DEMO_REDDIT_CLIENT_ID, DEMO_REDDIT_CLIENT_SECRET
+        extras["user_agent"] = "python:lumo-listening-tests:1.0 (by /u/lumo_data)"
+        extras["token_url"] = f"{server.url}/api/v1/access_token"
     return ConnectionInfo(
         f"{source}_default",
         hosts.get(source, server.url),
-        DEMO_TOKENS[source] if token is None else token,
+        secret if token is None else token,
         {**extras, **FAST_RETRIES, **extra},
+        login=login,
     )
 
 

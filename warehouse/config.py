@@ -8,6 +8,7 @@ the offending field, instead of surfacing as a confusing failure halfway through
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Literal
@@ -97,6 +98,22 @@ class Competitor(_Strict):
     accounts: Accounts = Accounts()
 
 
+@dataclass(frozen=True)
+class ListeningTarget:
+    """A brand the listening sources search for: the company's own or a competitor's."""
+
+    id: str
+    """A slug of the brand name (``bramble-baby``): the landing zone's account key for mentions."""
+    name: str
+    keywords: tuple[str, ...]
+    is_own: bool
+
+
+def brand_slug(name: str) -> str:
+    """``Bramble Baby`` -> ``bramble-baby``."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "brand"
+
+
 class BusinessHours(_Strict):
     start: time
     end: time
@@ -132,9 +149,11 @@ class FacebookPagesSettings(_Strict):
     post_insights_metrics: tuple[str, ...] = Field(min_length=1)
     insights_lookback_days: int = Field(default=2, ge=0, le=30)
     post_lookback_days: int = Field(default=28, ge=0, le=90)
+    # Comments on own posts (mentions): re-read comments made this many days before a run.
+    comment_lookback_days: int = Field(default=7, ge=0, le=30)
 
     def lookback_days(self) -> int:
-        return max(self.insights_lookback_days, self.post_lookback_days)
+        return max(self.insights_lookback_days, self.post_lookback_days, self.comment_lookback_days)
 
 
 class InstagramSettings(_Strict):
@@ -153,18 +172,23 @@ class InstagramSettings(_Strict):
     )
     insights_lookback_days: int = Field(default=2, ge=0, le=30)
     media_lookback_days: int = Field(default=28, ge=0, le=90)
+    # Comments on own media (mentions): re-read comments made this many days before a run.
+    comment_lookback_days: int = Field(default=7, ge=0, le=30)
 
     def lookback_days(self) -> int:
-        return max(self.insights_lookback_days, self.media_lookback_days)
+        return max(self.insights_lookback_days, self.media_lookback_days, self.comment_lookback_days)
 
 
 class XSettings(_Strict):
     conn_id: str = "x_default"
     # Tweets this young are read again each run: public_metrics are live counters.
     tweet_lookback_days: int = Field(default=28, ge=0, le=90)
+    # Recent search (brand and competitor keywords) reaches back 7 days at most: re-read this many
+    # days before a run; days older than X keeps are never asked for.
+    search_lookback_days: int = Field(default=6, ge=0, le=6)
 
     def lookback_days(self) -> int:
-        return self.tweet_lookback_days
+        return max(self.tweet_lookback_days, self.search_lookback_days)
 
 
 class LinkedInSettings(_Strict):
@@ -208,6 +232,42 @@ class GoogleAnalyticsSettings(_Strict):
     lookback_days: int = Field(default=3, ge=0, le=30)
 
 
+class RedditSettings(_Strict):
+    conn_id: str = "reddit_default"
+    # Subreddits to search (names without r/); empty searches all of Reddit.
+    subreddits: tuple[str, ...] = ()
+    # Scores and comment counts keep moving: re-read posts made this many days before a run.
+    lookback_days: int = Field(default=3, ge=0, le=30)
+
+    @field_validator("subreddits")
+    @classmethod
+    def _subreddit_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [name for name in value if not re.fullmatch(r"[A-Za-z0-9_]{2,21}", name)]
+        if bad:
+            raise ValueError(f"not a subreddit name (letters, digits, _; no r/): {', '.join(bad)}")
+        return value
+
+
+class Feed(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    # An absolute http(s) URL, or a path the rss connection's host is put in front of.
+    url: str = Field(min_length=1)
+
+
+class RssSettings(_Strict):
+    conn_id: str = "rss_default"
+    feeds: tuple[Feed, ...] = ()
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_names(cls, value: tuple[Feed, ...]) -> tuple[Feed, ...]:
+        names = [feed.name for feed in value]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"feed name listed twice: {', '.join(duplicates)}")
+        return value
+
+
 class Sources(_Strict):
     facebook_pages: FacebookPagesSettings
     instagram: InstagramSettings = InstagramSettings()
@@ -215,6 +275,8 @@ class Sources(_Strict):
     linkedin: LinkedInSettings = LinkedInSettings()
     youtube: YouTubeSettings = YouTubeSettings()
     google_analytics: GoogleAnalyticsSettings = GoogleAnalyticsSettings()
+    reddit: RedditSettings = RedditSettings()
+    rss: RssSettings = RssSettings()
 
 
 class CompanyConfig(_Strict):
@@ -231,6 +293,7 @@ class CompanyConfig(_Strict):
         sources = self.sources
         return max(
             sources.google_analytics.lookback_days,
+            sources.reddit.lookback_days,
             *(
                 settings.lookback_days()
                 for settings in (
@@ -245,7 +308,42 @@ class CompanyConfig(_Strict):
 
     def own_accounts(self, platform: str) -> tuple[Account, ...]:
         """The company's own accounts on ``platform`` (empty when it has none there)."""
-        return getattr(self.accounts, platform)
+        return getattr(self.accounts, platform, ())
+
+    def competitor_accounts(self, platform: str) -> tuple[Account, ...]:
+        """Every competitor's accounts on ``platform``, in the order the config lists them."""
+        return tuple(a for c in self.competitors for a in getattr(c.accounts, platform, ()))
+
+    def competitor_of(self, platform: str, account_id: str) -> Competitor | None:
+        """The competitor owning ``account_id`` on ``platform`` (None for an own account)."""
+        for competitor in self.competitors:
+            if any(a.id == account_id for a in getattr(competitor.accounts, platform, ())):
+                return competitor
+        return None
+
+    def listening_targets(self) -> tuple[ListeningTarget, ...]:
+        """The brand first, then each competitor, with the keywords that mention them."""
+        own = ListeningTarget(brand_slug(self.brand.name), self.brand.name, self.brand.keywords, True)
+        return (
+            own,
+            *(ListeningTarget(brand_slug(c.name), c.name, c.keywords, False) for c in self.competitors),
+        )
+
+    def listening_target(self, target_id: str) -> ListeningTarget:
+        """The listening target with this id; KeyError naming the known ids otherwise."""
+        for target in self.listening_targets():
+            if target.id == target_id:
+                return target
+        known = ", ".join(t.id for t in self.listening_targets())
+        raise KeyError(f"unknown listening target {target_id!r}; known: {known}")
+
+    @model_validator(mode="after")
+    def _distinct_brands(self) -> CompanyConfig:
+        slugs = [brand_slug(self.brand.name)] + [brand_slug(c.name) for c in self.competitors]
+        duplicates = sorted({s for s in slugs if slugs.count(s) > 1})
+        if duplicates:
+            raise ValueError(f"competitors: two brands share the name {', '.join(duplicates)}")
+        return self
 
 
 def _field_path(location: tuple[int | str, ...]) -> str:

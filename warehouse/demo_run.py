@@ -21,7 +21,7 @@ from typing import IO
 
 import requests
 
-from demo.state import DEMO_TOKENS
+from demo.state import DEMO_REDDIT_CLIENT_ID, DEMO_REDDIT_CLIENT_SECRET, DEMO_TOKENS
 from warehouse.campaigns import load_campaigns
 from warehouse.settings import PROJECT_ROOT, paths
 
@@ -33,7 +33,8 @@ def demo_connections(base_url: str, tokens: Mapping[str, str] = DEMO_TOKENS) -> 
 
     The demo serves each platform under the path its real API uses (Instagram, which shares
     Graph's paths with Facebook, under ``/instagram``), so only the host differs from production.
-    The demo throttles and fails on purpose; short backoffs keep the demo quick.
+    The demo throttles and fails on purpose; short backoffs keep the demo quick. A source
+    without a demo token (public feeds) gets a connection without a password.
     """
     fast = {"backoff_base_seconds": 0.2, "usage_pause_seconds": 1}
     connections = {
@@ -43,10 +44,21 @@ def demo_connections(base_url: str, tokens: Mapping[str, str] = DEMO_TOKENS) -> 
         "linkedin": {"host": base_url, "extra": fast},
         "youtube": {"host": base_url, "extra": {"analytics_host": f"{base_url}/youtubeanalytics", **fast}},
         "google_analytics": {"host": base_url, "extra": fast},
+        "reddit": {  # the app's client id and secret; its token endpoint hands out the token
+            "host": base_url,
+            "login": DEMO_REDDIT_CLIENT_ID,
+            "password": DEMO_REDDIT_CLIENT_SECRET,
+            "extra": {
+                "user_agent": "python:lumo-listening-demo:1.0 (by /u/lumo_data)",
+                "token_url": f"{base_url}/api/v1/access_token",
+                **fast,
+            },
+        },
+        "rss": {"host": base_url, "extra": fast},  # public feeds: no password
     }
     return {
         f"AIRFLOW_CONN_{source.upper()}_DEFAULT": json.dumps(
-            {"conn_type": "http", "password": tokens[source], **connection}
+            {"conn_type": "http", **({"password": tokens[source]} if source in tokens else {}), **connection}
         )
         for source, connection in connections.items()
     }

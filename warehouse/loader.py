@@ -19,7 +19,7 @@ import duckdb
 
 from extractors.landing import Partition, landed_partitions
 from warehouse.campaigns import CampaignError, CampaignRegistry, load_campaigns
-from warehouse.config import CompanyConfig
+from warehouse.config import CompanyConfig, brand_slug
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,7 @@ def load_partitions(
             results.append(_replace(con, table, batch, load_run_id))
         if config is not None:
             _write_accounts(con, config)
+            _write_brand_keywords(con, config)
         if campaigns is not None:
             _write_campaigns(con, campaigns)
         con.execute("commit")
@@ -184,15 +185,17 @@ def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def _write_accounts(con: duckdb.DuckDBPyConnection, config: CompanyConfig) -> None:
     """Mirror the configured accounts (own and competitors') into ``raw.company__accounts``."""
-    rows: list[tuple[str, str, str, str, bool]] = []
+    rows: list[tuple[str, str, str, str, str, bool]] = []
     platforms = type(config.accounts).model_fields
+    own_id = brand_slug(config.brand.name)
     for platform in platforms:
         rows += [
-            (platform, a.id, a.name, config.brand.name, True) for a in getattr(config.accounts, platform)
+            (platform, a.id, a.name, config.brand.name, own_id, True)
+            for a in getattr(config.accounts, platform)
         ]
         for competitor in config.competitors:
             rows += [
-                (platform, a.id, a.name, competitor.name, False)
+                (platform, a.id, a.name, competitor.name, brand_slug(competitor.name), False)
                 for a in getattr(competitor.accounts, platform)
             ]
     con.execute(
@@ -203,13 +206,35 @@ def _write_accounts(con: duckdb.DuckDBPyConnection, config: CompanyConfig) -> No
             unnest($account_id)::varchar as account_id,
             unnest($account_name)::varchar as account_name,
             unnest($brand)::varchar as brand,
+            unnest($brand_id)::varchar as brand_id,
             unnest($is_own)::boolean as is_own,
             current_timestamp as _loaded_at
         """,
         {
             key: [row[i] for row in rows]
-            for i, key in enumerate(("platform", "account_id", "account_name", "brand", "is_own"))
+            for i, key in enumerate(("platform", "account_id", "account_name", "brand", "brand_id", "is_own"))
         },
+    )
+
+
+def _write_brand_keywords(con: duckdb.DuckDBPyConnection, config: CompanyConfig) -> None:
+    """Mirror the brands and the keywords that mention them into ``raw.company__brand_keywords``."""
+    rows = [
+        (target.id, target.name, target.is_own, keyword)
+        for target in config.listening_targets()
+        for keyword in target.keywords
+    ]
+    con.execute(
+        f"""
+        create or replace table {RAW_SCHEMA}.company__brand_keywords as
+        select
+            unnest($brand_id)::varchar as brand_id,
+            unnest($brand)::varchar as brand,
+            unnest($is_own)::boolean as is_own,
+            unnest($keyword)::varchar as keyword,
+            current_timestamp as _loaded_at
+        """,
+        {key: [row[i] for row in rows] for i, key in enumerate(("brand_id", "brand", "is_own", "keyword"))},
     )
 
 
@@ -270,9 +295,14 @@ def _write_campaigns(con: duckdb.DuckDBPyConnection, registry: CampaignRegistry)
 
 
 def partitions_in_landing(landing: Path, start: date, end: date) -> list[Partition]:
-    """Every landed partition of every stream for days in [start, end] (used to replay)."""
+    """Every landed partition of every stream for days in [start, end] (used to replay).
+
+    Directories starting with ``_`` hold extractor state (``_state/rss``), never data.
+    """
     found: list[Partition] = []
     for stream_dir in sorted(p for p in landing.glob("*/*") if p.is_dir()):
+        if stream_dir.parent.name.startswith("_") or stream_dir.name.startswith("_"):
+            continue
         found += landed_partitions(landing, stream_dir.parent.name, stream_dir.name, start, end)
     return found
 

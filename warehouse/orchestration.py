@@ -10,7 +10,16 @@ from datetime import date, timedelta
 from typing import Any
 
 WRITER_POOL = "duckdb_writer"  # one slot: DuckDB takes one writing process at a time
-EXTRACT_SOURCES = ("facebook_pages", "instagram", "x", "linkedin", "youtube", "google_analytics")
+EXTRACT_SOURCES = (
+    "facebook_pages",
+    "instagram",
+    "x",
+    "linkedin",
+    "youtube",
+    "google_analytics",
+    "reddit",
+    "rss",
+)
 DEFAULT_ARGS = {
     "owner": "data-platform",
     "retries": 2,

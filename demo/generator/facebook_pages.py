@@ -15,6 +15,10 @@ Conventions the warehouse must agree with:
   date + 1) / 7), rounded down. ``like`` absorbs the rounding so the reaction breakdown always
   sums to the reaction total.
 * No data exists before ``EPOCH``.
+* The competitors' Pages (``COMPETITOR_PAGES``, see ``demo.competitors``) are generated the same
+  way, but Graph serves only their public fields (``followers_count``, ``fan_count``...): no
+  insights, no posts (Page Public Content Access is not assumed). Their truth posts exist for
+  completeness; the warehouse never reads them.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from demo.company import EPOCH, FACEBOOK_PAGES, facebook_page
+from demo.company import EPOCH, FACEBOOK_PAGES, FACEBOOK_PAGES_BY_ID, FacebookPage
+from demo.competitors import BRAMBLE_BABY, KIDDO_MOTION, competitor_with
 from demo.generator.common import RunningTotals, days, pacific_day, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
 
@@ -48,7 +53,54 @@ GROWTH_DAYS = 7
 POSTING_HOURS_UTC = {
     "104729381726354": (0, 1, 2, 3, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23),
     "187263549910273": (7, 8, 9, 10, 11, 12, 13, 17, 18, 19, 20),
+    BRAMBLE_BABY.facebook_page_id: (8, 9, 10, 11, 12, 13, 19, 20),
+    KIDDO_MOTION.facebook_page_id: (6, 7, 8, 12, 13, 17, 18, 19, 20, 21),
 }
+
+COMPETITOR_PAGES: tuple[FacebookPage, ...] = (
+    FacebookPage(
+        id=BRAMBLE_BABY.facebook_page_id,
+        name=BRAMBLE_BABY.name,
+        username=BRAMBLE_BABY.handle,
+        category="Baby Goods/Kids Goods",
+        about="Prams, pushchairs and cosy things for little ones. Made in Bristol.",
+        website=BRAMBLE_BABY.website,
+        base_followers=52_300,
+        daily_follows=48.0,
+        daily_unfollows=14.0,
+        daily_views=30_000.0,
+        posts_per_day_weekday=(0.30, 0.45, 0.20, 0.05),
+        posts_per_day_weekend=(0.55, 0.35, 0.08, 0.02),
+        post_views=8_200.0,
+        is_own=False,
+    ),
+    FacebookPage(
+        id=KIDDO_MOTION.facebook_page_id,
+        name=KIDDO_MOTION.name,
+        username=KIDDO_MOTION.handle,
+        category="Sporting Goods Store",
+        about="Running strollers for active families.",
+        website=KIDDO_MOTION.website,
+        base_followers=12_600,
+        daily_follows=16.0,
+        daily_unfollows=5.0,
+        daily_views=9_000.0,
+        posts_per_day_weekday=(0.05, 0.30, 0.40, 0.25),
+        posts_per_day_weekend=(0.15, 0.40, 0.30, 0.15),
+        post_views=2_600.0,
+        is_own=False,
+    ),
+)
+COMPETITOR_PAGES_BY_ID: dict[str, FacebookPage] = {page.id: page for page in COMPETITOR_PAGES}
+
+
+def facebook_page(account_id: str) -> FacebookPage:
+    """The Page (own or a competitor's) with this id; ``KeyError`` names the known ids otherwise."""
+    found = FACEBOOK_PAGES_BY_ID.get(str(account_id)) or COMPETITOR_PAGES_BY_ID.get(str(account_id))
+    if found is None:
+        known = ", ".join([*FACEBOOK_PAGES_BY_ID, *COMPETITOR_PAGES_BY_ID])
+        raise KeyError(f"unknown demo Facebook Page {account_id!r}; known pages: {known}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -200,7 +252,7 @@ def posts_on(account_id: str, day: date) -> tuple[Post, ...]:
                 account_id=page.id,
                 created_time=created,
                 status_type=status_type,
-                message=caption(rng, status_type),
+                message=(caption if page.is_own else competitor_with(page.id).caption)(rng, status_type),
                 permalink_url=f"{page.link}/posts/{digits}",
                 final_views=views,
                 final_reach=int(views * rng.uniform(0.55, 0.88)),
@@ -242,7 +294,7 @@ def posts_published(account_id: str, day: date, as_of: date | None = None) -> in
 
 
 def accounts() -> list[dict]:
-    """The own Facebook Pages of the demo company."""
+    """The demo's Facebook Pages, own first, then the competitors' (``is_own`` False)."""
     return [
         {
             "platform": PLATFORM,
@@ -250,8 +302,9 @@ def accounts() -> list[dict]:
             "account_name": page.name,
             "username": page.username,
             "link": page.link,
+            "is_own": page.is_own,
         }
-        for page in FACEBOOK_PAGES
+        for page in (*FACEBOOK_PAGES, *COMPETITOR_PAGES)
     ]
 
 
@@ -311,6 +364,11 @@ def posts(account_id: str, start: date, end: date, as_of: date) -> list[dict]:
     return [
         post_record(post, as_of) for day in days(max(start, EPOCH), end) for post in posts_on(account_id, day)
     ]
+
+
+def snapshot(account_id: str, as_of: date) -> dict:
+    """The Page object on ``as_of`` (the truth name every generator shares; see :func:`page_snapshot`)."""
+    return page_snapshot(account_id, as_of)
 
 
 def page_snapshot(account_id: str, as_of: date) -> dict:

@@ -19,6 +19,10 @@ Conventions the warehouse must agree with:
 * ``follower_count`` (new followers that day) is only served for the 30 days before "today";
   unfollows exist (the total grows by follows minus unfollows) but Instagram does not report them.
 * No data exists before ``EPOCH``.
+* The competitors' accounts (``COMPETITOR_ACCOUNTS``, see ``demo.competitors``) are generated the
+  same way but reachable only through ``business_discovery`` from an own account, by username:
+  profile counts and media with ``like_count``/``comments_count`` (lifetime, growing as above),
+  no insights. The truth names them by username, as the company config does.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from demo.company import EPOCH
+from demo.competitors import BRAMBLE_BABY, KIDDO_MOTION, competitor_with
 from demo.generator.common import RunningTotals, days, pacific_day, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
 
@@ -57,7 +62,8 @@ SHORTCODE_ALPHABET = string.ascii_letters + string.digits + "_-"
 
 @dataclass(frozen=True)
 class InstagramAccount:
-    """One own Instagram professional account and the knobs that give it its size and rhythm."""
+    """One Instagram professional account (own or a competitor's) and the knobs that give it its
+    size and rhythm."""
 
     id: str
     username: str
@@ -78,6 +84,7 @@ class InstagramAccount:
     """Typical lifetime views of an image post."""
     background_views: float
     """Mean daily views the media list does not explain (stories, older posts, the profile)."""
+    is_own: bool = True
 
     @property
     def link(self) -> str:
@@ -103,15 +110,55 @@ ACCOUNTS: tuple[InstagramAccount, ...] = (
 )
 
 ACCOUNTS_BY_ID: dict[str, InstagramAccount] = {account.id: account for account in ACCOUNTS}
+"""The own accounts: the only IG users the Graph routes answer for directly."""
+
+COMPETITOR_ACCOUNTS: tuple[InstagramAccount, ...] = (
+    InstagramAccount(
+        id=BRAMBLE_BABY.instagram_user_id,
+        username=BRAMBLE_BABY.handle,
+        name=BRAMBLE_BABY.name,
+        biography="Prams, pushchairs and cosy things for little ones 🌿",
+        website=BRAMBLE_BABY.website,
+        follows_count=540,
+        base_followers=23_500,
+        base_media=1_260,
+        daily_follows=24.0,
+        daily_unfollows=9.0,
+        posts_per_day=(0.50, 0.42, 0.07, 0.01),
+        media_views=7_800.0,
+        background_views=3_000.0,
+        is_own=False,
+    ),
+    InstagramAccount(
+        id=KIDDO_MOTION.instagram_user_id,
+        username=KIDDO_MOTION.handle,
+        name=KIDDO_MOTION.name,
+        biography="Running strollers for active families 🏃‍♀️",
+        website=KIDDO_MOTION.website,
+        follows_count=1_020,
+        base_followers=3_900,
+        base_media=890,
+        daily_follows=6.0,
+        daily_unfollows=2.5,
+        posts_per_day=(0.12, 0.45, 0.33, 0.10),
+        media_views=1_500.0,
+        background_views=600.0,
+        is_own=False,
+    ),
+)
+COMPETITORS_BY_USERNAME: dict[str, InstagramAccount] = {a.username: a for a in COMPETITOR_ACCOUNTS}
+_ALL_BY_ID: dict[str, InstagramAccount] = {a.id: a for a in (*ACCOUNTS, *COMPETITOR_ACCOUNTS)}
 
 
 def account(account_id: str) -> InstagramAccount:
-    """The own Instagram account with this id; ``KeyError`` names the known ids otherwise."""
-    try:
-        return ACCOUNTS_BY_ID[str(account_id)]
-    except KeyError:
-        known = ", ".join(ACCOUNTS_BY_ID)
-        raise KeyError(f"unknown demo Instagram account {account_id!r}; known: {known}") from None
+    """The account with this IG user id (a competitor's also by its username); ``KeyError``
+    names the known ones otherwise."""
+    key = str(account_id)
+    found = _ALL_BY_ID.get(key) or COMPETITORS_BY_USERNAME.get(key)
+    if found is None:
+        known = ", ".join([*ACCOUNTS_BY_ID, *COMPETITORS_BY_USERNAME])
+        raise KeyError(f"unknown demo Instagram account {account_id!r}; known: {known}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -187,9 +234,10 @@ def _trend(day: date) -> float:
     return (1 + 0.25 * years) * season
 
 
-def _media_id(day: date, ordinal: int, noise: int) -> str:
-    """18 digits starting 179, unique by construction (UTC day index and ordinal), then noise."""
-    return f"179{(day - EPOCH).days:05d}{ordinal}{noise:09d}"
+def _media_id(day: date, ordinal: int, noise: int, prefix: str = "179") -> str:
+    """18 digits starting 179 (180 for competitors' media), unique by construction (prefix, UTC
+    day index and ordinal), then noise."""
+    return f"{prefix}{(day - EPOCH).days:05d}{ordinal}{noise:09d}"
 
 
 @lru_cache(maxsize=16_384)
@@ -222,12 +270,14 @@ def media_on_utc_day(account_id: str, day: date) -> tuple[Media, ...]:
         )
         found.append(
             Media(
-                id=_media_id(day, ordinal, rng.randrange(10**9)),
+                id=_media_id(day, ordinal, rng.randrange(10**9), "179" if owner.is_own else "180"),
                 account_id=owner.id,
                 timestamp=utc_midnight(day) + timedelta(seconds=second),
                 media_product_type=product_type,
                 media_type=media_type,
-                caption=caption(rng, "added_video" if media_type == "VIDEO" else "added_photos"),
+                caption=(caption if owner.is_own else competitor_with(owner.id).caption)(
+                    rng, "added_video" if media_type == "VIDEO" else "added_photos"
+                ),
                 shortcode="".join(rng.choice(SHORTCODE_ALPHABET) for _ in range(11)),
                 final=final,
                 avg_watch_time_ms=rng.randrange(4_000, 14_000) if product_type == "REELS" else None,
@@ -249,7 +299,7 @@ def media_between(account_id: str, since: datetime, until: datetime) -> list[Med
     last = (until.astimezone(UTC) - timedelta(microseconds=1)).date()
     found: list[Media] = []
     for day in days(first, last) if first <= last else ():
-        found.extend(m for m in media_on_utc_day(str(account_id), day) if since <= m.timestamp < until)
+        found.extend(m for m in media_on_utc_day(account(account_id).id, day) if since <= m.timestamp < until)
     return found
 
 
@@ -353,7 +403,7 @@ _FOLLOWERS = RunningTotals(EPOCH, lambda account_id: account(account_id).base_fo
 
 def followers(account_id: str, day: date) -> int:
     """The lifetime follower total at the end of Pacific ``day``."""
-    return _FOLLOWERS.at_end_of(str(account_id), day)
+    return _FOLLOWERS.at_end_of(account(account_id).id, day)
 
 
 def follower_count_available(day: date, as_of: date) -> bool:
@@ -372,26 +422,60 @@ def media_count(account_id: str, as_of: date) -> int:
 
 
 def accounts() -> list[dict]:
-    """The own Instagram accounts of the demo company (account_name is the @username)."""
+    """The demo's Instagram accounts, own first, then the competitors' (``is_own`` False).
+
+    ``account_name`` is the @username; a competitor's ``account_id`` is its username too, as the
+    company config names it (business_discovery takes usernames), and ``ig_user_id`` its IG id.
+    """
     return [
         {
             "platform": PLATFORM,
-            "account_id": owner.id,
+            "account_id": owner.id if owner.is_own else owner.username,
             "account_name": owner.username,
             "username": owner.username,
             "link": owner.link,
+            "is_own": owner.is_own,
+            "ig_user_id": owner.id,
         }
-        for owner in ACCOUNTS
+        for owner in (*ACCOUNTS, *COMPETITOR_ACCOUNTS)
     ]
 
 
+def _followers_on(owner: InstagramAccount, as_of: date) -> int:
+    """``followers_count`` served on ``as_of``: the total at the end of Pacific ``as_of - 1``."""
+    last_day = as_of - timedelta(days=1)
+    return followers(owner.id, last_day) if last_day >= EPOCH else owner.base_followers
+
+
+def business_discovery(username: str, as_of: date) -> dict:
+    """A competitor's public profile as ``business_discovery`` serves it on ``as_of`` (no media).
+
+    ``KeyError`` for a username that is not a demo competitor (Graph: error 110).
+    """
+    owner = COMPETITORS_BY_USERNAME[username]
+    return {
+        "id": owner.id,
+        "username": owner.username,
+        "name": owner.name,
+        "biography": owner.biography,
+        "website": owner.website,
+        "followers_count": _followers_on(owner, as_of),
+        "follows_count": owner.follows_count,
+        "media_count": media_count(owner.id, as_of),
+        "profile_picture_url": f"https://scontent.cdninstagram.com/v/t51.2885-19/{owner.id}_profile.jpg",
+    }
+
+
 def snapshot(account_id: str, as_of: date) -> dict:
-    """The IG User node as the API serves it on ``as_of``.
+    """The IG User node as the API serves it on ``as_of`` (a competitor's: its business_discovery
+    profile, by username or IG id).
 
     ``followers_count`` is the total at the end of the last complete Pacific day (``as_of`` - 1),
     so the snapshot landed for yesterday equals :func:`followers` of yesterday.
     """
     owner = account(account_id)
+    if not owner.is_own:
+        return business_discovery(owner.username, as_of)
     last_day = as_of - timedelta(days=1)
     return {
         "id": owner.id,
@@ -409,7 +493,7 @@ def snapshot(account_id: str, as_of: date) -> dict:
 
 def posts_published(account_id: str, day: date, as_of: date) -> int:
     """Media whose Pacific day is ``day`` and that exist on ``as_of``."""
-    return sum(1 for media in media_on(str(account_id), day) if media.exists_on(as_of))
+    return sum(1 for media in media_on(account(account_id).id, day) if media.exists_on(as_of))
 
 
 def account_daily(account_id: str, start: date, end: date, as_of: date) -> list[dict]:
@@ -417,10 +501,14 @@ def account_daily(account_id: str, start: date, end: date, as_of: date) -> list[
 
     Each value is what int_instagram__account_daily holds after one extract run on ``as_of``
     (None where it is null), except ``followers``, which is always the true end-of-day total.
+    A competitor has no insights: only ``followers`` and ``posts_published`` are known.
     """
     owner = account(account_id)
     rows = []
     for day in days(max(start, EPOCH), end):
+        if not owner.is_own:
+            rows.append(_public_daily(owner, day, as_of))
+            continue
         metrics = daily_metrics(owner.id, day)
         rows.append(
             {
@@ -436,6 +524,20 @@ def account_daily(account_id: str, start: date, end: date, as_of: date) -> list[
             }
         )
     return rows
+
+
+def _public_daily(owner: InstagramAccount, day: date, as_of: date) -> dict:
+    return {
+        "date": day,
+        "followers": followers(owner.id, day),
+        "followers_gained": None,
+        "followers_lost": None,
+        "engagements": None,
+        "views": None,
+        "reach": None,
+        "shares": None,
+        "posts_published": posts_published(owner.id, day, as_of),
+    }
 
 
 def post_record(media: Media, as_of: date) -> dict:
@@ -465,11 +567,30 @@ def post_record(media: Media, as_of: date) -> dict:
 
 def posts(account_id: str, start: date, end: date, as_of: date) -> list[dict]:
     """Media whose Pacific day is from ``start`` to ``end`` (both included) and that exist on ``as_of``,
-    oldest first, with lifetime values as the API serves them on ``as_of``."""
+    oldest first, with lifetime values as the API serves them on ``as_of``.
+
+    A competitor's media (``account_id`` its username) carry only what business_discovery shows:
+    ``reactions`` (like_count), ``comments`` (comments_count) and their sum as ``engagements``.
+    """
     owner = account(account_id)
+    record = post_record if owner.is_own else public_post_record
     return [
-        post_record(media, as_of)
+        record(media, as_of)
         for day in days(max(start, EPOCH), end)
         for media in media_on(owner.id, day)
         if media.exists_on(as_of)
     ]
+
+
+def public_post_record(media: Media, as_of: date) -> dict:
+    """The ground-truth row of a competitor's media: the counts business_discovery serves."""
+    lifetime = media.lifetime(as_of)
+    return {
+        **post_record(media, as_of),
+        "account_id": account(media.account_id).username,
+        "views": None,
+        "reach": None,
+        "shares": None,
+        "saves": None,
+        "engagements": lifetime.likes + lifetime.comments,
+    }

@@ -18,6 +18,9 @@ Conventions the warehouse must agree with:
   and ``GET /2/tweets?ids=`` answers a "Not Found Error" for its id.
 * Tweet and media ids are Snowflake ids: they encode the creation instant, so they sort by time.
 * No data exists before ``EPOCH``.
+* The competitors' accounts (``is_own=False``, see ``demo.competitors``) are generated the same
+  way and served by the same routes: user lookup, timelines and tweet lookup are public. Their
+  tweets speak of their own products, never Lumo's.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from demo.company import EPOCH
+from demo.competitors import BRAMBLE_BABY, KIDDO_MOTION, Competitor, competitor_with
 from demo.generator.common import RunningTotals, days, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
 
@@ -115,7 +119,7 @@ RETWEET_TEMPLATES = (
 
 @dataclass(frozen=True)
 class XAccount:
-    """One own X account and the knobs that give it its size and rhythm."""
+    """One X account (own or a competitor's) and the knobs that give it its size and rhythm."""
 
     id: str
     username: str
@@ -140,6 +144,12 @@ class XAccount:
     retweets_per_day: float
     impressions_per_follower: float
     """Typical lifetime impressions of a photo tweet, per follower."""
+    is_own: bool = True
+    """False for a competitor's account (read through the same public endpoints)."""
+
+    @property
+    def competitor(self) -> Competitor | None:
+        return None if self.is_own else competitor_with(self.id)
 
     @property
     def created_at(self) -> datetime:
@@ -174,13 +184,55 @@ X_ACCOUNTS: tuple[XAccount, ...] = (
         retweets_per_day=0.35,
         impressions_per_follower=0.19,
     ),
+    XAccount(
+        id=BRAMBLE_BABY.x_user_id,
+        username=BRAMBLE_BABY.handle,
+        name=BRAMBLE_BABY.name,
+        description="Prams, pushchairs and cosy things for little ones 🌿 #bramblebaby",
+        location="Bristol, UK",
+        url="https://t.co/Br4mbl3B4b",
+        base_followers=9_400,
+        daily_follows=4.1,
+        daily_unfollows=3.2,
+        base_following=512,
+        base_listed=58,
+        base_likes=3_020,
+        base_tweets=2_870,
+        base_media=940,
+        originals_per_day=(0.62, 0.30, 0.08),
+        replies_per_day=0.9,
+        retweets_per_day=0.2,
+        impressions_per_follower=0.17,
+        is_own=False,
+    ),
+    XAccount(
+        id=KIDDO_MOTION.x_user_id,
+        username=KIDDO_MOTION.handle,
+        name=KIDDO_MOTION.name,
+        description="Running strollers for active families 🏃‍♀️ #kiddomotion",
+        location="Manchester, UK",
+        url="https://t.co/K1dd0M0t10",
+        base_followers=2_150,
+        daily_follows=2.2,
+        daily_unfollows=1.4,
+        base_following=801,
+        base_listed=12,
+        base_likes=4_410,
+        base_tweets=3_350,
+        base_media=720,
+        originals_per_day=(0.05, 0.30, 0.65),
+        replies_per_day=1.1,
+        retweets_per_day=0.6,
+        impressions_per_follower=0.20,
+        is_own=False,
+    ),
 )
 
 X_ACCOUNTS_BY_ID: dict[str, XAccount] = {account.id: account for account in X_ACCOUNTS}
 
 
 def x_account(account_id: str) -> XAccount:
-    """The own X account with this id; ``KeyError`` names the known ids otherwise."""
+    """The X account (own or a competitor's) with this id; ``KeyError`` names the known ids otherwise."""
     try:
         return X_ACCOUNTS_BY_ID[str(account_id)]
     except KeyError:
@@ -357,9 +409,9 @@ def _media(rng: random.Random, kind: str, created: datetime) -> tuple[Media, ...
 
 
 def _original_text(
-    rng: random.Random, kind: str, tweet_id: str
+    rng: random.Random, kind: str, tweet_id: str, brand: Competitor | None = None
 ) -> tuple[str, tuple[UrlEntity, ...], tuple[tuple[str, str], ...]]:
-    """Text, URL entities and referenced tweets of an original tweet."""
+    """Text, URL entities and referenced tweets of an original tweet (in ``brand``'s voice if given)."""
     urls: list[UrlEntity] = []
     referenced: list[tuple[str, str]] = []
     if kind == "quote":
@@ -373,12 +425,16 @@ def _original_text(
             UrlEntity(len(text) + 1, len(text) + 1 + len(short), short, target, f"x.com/{username}/st…")
         )
         return f"{text} {short}", tuple(urls), tuple(referenced)
-    text = caption(rng, CAPTION_STYLE[kind])
+    text = caption(rng, CAPTION_STYLE[kind]) if brand is None else brand.caption(rng, CAPTION_STYLE[kind])
     if kind == "link":
         pattern, title = rng.choice(PRESS)
         slug = rng.choice(PRODUCT_SLUGS)
         product = slug.replace("-", " ").title()
         target = pattern.format(slug=slug)
+        if brand is not None:
+            product = rng.choice(brand.products)
+            slug = product.lower().replace(" ", "-")
+            target, title = f"{brand.website}/journal/{slug}", "{product}: everything new this season"
         short = _t_co(rng)
         display = target.removeprefix("https://").removeprefix("www.")
         display = display if len(display) <= 26 else display[:25] + "…"
@@ -462,9 +518,11 @@ def tweets_on(account_id: str, day: date) -> tuple[Tweet, ...]:
         conversation_id = tweet_id
         referenced: tuple[tuple[str, str], ...] = ()
         urls: tuple[UrlEntity, ...] = ()
+        brand = account.competitor
         if role == "reply":
             customer_id, username = rng.choice(CUSTOMERS)
             product = rng.choice(PRODUCT_SLUGS).replace("-", " ").title()
+            product = product if brand is None else rng.choice(brand.products)
             text = f"@{username} " + rng.choice(REPLY_TEMPLATES).format(product=product)
             parent = str(int(tweet_id) - rng.randrange(60_000, 6 * 3_600_000) * (1 << 22))
             referenced = (("replied_to", parent),)
@@ -473,10 +531,14 @@ def tweets_on(account_id: str, day: date) -> tuple[Tweet, ...]:
             _, username = rng.choice(CUSTOMERS)
             product = rng.choice(PRODUCT_SLUGS).replace("-", " ").title()
             original = str(int(tweet_id) - rng.randrange(60_000, 24 * 3_600_000) * (1 << 22))
-            text = f"RT @{username}: " + rng.choice(RETWEET_TEMPLATES).format(product=product)
+            template = rng.choice(RETWEET_TEMPLATES)
+            if brand is not None:
+                product = rng.choice(brand.products)
+                template = template.replace("#lumostrollers", brand.hashtags[0])
+            text = f"RT @{username}: " + template.format(product=product)
             referenced = (("retweeted", original),)
         else:
-            text, urls, referenced = _original_text(rng, kind, tweet_id)
+            text, urls, referenced = _original_text(rng, kind, tweet_id, brand)
         media = _media(rng, kind, created)
         if media:
             short = _t_co(rng)
@@ -597,7 +659,10 @@ def snapshot(account_id: str, as_of: date) -> dict:
         "protected": False,
         "verified": False,
         "verified_type": "none",
-        "profile_image_url": f"https://pbs.twimg.com/profile_images/{account.id[:10]}/lumo_normal.jpg",
+        "profile_image_url": (
+            f"https://pbs.twimg.com/profile_images/{account.id[:10]}/"
+            f"{'lumo' if account.is_own else account.username}_normal.jpg"
+        ),
         "most_recent_tweet_id": live[-1].id if live else None,
         "public_metrics": {
             "followers_count": followers(account.id, last_day),
@@ -619,7 +684,7 @@ def format_time(moment: datetime) -> str:
 
 
 def accounts() -> list[dict]:
-    """The own X accounts of the demo company."""
+    """The demo's X accounts, own first, then the competitors' (``is_own`` False)."""
     return [
         {
             "platform": PLATFORM,
@@ -627,6 +692,7 @@ def accounts() -> list[dict]:
             "account_name": account.name,
             "username": account.username,
             "link": account.link,
+            "is_own": account.is_own,
         }
         for account in X_ACCOUNTS
     ]

@@ -22,6 +22,9 @@ Conventions the warehouse must agree with:
   value(as_of) = final x (1 - (1 - age/14)^2), age = as_of - publish day + 1, capped at 14,
   rounded down. A video exists on ``as_of`` if it was published before ``as_of`` 00:00 UTC.
 * No data exists before ``EPOCH``.
+* The competitors' channels (``is_own=False``, see ``demo.competitors``) are generated the same
+  way. The Data API serves them (channels, uploads playlist, videos are public); YouTube
+  Analytics refuses them (403 ``forbidden``), so their daily metrics only drive the public totals.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from functools import lru_cache
 from typing import Any
 
 from demo.company import EPOCH
+from demo.competitors import BRAMBLE_BABY, KIDDO_MOTION, Competitor, competitor_with
 from demo.generator.common import PACIFIC, RunningTotals, days, pacific_day, poisson, seeded, utc_midnight
 from demo.generator.messages import COLOURS, EMOJI, PLACES, PRODUCTS, caption
 
@@ -56,7 +60,7 @@ VIDEO_ID_LAST = "AEIMQUYcgkosw048"
 
 @dataclass(frozen=True)
 class Channel:
-    """One own YouTube channel and the knobs that give it its size and rhythm."""
+    """One YouTube channel (own or a competitor's) and the knobs that give it its size and rhythm."""
 
     id: str
     title: str
@@ -81,6 +85,12 @@ class Channel:
     """Typical final views of a regular video."""
     short_views: float
     """Typical final views of a Short."""
+    is_own: bool = True
+    """False for a competitor's channel: public Data API only, no Analytics."""
+
+    @property
+    def competitor(self) -> Competitor | None:
+        return None if self.is_own else competitor_with(self.id)
 
     @property
     def uploads_playlist_id(self) -> str:
@@ -112,13 +122,49 @@ CHANNELS: tuple[Channel, ...] = (
         video_views=650.0,
         short_views=1_700.0,
     ),
+    Channel(
+        id=BRAMBLE_BABY.youtube_channel_id,
+        title=BRAMBLE_BABY.name,
+        handle="@bramblebaby",
+        description="Pram and pushchair guides from the Bramble Baby team. Hello from Bristol!",
+        published_at=datetime(2022, 3, 2, 16, 5, 11, tzinfo=UTC),
+        country="GB",
+        base_subscribers=1_120,
+        base_views=71_900,
+        daily_views=190.0,
+        daily_gained=0.9,
+        daily_lost=0.55,
+        two_videos_a_week=0.2,
+        shorts_share=0.2,
+        video_views=420.0,
+        short_views=1_100.0,
+        is_own=False,
+    ),
+    Channel(
+        id=KIDDO_MOTION.youtube_channel_id,
+        title=KIDDO_MOTION.name,
+        handle="@kiddomotion",
+        description="Running strollers put to the test: trails, parks and race days.",
+        published_at=datetime(2024, 5, 20, 9, 44, 2, tzinfo=UTC),
+        country="GB",
+        base_subscribers=640,
+        base_views=18_300,
+        daily_views=120.0,
+        daily_gained=0.6,
+        daily_lost=0.4,
+        two_videos_a_week=0.65,
+        shorts_share=0.55,
+        video_views=170.0,
+        short_views=360.0,
+        is_own=False,
+    ),
 )
 
 CHANNELS_BY_ID: dict[str, Channel] = {channel.id: channel for channel in CHANNELS}
 
 
 def channel(account_id: str) -> Channel:
-    """The own channel with this id; ``KeyError`` names the known ids otherwise."""
+    """The channel (own or a competitor's) with this id; ``KeyError`` names the known ids otherwise."""
     try:
         return CHANNELS_BY_ID[str(account_id)]
     except KeyError:
@@ -310,8 +356,8 @@ def _video_id(rng: Any) -> str:
     return "".join(rng.choice(VIDEO_ID_ALPHABET) for _ in range(10)) + rng.choice(VIDEO_ID_LAST)
 
 
-def _title(rng: Any, short: bool) -> str:
-    products = rng.sample(PRODUCTS, 2)
+def _title(rng: Any, short: bool, brand: Competitor | None = None) -> str:
+    products = rng.sample(PRODUCTS if brand is None else brand.products, 2)
     return rng.choice(SHORT_TITLES if short else VIDEO_TITLES).format(
         product=products[0],
         other=products[1],
@@ -344,9 +390,9 @@ def videos_in_week(account_id: str, monday: date) -> tuple[Video, ...]:
                 id=_video_id(rng),
                 channel_id=chan.id,
                 published_at=local.astimezone(UTC),
-                title=_title(rng, short),
-                description=caption(rng, "added_video"),
-                tags=tuple(rng.sample(TAGS, 3)),
+                title=_title(rng, short, chan.competitor),
+                description=(caption if chan.is_own else chan.competitor.caption)(rng, "added_video"),
+                tags=tuple(rng.sample(TAGS if chan.is_own else (*TAGS[:-1], chan.competitor.handle), 3)),
                 category_id=rng.choice(CATEGORIES),
                 duration_seconds=duration,
                 final_views=views,
@@ -498,7 +544,7 @@ def video_resource(video: Video, as_of: date) -> dict[str, Any]:
 
 
 def accounts() -> list[dict]:
-    """The own YouTube channels of the demo company."""
+    """The demo's YouTube channels, own first, then the competitors' (``is_own`` False)."""
     return [
         {
             "platform": PLATFORM,
@@ -506,6 +552,7 @@ def accounts() -> list[dict]:
             "account_name": chan.title,
             "username": chan.handle,
             "link": chan.link,
+            "is_own": chan.is_own,
         }
         for chan in CHANNELS
     ]
@@ -526,9 +573,12 @@ def account_daily(account_id: str, start: date, end: date, as_of: date | None = 
     (after ``as_of - ANALYTICS_LAG_DAYS``), ``reach`` is always ``None`` (YouTube reports no unique
     reach for a channel day). ``followers`` is always the true end-of-day total; the warehouse
     holds it only on the snapshot day. ``as_of=None`` means every day has been reported.
+    A competitor's channel is never reported (no Analytics access): its Analytics columns are None.
     """
     chan = channel(account_id)
     reported_until = last_reported_day(as_of) if as_of else date.max
+    if not chan.is_own:
+        reported_until = date.min
     rows = []
     for day in days(max(start, EPOCH), end):
         metrics = daily_metrics(chan.id, day)

@@ -3,6 +3,14 @@
 The data comes from ``demo.generator.facebook_pages``; this module only renders it the way
 ``graph.facebook.com`` does (field expansion, insights windows, cursor paging, errors).
 Ground truth for tests is served under ``/_demo/truth/facebook_pages``.
+
+Each post's ``/comments`` edge serves the comments of ``demo.generator.comments``: top-level
+ones by default, replies flattened in with their ``parent`` under ``filter=stream``; ``from`` is
+omitted for people who have not authorised the app.
+
+A competitor's Page answers only its public fields (``COMPETITOR_PAGE_FIELDS``); its insights,
+posts and every other edge answer permission error 10, as Graph does for a Page the token does
+not manage without the Page Public Content Access feature.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from demo.company import EPOCH, FACEBOOK_PAGES_BY_ID, FacebookPage
+from demo.generator import comments as comment_data
 from demo.generator import facebook_pages as data
 from demo.generator.common import pacific_day, pacific_midnight_utc, utc_midnight
 from demo.platforms import Platform, graph
@@ -95,6 +104,18 @@ POST_METRICS: dict[str, Metric] = {
     ),
 }
 
+COMPETITOR_PAGE_FIELDS = (
+    "id",
+    "name",
+    "username",
+    "link",
+    "category",
+    "about",
+    "website",
+    "followers_count",
+    "fan_count",
+)
+"""What Graph shows of a Page the token does not manage."""
 PAGE_FIELDS = (
     "id",
     "name",
@@ -135,10 +156,24 @@ class PageCall:
     page: FacebookPage
 
 
+def no_page_access() -> GraphError:
+    """Graph's answer for the insights, posts or any edge of a Page the token does not manage."""
+    return GraphError(
+        10,
+        "(#10) This endpoint requires the 'pages_read_engagement' permission or the 'Page Public "
+        "Content Access' feature. Refer to https://developers.facebook.com/docs/apps/review/"
+        "login-permissions#manage-pages and https://developers.facebook.com/docs/apps/review/"
+        "feature#reference-PAGES_ACCESS for details.",
+        status=400,
+    )
+
+
 def _page_call(request: Request, object_id: str) -> PageCall:
     state: DemoState = request.app.state.demo
     today = state.today()
     graph.authenticate(request, state.tokens, today)
+    if object_id in data.COMPETITOR_PAGES_BY_ID:
+        raise no_page_access()
     page = FACEBOOK_PAGES_BY_ID.get(object_id)
     if page is None:
         raise graph.unknown_object(object_id)
@@ -158,8 +193,26 @@ def _url(request: Request, **changes: str | None) -> str:
 # The Page node.
 
 
+def _competitor_page_node(request: Request, page: FacebookPage) -> dict[str, Any]:
+    state: DemoState = request.app.state.demo
+    graph.authenticate(request, state.tokens, state.today())
+    snapshot = data.page_snapshot(page.id, state.today())
+    node: dict[str, Any] = {}
+    for spec in graph.parse_fields(request.query_params.get("fields") or "name"):
+        if spec.name not in PAGE_FIELDS:
+            raise graph.nonexisting_field(spec.name, "Page")
+        if spec.name not in COMPETITOR_PAGE_FIELDS:
+            raise no_page_access()
+        node[spec.name] = snapshot[spec.name]
+    node.setdefault("id", page.id)
+    return node
+
+
 @api_router.get("/{version:graph_version}/{object_id}")
 def page_node(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    competitor = data.COMPETITOR_PAGES_BY_ID.get(object_id)
+    if competitor is not None:
+        return _competitor_page_node(request, competitor)
     call = _page_call(request, object_id)
     specs = graph.parse_fields(request.query_params.get("fields") or "name")
     snapshot = data.page_snapshot(call.page.id, call.today)
@@ -421,6 +474,133 @@ def posts(request: Request, version: str, object_id: str) -> dict[str, Any]:
     return _published_posts(request, object_id)
 
 
+# Comments on the Page's posts (pages_read_user_content). filter=toplevel (default) serves
+# top-level comments; filter=stream flattens the replies in, each with its ``parent``.
+
+
+COMMENT_FIELDS = (
+    "id",
+    "message",
+    "created_time",
+    "from",
+    "like_count",
+    "comment_count",
+    "parent",
+    "permalink_url",
+    "is_hidden",
+    "can_comment",
+)
+COMMENT_FILTERS = ("toplevel", "stream")
+COMMENT_ORDERS = ("chronological", "reverse_chronological")
+
+
+def _comment_key(comment: comment_data.Comment) -> tuple[int, str]:
+    return int(comment.created_at.timestamp()), comment.id
+
+
+def _comment_cursor(comment: comment_data.Comment) -> str:
+    return graph.encode_cursor(*_comment_key(comment))
+
+
+def _subfields(spec: FieldSpec, default: tuple[str, ...]) -> list[str]:
+    return [sub.name for sub in spec.subfields] or list(default)
+
+
+def _render_comment(
+    comment: comment_data.Comment, specs: list[FieldSpec], today: date, by_id: dict[str, comment_data.Comment]
+) -> dict[str, Any]:
+    author = {"id": comment.author.id, "name": comment.author.name}
+    values: dict[str, Any] = {
+        "id": comment.id,
+        "message": comment.text,
+        "created_time": graph.format_time(comment.created_at),
+        "like_count": comment.like_count,
+        "comment_count": comment_data.reply_count(comment, today),
+        "permalink_url": f"https://www.facebook.com/{comment.post_id.replace('_', '/posts/')}"
+        f"?comment_id={comment.id.split('_', 1)[1]}",
+        "is_hidden": False,
+        "can_comment": comment.parent_id is None,
+    }
+    node: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name == "from":
+            if comment.is_author_visible:  # people who have not authorised the app stay anonymous
+                node["from"] = {k: author[k] for k in _subfields(spec, ("name", "id")) if k in author}
+        elif spec.name == "parent":
+            parent = by_id.get(comment.parent_id or "")
+            if parent is not None:
+                fields = [
+                    FieldSpec(name) for name in _subfields(spec, ("created_time", "from", "message", "id"))
+                ]
+                node["parent"] = _render_comment(parent, fields, today, by_id)
+        else:
+            node[spec.name] = values[spec.name]
+    node.setdefault("id", comment.id)
+    return node
+
+
+def _comments(request: Request, object_id: str) -> dict[str, Any]:
+    state: DemoState = request.app.state.demo
+    today = state.today()
+    graph.authenticate(request, state.tokens, today)
+    post = comment_data.facebook_post(object_id)
+    if post is None or post.created_time >= utc_midnight(today):
+        _page_call(request, object_id)  # a Page (or competitor's Page) id answers as Graph does
+        raise graph.nonexisting_field("comments", "Page")
+    params = request.query_params
+    specs = graph.parse_fields(params.get("fields") or "created_time,from,message,id")
+    for spec in specs:
+        if spec.name not in COMMENT_FIELDS:
+            raise graph.nonexisting_field(spec.name, "Comment")
+    kind = params.get("filter") or "toplevel"
+    if kind not in COMMENT_FILTERS:
+        raise graph.invalid_parameter(
+            f"filter must be one of the following values: {', '.join(COMMENT_FILTERS)}"
+        )
+    order = params.get("order") or "chronological"
+    if order not in COMMENT_ORDERS:
+        raise graph.invalid_parameter(
+            f"order must be one of the following values: {', '.join(COMMENT_ORDERS)}"
+        )
+    limit = _limit(params.get("limit"))
+    thread = comment_data.visible_thread("facebook_pages", post.id, today)
+    by_id = {comment.id: comment for comment in thread}
+    window = [c for c in thread if kind == "stream" or c.parent_id is None]
+    newest_first = order == "reverse_chronological"
+    window.sort(key=_comment_key, reverse=newest_first)
+
+    def precedes(comment: comment_data.Comment, position: tuple[int, str]) -> bool:
+        key = _comment_key(comment)
+        return key > position if newest_first else key < position
+
+    if params.get("after"):
+        position = _cursor_key(params["after"])
+        start = sum(1 for c in window if precedes(c, position) or _comment_key(c) == position)
+    elif params.get("before"):
+        position = _cursor_key(params["before"])
+        earlier = sum(1 for c in window if precedes(c, position))
+        start = max(0, earlier - limit)
+        window = window[:earlier]
+    else:
+        start = 0
+    page = window[start : start + limit]
+    if not page:
+        return {"data": []}
+    paging: dict[str, Any] = {
+        "cursors": {"before": _comment_cursor(page[0]), "after": _comment_cursor(page[-1])}
+    }
+    if start > 0:
+        paging["previous"] = _url(request, before=_comment_cursor(page[0]), after=None)
+    if start + len(page) < len(window) or params.get("before"):
+        paging["next"] = _url(request, after=_comment_cursor(page[-1]), before=None)
+    return {"data": [_render_comment(c, specs, today, by_id) for c in page], "paging": paging}
+
+
+@api_router.get("/{version:graph_version}/{object_id}/comments")
+def comments(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    return _comments(request, object_id)
+
+
 # Anything else under a version prefix: answer the way Graph does.
 
 
@@ -441,10 +621,9 @@ def unknown_path(request: Request, version: str, rest: str) -> dict[str, Any]:
 
 
 def _account(account_id: str) -> str:
-    if account_id not in FACEBOOK_PAGES_BY_ID:
-        raise HTTPException(
-            404, f"unknown demo Facebook Page {account_id!r}; known: {sorted(FACEBOOK_PAGES_BY_ID)}"
-        )
+    known = [*FACEBOOK_PAGES_BY_ID, *data.COMPETITOR_PAGES_BY_ID]
+    if account_id not in known:
+        raise HTTPException(404, f"unknown demo Facebook Page {account_id!r}; known: {sorted(known)}")
     return account_id
 
 
@@ -476,6 +655,20 @@ def truth_posts(
 def truth_page_snapshot(request: Request, account_id: str, as_of: date | None = None) -> dict[str, Any]:
     """The Page object as the API serves it on ``as_of`` (default: the server's today)."""
     return data.page_snapshot(_account(account_id), as_of or request.app.state.demo.today())
+
+
+@truth_router.get("/comments")
+def truth_comments(
+    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
+) -> list[dict]:
+    """Comments on an own Page's posts by UTC day from ``start`` to ``end`` (both included; default:
+    yesterday), as served on ``as_of`` (default: the server's today); see ``demo.generator.comments``."""
+    if account_id not in FACEBOOK_PAGES_BY_ID:
+        raise HTTPException(404, f"comments exist only on own Pages; known: {sorted(FACEBOOK_PAGES_BY_ID)}")
+    today = request.app.state.demo.today()
+    return comment_data.comments_between(
+        "facebook_pages", account_id, start, end or today - timedelta(days=1), as_of or today
+    )
 
 
 # Faults and headers.

@@ -9,6 +9,16 @@ The data comes from ``demo.generator.instagram``; errors, cursors and tokens fol
 offers which metric, the retired metrics (impressions, plays, video_views), ``follower_count``
 only for the last 30 days, throttle code 80002 and a Business Use Case header of type
 ``instagram``. Ground truth for tests is served under ``/_demo/truth/instagram``.
+
+Each own media's ``/comments`` edge serves the comments of ``demo.generator.comments``, newest
+first, with their replies nested under ``replies`` (omitted when there are none).
+
+Competitors are read with ``business_discovery`` on an own IG user node:
+``fields=business_discovery.username(<username>){followers_count,...,media.limit(N){...}}``.
+Their media come newest first in pages whose ``paging`` holds only ``cursors`` (nested edges
+have no ``next`` URL); the next page is asked as ``media.after(<cursor>).limit(N)``, and the
+last page has no ``after`` cursor. An unknown username (or a personal account) is error 110,
+subcode 2207013.
 """
 
 from __future__ import annotations
@@ -21,10 +31,11 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 
 from demo.company import EPOCH
+from demo.generator import comments as comment_data
 from demo.generator import instagram as data
 from demo.generator.common import pacific_day, pacific_midnight_utc, utc_midnight
 from demo.platforms import Platform, graph
@@ -446,6 +457,90 @@ def _insights_window(request: Request, today: date, default_days: int) -> tuple[
 
 # The IG User node and a media node.
 
+DISCOVERY_USER_FIELDS = frozenset(
+    {
+        "id",
+        "username",
+        "name",
+        "biography",
+        "website",
+        "followers_count",
+        "follows_count",
+        "media_count",
+        "profile_picture_url",
+        "media",
+    }
+)
+"""The public fields ``business_discovery`` offers on another account."""
+DISCOVERY_MEDIA_FIELDS = frozenset(
+    {
+        "id",
+        "caption",
+        "media_type",
+        "media_product_type",
+        "timestamp",
+        "permalink",
+        "like_count",
+        "comments_count",
+        "media_url",
+        "thumbnail_url",
+        "username",
+    }
+)
+
+
+def user_not_found(username: str) -> GraphError:
+    """``business_discovery`` of a username that does not exist or is not a professional account."""
+    # [inf] the message texts follow reports of the live API; code and subcode are what clients test.
+    return GraphError(
+        110,
+        "Invalid user id",
+        subcode=2207013,
+        is_transient=False,
+        user_title="Cannot find User",
+        user_msg=f"The user with username: {username} cannot be found.",
+    )
+
+
+def _discovery_media(spec: graph.FieldSpec, owner: data.InstagramAccount, today: date) -> dict[str, Any]:
+    """One page of a discovered account's media: newest first, cursors only."""
+    fields = [sub.name for sub in spec.subfields] or ["id"]
+    for name in fields:
+        if name not in DISCOVERY_MEDIA_FIELDS:
+            raise graph.nonexisting_field(name, "IGMedia")
+    limit = _limit(spec.modifiers.get("limit"))
+    window = data.media_between(owner.id, utc_midnight(EPOCH), utc_midnight(today))
+    window.sort(key=_key, reverse=True)
+    start = 0
+    if spec.modifiers.get("after"):
+        position = _cursor_key(spec.modifiers["after"])
+        start = sum(1 for media in window if _key(media) >= position)
+    page = window[start : start + limit]
+    if not page:
+        return {"data": []}
+    cursors = {"before": _cursor(page[0])}
+    if start + len(page) < len(window):
+        cursors["after"] = _cursor(page[-1])
+    return {"data": [_media_node(media, fields, today) for media in page], "paging": {"cursors": cursors}}
+
+
+def _business_discovery(spec: graph.FieldSpec, today: date) -> dict[str, Any]:
+    """The ``business_discovery`` object of the account ``spec`` names with ``.username(...)``."""
+    username = spec.modifiers.get("username", "").strip()
+    if not username:
+        raise graph.invalid_parameter("The parameter username is required")
+    owner = data.COMPETITORS_BY_USERNAME.get(username)
+    if owner is None:
+        raise user_not_found(username)
+    profile = data.business_discovery(username, today)
+    result: dict[str, Any] = {}
+    for sub in spec.subfields:
+        if sub.name not in DISCOVERY_USER_FIELDS:
+            raise graph.nonexisting_field(sub.name, "IGUser")
+        result[sub.name] = _discovery_media(sub, owner, today) if sub.name == "media" else profile[sub.name]
+    result.setdefault("id", owner.id)
+    return result
+
 
 def _media_node(media: data.Media, fields: list[str], today: date) -> dict[str, Any]:
     lifetime = media.lifetime(today)
@@ -487,9 +582,15 @@ def node(request: Request, version: str, object_id: str) -> dict[str, Any]:
     if call.media is not None:
         return _media_node(call.media, _fields(request, MEDIA_FIELDS, "IGMedia"), call.today)
     assert call.account is not None
-    fields = _fields(request, USER_FIELDS, "IGUser")
     snapshot = data.snapshot(call.account.id, call.today)
-    result = {name: snapshot[name] for name in fields}
+    result: dict[str, Any] = {}
+    for spec in graph.parse_fields(request.query_params.get("fields") or "id"):
+        if spec.name == "business_discovery":
+            result[spec.name] = _business_discovery(spec, call.today)
+        elif spec.name in USER_FIELDS:
+            result[spec.name] = snapshot[spec.name]
+        else:
+            raise graph.nonexisting_field(spec.name, "IGUser")
     result.setdefault("id", call.account.id)
     return result
 
@@ -679,6 +780,86 @@ def media_edge(request: Request, version: str, object_id: str) -> dict[str, Any]
     return {"data": [_media_node(media, fields, call.today) for media in page], "paging": paging}
 
 
+# The comments edge of an own media (instagram_manage_comments): top-level comments, newest
+# first, cursor paging; each comment's replies come nested, oldest first, when ``replies`` is
+# asked for, and the field is omitted when there are none (as Graph omits empty nested edges).
+
+COMMENT_FIELDS = frozenset(
+    {"id", "text", "timestamp", "username", "like_count", "replies", "from", "hidden", "media", "parent_id"}
+)
+REPLY_DEFAULT_FIELDS = ("id", "text", "timestamp")
+
+
+def _comment_key(comment: comment_data.Comment) -> tuple[int, str]:
+    return int(comment.created_at.timestamp()), comment.id
+
+
+def _comment_cursor(comment: comment_data.Comment) -> str:
+    return graph.encode_cursor(*_comment_key(comment))
+
+
+def _comment_node(
+    comment: comment_data.Comment, specs: list[graph.FieldSpec], replies: list[comment_data.Comment]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "id": comment.id,
+        "text": comment.text,
+        "timestamp": graph.format_time(comment.created_at),
+        "username": comment.author.name,
+        "like_count": comment.like_count,
+        "from": {"id": comment.author.id, "username": comment.author.name},
+        "hidden": False,
+        "media": {"id": comment.post_id},
+        "parent_id": comment.parent_id,
+    }
+    node: dict[str, Any] = {}
+    for spec in specs:
+        if spec.name not in COMMENT_FIELDS:
+            raise graph.nonexisting_field(spec.name, "IGComment")
+        if spec.name == "replies":
+            subfields = list(spec.subfields) or [graph.FieldSpec(name) for name in REPLY_DEFAULT_FIELDS]
+            if replies:
+                node["replies"] = {"data": [_comment_node(reply, subfields, []) for reply in replies]}
+        elif values[spec.name] is not None:
+            node[spec.name] = values[spec.name]
+    node.setdefault("id", comment.id)
+    return node
+
+
+@api_router.get("/{version:graph_version}/{object_id}/comments")
+def comments_edge(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    call = _call(request, object_id)
+    if call.media is None:
+        raise graph.nonexisting_field("comments", "IGUser")
+    params = request.query_params
+    specs = graph.parse_fields(params.get("fields") or "timestamp,text,id")
+    limit = _limit(params.get("limit"))
+    thread = comment_data.visible_thread("instagram", call.media.id, call.today)
+    window = sorted((c for c in thread if c.parent_id is None), key=_comment_key, reverse=True)
+    if params.get("after"):
+        position = _cursor_key(params["after"])
+        start = sum(1 for comment in window if _comment_key(comment) >= position)
+    elif params.get("before"):
+        position = _cursor_key(params["before"])
+        newer = sum(1 for comment in window if _comment_key(comment) > position)
+        start = max(0, newer - limit)
+        window = window[:newer]
+    else:
+        start = 0
+    page = window[start : start + limit]
+    if not page:
+        return {"data": []}
+    paging: dict[str, Any] = {
+        "cursors": {"before": _comment_cursor(page[0]), "after": _comment_cursor(page[-1])}
+    }
+    if start > 0:
+        paging["previous"] = _url(request, before=_comment_cursor(page[0]), after=None)
+    if start + len(page) < len(window) or params.get("before"):
+        paging["next"] = _url(request, after=_comment_cursor(page[-1]), before=None)
+    data_ = [_comment_node(c, specs, [r for r in thread if r.parent_id == c.id]) for c in page]
+    return {"data": data_, "paging": paging}
+
+
 # Anything else under the prefix: answer the way Graph does.
 
 
@@ -697,7 +878,24 @@ def unknown_path(request: Request, version: str, rest: str) -> dict[str, Any]:
 
 # Ground truth, computed by the generator (never through the routes above).
 
-truth_router = platform_truth_router(data, data.ACCOUNTS_BY_ID, "Instagram account")
+truth_router = platform_truth_router(
+    data, {**data.ACCOUNTS_BY_ID, **data.COMPETITORS_BY_USERNAME}, "Instagram account"
+)
+
+
+@truth_router.get("/comments")
+def truth_comments(
+    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
+) -> list[dict]:
+    """Comments on an own account's media by UTC day from ``start`` to ``end`` (both included;
+    default: yesterday), as served on ``as_of`` (default: the server's today); see
+    ``demo.generator.comments``."""
+    if account_id not in data.ACCOUNTS_BY_ID:
+        raise HTTPException(404, f"comments exist only on own accounts; known: {sorted(data.ACCOUNTS_BY_ID)}")
+    today = request.app.state.demo.today()
+    return comment_data.comments_between(
+        "instagram", account_id, start, end or today - timedelta(days=1), as_of or today
+    )
 
 
 # Faults and headers.

@@ -1,4 +1,5 @@
-"""X API v2 for the demo company: user lookup, the user's tweet timeline and tweet lookup by ids.
+"""X API v2 for the demo company: user lookup, the user's tweet timeline, tweet lookup by ids, and
+recent search over the tweets that mention the brands (``demo.generator.mentions``).
 
 Wire format as X sends it (research/apis.md §3): ``Authorization: Bearer`` only; every answer of an
 authenticated request carries ``x-rate-limit-limit/-remaining/-reset`` (reset in epoch seconds,
@@ -8,7 +9,9 @@ told apart from throttling only by its ``type``; timelines page with ``meta.next
 ``pagination_token`` and omit ``next_token`` on the last page; partial errors (a deleted tweet)
 arrive beside ``data`` in a 200. ``start_time`` is inclusive and ``end_time`` exclusive, both in
 whole seconds, and ``end_time`` must be at least 10 s before the request (the real clock).
-Unknown query parameters and unknown field names are refused with 400, as X does.
+Unknown query parameters and unknown field names are refused with 400, as X does. Recent search
+pages with ``next_token`` (not ``pagination_token``) and only reaches 7 days back; see
+:func:`search_recent` for the query language it understands and the "now" it measures against.
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from demo.company import EPOCH
+from demo.generator import mentions as listening
 from demo.generator import x as data
-from demo.generator.common import utc_midnight
+from demo.generator.common import seeded, utc_midnight
 from demo.platforms import Platform
 from demo.platforms import truth_router as platform_truth_router
 from demo.state import EXPIRED_DEMO_TOKEN, DemoState
@@ -39,7 +43,7 @@ CHAOS_FAULTS = ("rate_limited", "error_500")
 PROBLEM_JSON = "application/problem+json"
 
 RATE_WINDOW_SECONDS = 900
-RATE_LIMITS = {"user": 300, "timeline": 1500, "lookup": 450}
+RATE_LIMITS = {"user": 300, "timeline": 1500, "lookup": 450, "search": 450}
 """Requests per 15-minute window for an app-only bearer token, per endpoint."""
 RATE_LIMITED_RESET_SECONDS = 2
 """The ``rate_limited`` fault's window resets this soon, so retry tests stay fast."""
@@ -221,6 +225,8 @@ def endpoint_of(path: str) -> str | None:
     parts = path.strip("/").split("/")
     if parts[:2] == ["2", "tweets"] and len(parts) == 2:
         return "lookup"
+    if parts == ["2", "tweets", "search", "recent"]:
+        return "search"
     if parts[:2] == ["2", "users"] and len(parts) == 3:
         return "user"
     if parts[:2] == ["2", "users"] and len(parts) == 4 and parts[3] == "tweets":
@@ -329,7 +335,7 @@ def encode_token(direction: str, tweet_id: str) -> str:
     return base64.b32encode(f"{direction}{tweet_id}".encode()).decode().rstrip("=").lower()
 
 
-def decode_token(token: str) -> tuple[str, str]:
+def decode_token(token: str, parameter: str = "pagination_token") -> tuple[str, str]:
     try:
         padded = token.upper() + "=" * (-len(token) % 8)
         text = base64.b32decode(padded).decode()
@@ -337,7 +343,7 @@ def decode_token(token: str) -> tuple[str, str]:
         text = ""
     if len(text) < 2 or text[0] not in "np" or not SNOWFLAKE.match(text[1:]):
         raise invalid_request(
-            "pagination_token", token, f"The `pagination_token` query parameter value [{token}] is not valid"
+            parameter, token, f"The `{parameter}` query parameter value [{token}] is not valid"
         )
     return text[0], text[1:]
 
@@ -579,6 +585,339 @@ def tweets_lookup(request: Request) -> dict[str, Any]:
     return body
 
 
+# Recent search: the mention tweets of the last 7 days that match a query.
+
+SEARCH_PARAMS = (
+    "query",
+    "start_time",
+    "end_time",
+    "since_id",
+    "until_id",
+    "max_results",
+    "next_token",
+    "sort_order",
+    *FIELD_PARAMS,
+)
+SEARCH_REACH = timedelta(days=7)
+"""Recent search finds tweets of the last 7 days, and refuses a ``start_time`` further back."""
+SEARCH_QUERY_MAX = 512
+SEARCH_RESULTS_RANGE = (10, 100)
+SEARCH_DEFAULT_END = timedelta(seconds=30)
+"""Without ``end_time``, X searches up to 30 s before the request."""
+QUERY_TOKEN = re.compile(r'-?"[^"]*"|[()]|[^\s()"]+')
+WORD = re.compile(r"\w+")
+
+
+def search_now(state: DemoState) -> datetime:
+    """The instant recent search measures its 7 days and its 10 s ``end_time`` margin from.
+
+    A server with a fixed today lives at that day's 00:00 UTC (the generated data stops there and
+    the real time of day says nothing about it); a server on the real date uses the real clock.
+    """
+    if state.fixed_today is not None:
+        return utc_midnight(state.fixed_today)
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _query_error(raw: str, message: str) -> XProblem:
+    return invalid_request("query", raw, f"There were errors processing your request: {message}")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a search query: a keyword, a quoted phrase, a #hashtag, an @mention or an operator."""
+
+    kind: str
+    """``word``, ``phrase``, ``hashtag``, ``mention``, ``is:retweet`` or ``from``."""
+    value: str
+    negated: bool = False
+
+    def matches(self, tweet: Searchable) -> bool:
+        if self.kind == "word":
+            found = self.value in tweet.words
+        elif self.kind == "phrase":
+            words = tuple(WORD.findall(self.value))
+            found = bool(words) and any(
+                tweet.words[n : n + len(words)] == words for n in range(len(tweet.words) - len(words) + 1)
+            )
+        elif self.kind == "hashtag":
+            found = self.value in tweet.hashtags
+        elif self.kind == "mention":
+            found = self.value in tweet.mentions
+        elif self.kind == "is:retweet":
+            found = False  # mention tweets are all original posts
+        else:
+            found = self.value in (tweet.author_id, tweet.author_username)
+        return found != self.negated
+
+
+@dataclass(frozen=True)
+class Searchable:
+    """A mention tweet as the query sees it: lower-cased tokens, hashtags, mentions and author."""
+
+    sighting: listening.Sighting
+    words: tuple[str, ...]
+    hashtags: frozenset[str]
+    mentions: frozenset[str]
+    author_id: str
+    author_username: str
+
+    @classmethod
+    def of(cls, sighting: listening.Sighting) -> Searchable:
+        text = sighting.text.lower()
+        author = sighting.author
+        return cls(
+            sighting,
+            tuple(WORD.findall(text)),
+            frozenset(tag for _, _, tag in data.hashtags(text)),
+            frozenset(name for _, _, name in data.mentions(text)),
+            author.id if author else "",
+            author.username.lower() if author else "",
+        )
+
+
+def _term(token: str, raw: str) -> Term:
+    negated = token.startswith("-") and len(token) > 1
+    body = token[1:] if negated else token
+    if body.startswith('"'):
+        return Term("phrase", body[1:-1].lower(), negated)
+    operator, colon, value = body.partition(":")
+    if colon and not body.startswith(("#", "@", "http")):
+        if operator == "is" and value == "retweet":
+            return Term("is:retweet", "", negated)
+        if operator == "from" and value:
+            return Term("from", value.lower().removeprefix("@"), negated)
+        raise _query_error(
+            raw,
+            f"Reference to invalid operator '{operator}'. Operator is not available in current "
+            "product or product packaging. Please refer to complete available operator list at "
+            "https://developer.x.com/en/docs/twitter-api/tweets/search/integrate/build-a-query",
+        )
+    if body.startswith("#") and len(body) > 1:
+        return Term("hashtag", body[1:].lower(), negated)
+    if body.startswith("@") and len(body) > 1:
+        return Term("mention", body[1:].lower(), negated)
+    return Term("word", body.lower(), negated)
+
+
+def parse_query(raw: str) -> tuple[tuple[Term, ...], ...]:
+    """The query as groups that must all match, each a list of terms of which one must match.
+
+    The subset of X's query language the extractor sends: terms separated by spaces (AND),
+    parenthesised ``OR`` lists of terms, ``"quoted phrases"``, ``#hashtags``, ``@mentions``, bare
+    keywords (matched as whole tokens, case-insensitively), ``is:retweet`` and ``from:<id or
+    username>``, each negatable with a leading ``-``. Anything else is a 400, as X refuses what it
+    cannot parse.
+    """
+    if raw.count('"') % 2:
+        raise _query_error(raw, "Unterminated quoted phrase (at position 1)")
+    tokens = QUERY_TOKEN.findall(raw)
+    groups: list[tuple[Term, ...]] = []
+    position = 0
+    while position < len(tokens):
+        token = tokens[position]
+        if token == "(":
+            if ")" not in tokens[position:]:
+                raise _query_error(raw, "Missing closing parenthesis")
+            close = tokens.index(")", position)
+            inner = tokens[position + 1 : close]
+            if not inner or len(inner) % 2 == 0 or any(t != "OR" for t in inner[1::2]):
+                raise _query_error(raw, "A parenthesised group must be terms joined by OR")
+            if any(t in {"(", "OR"} for t in inner[::2]):
+                raise _query_error(raw, "Nested groups are not supported by this server")
+            groups.append(tuple(_term(t, raw) for t in inner[::2]))
+            position = close + 1
+        elif token in {")", "OR"}:
+            raise _query_error(raw, f"Unexpected '{token}'")
+        else:
+            groups.append((_term(token, raw),))
+            position += 1
+    if not any(not term.negated for group in groups for term in group):
+        raise _query_error(raw, "Queries must contain at least one term that is not negated")
+    return tuple(groups)
+
+
+def query_matches(groups: tuple[tuple[Term, ...], ...], tweet: Searchable) -> bool:
+    return all(any(term.matches(tweet) for term in group) for group in groups)
+
+
+def _search_query(request: Request) -> tuple[tuple[Term, ...], ...]:
+    raw = request.query_params.get("query")
+    if not raw or not raw.strip():
+        raise invalid_request("query", raw or "", "The `query` query parameter can not be empty")
+    if len(raw) > SEARCH_QUERY_MAX:
+        raise invalid_request(
+            "query",
+            raw,
+            f"The `query` query parameter value [{raw}] is not between 1 and {SEARCH_QUERY_MAX} "
+            f"characters long (it has {len(raw)})",
+        )
+    return parse_query(raw)
+
+
+def _search_max_results(request: Request) -> int:
+    raw = request.query_params.get("max_results")
+    low, high = SEARCH_RESULTS_RANGE
+    if raw is None:
+        return low
+    if not re.fullmatch(r"-?[0-9]+", raw.strip()) or not low <= int(raw) <= high:
+        raise invalid_request(
+            "max_results",
+            raw,
+            f"The `max_results` query parameter value [{raw}] is not between {low} and {high}",
+        )
+    return int(raw)
+
+
+def _x_minute(moment: datetime) -> str:
+    """``2026-11-13T00:00Z``: how X quotes times in its search errors."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _search_bounds(request: Request, now: datetime) -> tuple[datetime, datetime]:
+    """``start_time`` and ``end_time`` checked against X's rules, with X's defaults when absent."""
+    start, end = _time_param(request, "start_time"), _time_param(request, "end_time")
+    params = request.query_params
+    oldest = now - SEARCH_REACH
+    for name, moment in (("start_time", start), ("end_time", end)):
+        if moment is not None and moment < oldest:
+            raise invalid_request(
+                name,
+                params[name],
+                f"Invalid '{name}':'{_x_minute(moment)}'. '{name}' must be on or after {_x_minute(oldest)}",
+            )
+    if end is not None and end > now - END_TIME_MARGIN:
+        raw = params["end_time"]
+        raise invalid_request(
+            "end_time",
+            raw,
+            f"Invalid 'end_time':'{raw}'. "
+            "'end_time' must be a minimum of 10 seconds prior to the request time.",
+        )
+    start, end = start or oldest, end or now - SEARCH_DEFAULT_END
+    if start >= end:
+        name = "end_time" if "end_time" in params else "start_time"
+        raw = params[name]
+        raise invalid_request(name, raw, f"Invalid '{name}':'{raw}'. 'end_time' must be after 'start_time'.")
+    return start, end
+
+
+def _mention_entities(text: str) -> dict[str, Any]:
+    known = {account.username.lower(): account.id for account in data.X_ACCOUNTS}
+    known.update({name.lower(): user_id for name, user_id in data.USER_IDS.items()})
+    entities: dict[str, Any] = {}
+    hashtags = [{"start": s, "end": e, "tag": tag} for s, e, tag in data.hashtags(text)]
+    mentions = []
+    for start, end, username in data.mentions(text):
+        mention: dict[str, Any] = {"start": start, "end": end, "username": username}
+        if username.lower() in known:
+            mention["id"] = known[username.lower()]
+        mentions.append(mention)
+    for name, values in (("hashtags", hashtags), ("mentions", mentions)):
+        if values:
+            entities[name] = values
+    return entities
+
+
+def render_mention(sighting: listening.Sighting, fields: list[str]) -> dict[str, Any]:
+    """A mention tweet with the default fields and those requested that the demo knows."""
+    node: dict[str, Any] = {}
+    for name in fields:
+        if name == "created_at":
+            node[name] = data.format_time(sighting.created_at)
+        elif name == "public_metrics":
+            node[name] = dict(sighting.metrics)
+        elif name == "lang":
+            node[name] = sighting.language
+        elif name == "author_id" and sighting.author is not None:
+            node[name] = sighting.author.id
+        elif name == "entities":
+            entities = _mention_entities(sighting.text)
+            if entities:
+                node[name] = entities
+        elif name == "conversation_id":
+            node[name] = sighting.id
+        elif name == "possibly_sensitive":
+            node[name] = False
+        elif name == "reply_settings":
+            node[name] = "everyone"
+    node["edit_history_tweet_ids"] = [sighting.id]
+    node["id"] = sighting.id
+    node["text"] = escape(sighting.text)
+    return node
+
+
+def author_snapshot(author: listening.Author) -> dict[str, Any]:
+    """The user object of a mention's author: the followers the truth counts as reach, the rest drawn."""
+    rng = seeded("x", "search-author", author.id)
+    return {
+        "id": author.id,
+        "name": author.name,
+        "username": author.username,
+        "created_at": data.format_time(data.snowflake_time(author.id)),
+        "description": "",
+        "protected": False,
+        "verified": False,
+        "public_metrics": {
+            "followers_count": author.followers,
+            "following_count": rng.randint(40, 1_500),
+            "tweet_count": rng.randint(200, 40_000),
+            "listed_count": rng.randint(0, 40),
+            "like_count": rng.randint(500, 90_000),
+            "media_count": rng.randint(10, 3_000),
+        },
+    }
+
+
+@api_router.get("/2/tweets/search/recent")
+def search_recent(request: Request) -> dict[str, Any]:
+    """Recent search over the mention tweets (``demo.generator.mentions.search_tweets``).
+
+    ``query`` is required (at most 512 characters; see :func:`parse_query` for the operators
+    understood). The server's "now" is :func:`search_now`: on a fixed-today server, today at
+    00:00 UTC, so ``start_time`` (and ``end_time``) may go back to 00:00 UTC seven days before
+    today and ``end_time`` may reach 23:59:50 of yesterday; on the real date, the real clock.
+    ``start_time`` defaults to now - 7 days, ``end_time`` to now - 30 s. Tweets come newest
+    first, ``max_results`` (10-100, default 10) per page, and the next page is asked for with
+    ``next_token``. Nothing created on or after today 00:00 UTC is served.
+    """
+    call = _call(request, "search", SEARCH_PARAMS)
+    fields = _check_fields(request, TWEET_EXPANSIONS)
+    _list_param(request, "sort_order", ("recency", "relevancy"))
+    groups = _search_query(request)
+    limit = _search_max_results(request)
+    start, end = _search_bounds(request, search_now(call.state))
+    params = request.query_params
+    since_id = _snowflake_param("since_id", params["since_id"]) if "since_id" in params else None
+    until_id = _snowflake_param("until_id", params["until_id"]) if "until_id" in params else None
+    found = [
+        s
+        for s in listening.search_tweets(start, end, as_of=call.today)
+        if query_matches(groups, Searchable.of(s))
+        and (since_id is None or int(s.id) > int(since_id))
+        and (until_id is None or int(s.id) < int(until_id))
+    ]
+    found.sort(key=lambda s: int(s.id), reverse=True)  # newest first
+    token = params.get("next_token")
+    if token:
+        _, boundary = decode_token(token, "next_token")
+        found = [s for s in found if int(s.id) < int(boundary)]
+    page = found[:limit]
+    if not page:
+        return {"meta": {"result_count": 0}}
+    body: dict[str, Any] = {"data": [render_mention(s, fields["tweet.fields"]) for s in page]}
+    if "author_id" in fields["expansions"]:
+        authors = {s.author.id: s.author for s in page if s.author is not None}
+        body["includes"] = {
+            "users": [render_user(author_snapshot(a), fields["user.fields"]) for a in authors.values()]
+        }
+    meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0].id, "oldest_id": page[-1].id}
+    if len(found) > limit:
+        meta["next_token"] = encode_token("n", page[-1].id)
+    body["meta"] = meta
+    return body
+
+
 @api_router.api_route("/2/{rest:path}", methods=["GET", "POST", "PUT", "DELETE"])
 def unknown_path(request: Request, rest: str) -> Response:
     return JSONResponse(
@@ -589,6 +928,37 @@ def unknown_path(request: Request, rest: str) -> Response:
 # Ground truth, computed by the generator (never through the routes above).
 
 truth_router = platform_truth_router(data, data.X_ACCOUNTS_BY_ID, "X account")
+
+
+@truth_router.get("/mentions")
+def mention_truth(
+    request: Request, start: date, end: date | None = None, as_of: date | None = None
+) -> list[dict[str, Any]]:
+    """Every mention tweet created on the UTC days ``start`` to ``end`` that recent search serves
+    on ``as_of`` (whatever its query), newest first; ``brands`` are the listening targets it names.
+    """
+    today = request.app.state.demo.today()
+    last = end or today - timedelta(days=1)
+    found = listening.search_tweets(
+        utc_midnight(start), utc_midnight(last + timedelta(days=1)), as_of=as_of or today
+    )
+    return [
+        {
+            "id": s.id,
+            "key": s.key,
+            "brands": list(s.brands),
+            "text": s.text,
+            "lang": s.language,
+            "sentiment": s.sentiment,
+            "created_at": data.format_time(s.created_at),
+            "author_id": s.author.id if s.author else None,
+            "username": s.author.username if s.author else None,
+            "followers_count": s.author.followers if s.author else None,
+            "public_metrics": dict(s.metrics),
+            "url": s.url,
+        }
+        for s in found
+    ]
 
 
 # Faults and headers.

@@ -7,6 +7,9 @@ tables with ``columnHeaders`` and positional ``rows`` (omitted when empty) that 
 ``ANALYTICS_LAG_DAYS`` before today, pretty-printed JSON with ``<``/``>``/``&`` escaped as
 ``\\u003c``..., and Google's error body ``{"error": {"code", "message", "errors": [{"message",
 "domain", "reason"}], "status"}}``. Ground truth for tests is served under ``/_demo/truth/youtube``.
+
+The competitors' channels are public: the Data API serves them like the own channel, while
+Analytics answers 403 ``forbidden`` for them, as for any channel the token does not own.
 """
 
 from __future__ import annotations
@@ -458,8 +461,8 @@ def _report_channel(request: Request) -> data.Channel:
         )
     if value == "MINE":
         return data.CHANNELS[0]
-    if value not in data.CHANNELS_BY_ID:
-        raise forbidden()
+    if value not in data.CHANNELS_BY_ID or not data.CHANNELS_BY_ID[value].is_own:
+        raise forbidden()  # a channel the token does not own, a competitor's included
     return data.channel(value)
 
 

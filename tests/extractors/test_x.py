@@ -61,7 +61,12 @@ def deleted_tweet(before: date) -> truth.Tweet:
 
 def test_user_snapshot_lands_on_yesterday_and_equals_truth(company, demo, tmp_path) -> None:
     landed = source(company, demo).run(
-        Window(date(2026, 11, 1), date(2026, 11, 3)), tmp_path, "t1", streams=["user"], today=DEMO_TODAY
+        Window(date(2026, 11, 1), date(2026, 11, 3)),
+        tmp_path,
+        "t1",
+        streams=["user"],
+        accounts=[ACCOUNT],
+        today=DEMO_TODAY,
     )
     assert [(p.stream, p.day, p.rows) for p in landed] == [("user", YESTERDAY, 1)]
     record = landed_records(tmp_path, "user", YESTERDAY)[0]
@@ -77,7 +82,7 @@ def test_tweets_page_with_pagination_token_and_equal_truth(company, demo, tmp_pa
     run = Window(date(2026, 11, 1), date(2026, 11, 10))
     x = source(company, demo, page_size=5)
     window = next(s for s in x.streams() if s.name == "tweets").window(run, DEMO_TODAY)
-    landed = x.run(run, tmp_path, "t1", streams=["tweets"])
+    landed = x.run(run, tmp_path, "t1", streams=["tweets"], accounts=[ACCOUNT])
     assert [p.day for p in landed] == window.days()
 
     expected = truth.original_tweets(ACCOUNT, window.start, window.end, DEMO_TODAY)
@@ -111,7 +116,12 @@ def test_tweets_page_with_pagination_token_and_equal_truth(company, demo, tmp_pa
 def test_tweet_metrics_resnapshot_recent_tweets_in_batches_of_100(company, demo, tmp_path) -> None:
     config = with_x_settings(company, tweet_lookback_days=60)
     landed = source(config, demo).run(
-        Window(YESTERDAY, YESTERDAY), tmp_path, "t1", streams=["tweet_metrics"], today=DEMO_TODAY
+        Window(YESTERDAY, YESTERDAY),
+        tmp_path,
+        "t1",
+        streams=["tweet_metrics"],
+        accounts=[ACCOUNT],
+        today=DEMO_TODAY,
     )
     assert [(p.stream, p.day) for p in landed] == [("tweet_metrics", YESTERDAY)]
     expected = {
@@ -215,7 +225,12 @@ def test_usage_cap_fails_at_once_without_retrying(company, demo, tmp_path) -> No
 def test_server_errors_are_retried_then_succeed(company, demo, tmp_path, fault) -> None:
     demo.add_faults(LOOKUP, [fault])
     landed = source(company, demo).run(
-        Window(YESTERDAY, YESTERDAY), tmp_path, "t1", streams=["tweet_metrics"], today=DEMO_TODAY
+        Window(YESTERDAY, YESTERDAY),
+        tmp_path,
+        "t1",
+        streams=["tweet_metrics"],
+        accounts=[ACCOUNT],
+        today=DEMO_TODAY,
     )
     assert [r["status"] for r in calls(demo, LOOKUP)] == [int(fault[-3:]), 200]
     assert landed[0].rows > 0

@@ -59,7 +59,9 @@ def test_channel_snapshot_lands_the_channel_with_string_counts_equal_to_truth(
     company, demo, tmp_path
 ) -> None:
     run = Window(date(2026, 11, 19), date(2026, 11, 19))
-    landed = source(company, demo).run(run, tmp_path, "t1", streams=["channel_snapshot"], today=DEMO_TODAY)
+    landed = source(company, demo).run(
+        run, tmp_path, "t1", streams=["channel_snapshot"], accounts=[CHANNEL], today=DEMO_TODAY
+    )
     assert [(p.day, p.rows) for p in landed] == [(date(2026, 11, 19), 1)]
     record = landed_records(tmp_path, "channel_snapshot", date(2026, 11, 19))[0]
     statistics = record["statistics"]
@@ -140,7 +142,9 @@ def test_a_window_entirely_inside_the_lag_lands_nothing(company, demo, tmp_path)
 
 def test_an_empty_window_lands_empty_partitions(company, demo, tmp_path) -> None:
     run = Window(date(2023, 6, 1), date(2023, 6, 3))  # before the demo channel had data
-    landed = source(company, demo).run(run, tmp_path, "t1", streams=["channel_daily", "videos"])
+    landed = source(company, demo).run(
+        run, tmp_path, "t1", streams=["channel_daily", "videos"], accounts=[CHANNEL]
+    )
     lookbacks = company.sources.youtube.report_lookback_days + company.sources.youtube.video_lookback_days
     assert len(landed) == 2 * 3 + lookbacks
     assert all(p.rows == 0 and p.path.read_text() == "" for p in landed)
@@ -160,7 +164,7 @@ def landed_videos(root: Path, window: Window) -> list[dict]:
 def test_videos_follow_page_tokens_and_match_truth(company, demo, tmp_path) -> None:
     run = Window(date(2026, 11, 1), date(2026, 11, 10))
     window = stream_window(company, demo, run)
-    source(company, demo, page_size=3).run(run, tmp_path, "t1", streams=["videos"])
+    source(company, demo, page_size=3).run(run, tmp_path, "t1", streams=["videos"], accounts=[CHANNEL])
     pages = calls(demo, "/youtube/v3/playlistItems")
     assert len(pages) > 3, "expected several playlistItems pages at maxResults=3"
     assert "pageToken" not in pages[0]["query"] and all("pageToken" in p["query"] for p in pages[1:])
@@ -190,7 +194,7 @@ def test_videos_follow_page_tokens_and_match_truth(company, demo, tmp_path) -> N
 def test_videos_are_asked_for_at_most_50_ids_at_a_time(company, demo, tmp_path) -> None:
     run = Window(date(2026, 1, 1), date(2026, 10, 31))
     window = stream_window(company, demo, run)
-    source(company, demo).run(run, tmp_path, "t1", streams=["videos"])
+    source(company, demo).run(run, tmp_path, "t1", streams=["videos"], accounts=[CHANNEL])
     expected = truth.posts(CHANNEL, window.start, window.end, DEMO_TODAY)
     assert len(expected) > 50
     batches = [c["query"]["id"].split(",") for c in calls(demo, "/youtube/v3/videos")]

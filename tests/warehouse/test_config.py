@@ -29,6 +29,8 @@ def test_the_shipped_demo_configuration_is_valid() -> None:
 def test_a_platform_without_accounts_is_skipped(tmp_path: Path, platform: str) -> None:
     data = copy.deepcopy(DEMO)
     data["accounts"][platform] = []
+    for competitor in data["competitors"]:
+        competitor["accounts"].pop(platform, None)
     config = parse_config(data)
     # No connection exists for the source: skipping must not even look for one.
     landed = source_class(platform)(config).run(Window(date(2026, 11, 1), date(2026, 11, 2)), tmp_path, "t")

@@ -10,7 +10,7 @@ import pytest
 from extractors.connections import ConnectionInfo
 from extractors.core import Window
 from extractors.facebook_pages import FacebookPages
-from tests.conftest import DEMO_TOKEN
+from tests.conftest import DEMO_TOKEN, FAST_RETRIES
 from warehouse.loader import LoadError, load_partitions
 
 STABLE_COLUMNS = "account_id, partition_day, record::varchar, extracted_at, extract_run_id, _source_file"
@@ -34,11 +34,12 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
 
 @pytest.fixture
 def landed(company, demo, tmp_path):
-    connection = ConnectionInfo(
-        "facebook_pages_default", demo.url, DEMO_TOKEN, {"backoff_base_seconds": 0.01}
-    )
+    connection = ConnectionInfo("facebook_pages_default", demo.url, DEMO_TOKEN, FAST_RETRIES)
     return FacebookPages(company, connection).run(
-        Window(date(2026, 11, 10), date(2026, 11, 10)), tmp_path, "x1"
+        Window(date(2026, 11, 10), date(2026, 11, 10)),
+        tmp_path,
+        "x1",
+        streams=["page_insights", "page_snapshot", "posts"],
     )
 
 
@@ -50,7 +51,7 @@ def test_loading_the_same_day_three_times_gives_identical_tables(company, landed
         states.append(snapshot(con))
     assert states[0] == states[1] == states[2]
     counts = {t: len(rows) for t, rows in states[0].items()}
-    assert counts["facebook_pages__page_snapshot"] == 2
+    assert counts["facebook_pages__page_snapshot"] == 4  # the two own Pages and two competitors'
     assert counts["facebook_pages__posts"] == sum(p.rows for p in landed if p.stream == "posts") > 0
     assert counts["facebook_pages__page_insights"] == sum(
         p.rows for p in landed if p.stream == "page_insights"

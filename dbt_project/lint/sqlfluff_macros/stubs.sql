@@ -49,3 +49,9 @@
 {% macro t_critical_975(degrees_of_freedom) -%}
     (1.96 + 2.4 / {{ degrees_of_freedom }})
 {%- endmacro %}
+{% macro html_to_text(expression) -%}
+    trim({{ expression }})
+{%- endmacro %}
+{% macro canonical_url(expression) -%}
+    lower({{ expression }})
+{%- endmacro %}

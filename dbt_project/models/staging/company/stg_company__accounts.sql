@@ -16,6 +16,7 @@ renamed as (
         ---------- strings
         account_name,
         brand,
+        brand_id,
 
         ---------- booleans
         cast(is_own as {{ dbt.type_boolean() }}) as is_own

@@ -1,0 +1,50 @@
+{#
+    Text helpers for untrusted social text.
+#}
+
+{#
+    HTML (an RSS summary, a Google Alerts title) as plain text: tags removed,
+    the common entities decoded (&amp; last, so "&amp;lt;" stays "&lt;"),
+    whitespace runs collapsed. For counting and scoring, not for rendering:
+    whatever renders text escapes it again.
+#}
+{% macro html_to_text(expression) -%}
+    trim(regexp_replace(
+        replace(replace(replace(replace(replace(replace(
+            regexp_replace({{ expression }}, '<[^>]*>', ' ', 'g'),
+            '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&nbsp;', ' '), '&amp;', '&'),
+        '\s+', ' ', 'g'
+    ))
+{%- endmacro %}
+
+{#
+    A URL reduced to what identifies the page, so the same article shared in
+    several places is one mention: scheme and host lower-cased, `www.`
+    dropped, `utm_*` and blank parameters, the fragment and a trailing slash
+    removed.
+    The same rule as extractors/rss.py `canonical_url` (feeds land it
+    precomputed, after unwrapping Google Alerts redirects).
+#}
+{% macro canonical_url(expression) -%}
+    {{ return(adapter.dispatch('canonical_url', 'social_warehouse')(expression)) }}
+{%- endmacro %}
+
+{% macro default__canonical_url(expression) -%}
+    {{ exceptions.raise_compiler_error('canonical_url is not implemented for adapter ' ~ adapter.type()) }}
+{%- endmacro %}
+
+{% macro duckdb__canonical_url(expression) -%}
+    {%- set scheme = "'^([A-Za-z][A-Za-z0-9+.-]*)://'" -%}
+    {%- set host = "'^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)'" -%}
+    {%- set path = "'^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*([^?#]*)'" -%}
+    (
+        lower(regexp_extract({{ expression }}, {{ scheme }}, 1))
+        || '://'
+        || regexp_replace(lower(regexp_extract({{ expression }}, {{ host }}, 1)), '^www[.]', '')
+        || regexp_replace(regexp_extract({{ expression }}, {{ path }}, 1), '/+$', '')
+        || coalesce('?' || nullif(array_to_string(list_filter(
+            string_split(regexp_extract({{ expression }}, '[?]([^#]*)', 1), '&'),
+            lambda param: regexp_matches(param, '^[^=]+=.') and not starts_with(lower(param), 'utm_')
+        ), '&'), ''), '')
+    )
+{%- endmacro %}

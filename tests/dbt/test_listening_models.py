@@ -1,0 +1,232 @@
+"""Brand listening end to end: demo APIs -> extractors -> loader -> `dbt build` -> mentions marts.
+
+The listening sources (X recent search, Reddit search, the RSS/Atom feeds) and the comments on
+own posts are extracted for the week before the demo's today, loaded and built. The marts are
+held to truth worked out here from the mention generator, not read from the warehouse:
+
+* which mentions the warehouse could see: X keeps 7 days, Reddit is searched back over the
+  window and its look-back, feeds hold their last 14 days;
+* one row per mention however many times it was seen (two brand queries, two feeds, a Reddit
+  share, a crosspost), and a second run adds nothing;
+* share of voice per brand and day, by mentions, reach and engagement, equal to the truth's;
+* every non-English mention unscored; the scorer's agreement with the true labels reported;
+* the incident (a Lumo stroller folding in use, 2026-11-17) as a spike of negative mentions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import duckdb
+import pytest
+
+from demo.generator import mentions as truth
+from demo.server import DemoServer
+from extractors import source_class
+from extractors.core import Window
+from extractors.landing import Partition
+from extractors.x import X
+from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
+from warehouse.config import CompanyConfig
+from warehouse.loader import load_partitions
+
+RUN = Window(DEMO_TODAY - timedelta(days=7), DEMO_TODAY - timedelta(days=1))
+STREAMS = {
+    "x": ["search"],
+    "reddit": ["search"],
+    "rss": ["entries"],
+    "facebook_pages": ["posts", "comments"],
+    "instagram": ["account_snapshot", "media", "comments"],
+}
+MARTS = "+fct_mentions +fct_share_of_voice_daily +fct_share_of_voice_monthly stg_company__accounts"
+INCIDENT_DAY = date(2026, 11, 17)
+
+
+@dataclass
+class Built:
+    con: duckdb.DuckDBPyConnection
+    landed: list[Partition]
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        cursor = self.con.execute(sql)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _extract(company: CompanyConfig, server: DemoServer, landing: Any, run_id: str) -> list[Partition]:
+    landed: list[Partition] = []
+    for name, streams in STREAMS.items():
+        connection = demo_connection(name, server)
+        if name == "x":  # recent search's "now" is the demo's today at 00:00 UTC
+            source = X(company, connection, clock=lambda: datetime.combine(DEMO_TODAY, time.min, UTC))
+        else:
+            source = source_class(name)(company, connection)
+        landed += source.run(RUN, landing, run_id, streams=streams, today=DEMO_TODAY)
+    return landed
+
+
+@pytest.fixture(scope="module")
+def built(
+    company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Built]:
+    tmp = tmp_path_factory.mktemp("listening_dbt")
+    landed = _extract(company, demo_server, tmp / "landing", "run-1")
+    db_path = tmp / "w.duckdb"
+    con = duckdb.connect(str(db_path))
+    load_partitions(con, landed, "load-1", company)
+    con.close()
+    assert_dbt_succeeded(run_dbt(["build", "--select", MARTS], db_path, tmp))
+    con = duckdb.connect(str(db_path))
+    yield Built(con, landed)
+    con.close()
+
+
+def visible_sightings() -> list[truth.Sighting]:
+    """What the run could see: X's last 7 days, Reddit over the window and its 3-day look-back,
+    and each feed's entries as served on the demo's today."""
+    today = DEMO_TODAY
+    found = truth.sightings_between(today - timedelta(days=6), RUN.end, today, ["x"])
+    found += truth.sightings_between(RUN.start - timedelta(days=3), RUN.end, today, ["reddit"])
+    found += [entry for feed in truth.FEEDS for entry in truth.feed_entries(feed, today)]
+    return found
+
+
+@pytest.fixture(scope="module")
+def truth_rows() -> list[truth.Row]:
+    return truth.rows(visible_sightings())
+
+
+def test_one_row_per_mention_however_often_it_was_seen(built: Built, truth_rows: list[truth.Row]) -> None:
+    earned = built.rows("select mention_key, sighting_count from marts.fct_mentions where not is_on_own_post")
+    assert {r["mention_key"] for r in earned} == {row.key for row in truth_rows}
+    assert {r["mention_key"]: r["sighting_count"] for r in earned} == {
+        row.key: row.sightings for row in truth_rows
+    }
+    # The demo has each kind of duplicate: a tweet two brand queries found, an article in a feed
+    # and on Reddit, a crosspost.
+    multi = [row for row in truth_rows if row.sightings > 1]
+    assert any(len(row.brands) > 1 and row.sources == ("x",) for row in truth_rows)
+    assert any(set(row.sources) == {"reddit", "rss"} for row in multi)
+    assert any(row.sightings >= 3 for row in multi)
+
+
+def test_brands_and_first_sighting_match_the_truth(built: Built, truth_rows: list[truth.Row]) -> None:
+    got = {
+        r["mention_key"]: (tuple(r["brand_ids"]), r["mention_date"], r["reach"] or 0, r["engagements"] or 0)
+        for r in built.rows("select * from marts.fct_mentions where not is_on_own_post")
+    }
+    own_first = {"lumo": 0, "bramble-baby": 1, "kiddo-motion": 2}
+    want = {
+        row.key: (tuple(sorted(row.brands, key=own_first.get)), row.day, row.reach, row.engagements)
+        for row in truth_rows
+    }
+    wrong = {key: (got.get(key), value) for key, value in want.items() if got.get(key) != value}
+    assert not wrong, f"{len(wrong)} mentions differ, e.g. {list(wrong.items())[:3]}"
+
+
+def test_share_of_voice_equals_the_truth(built: Built, truth_rows: list[truth.Row]) -> None:
+    expected = truth.share_of_voice(truth_rows)
+    got = {
+        (r["mention_date"], r["brand_id"]): r
+        for r in built.rows("select * from marts.fct_share_of_voice_daily")
+    }
+    assert {key for key, row in got.items() if row["mentions"]} == set(expected)
+    for key, cell in expected.items():
+        row = got[key]
+        assert (row["mentions"], row["reach"], row["engagements"]) == (
+            cell["mentions"],
+            cell["reach"],
+            cell["engagements"],
+        ), key
+        assert row["share_of_voice"] == pytest.approx(cell["share_mentions"])
+        assert row["share_of_voice_by_reach"] == pytest.approx(cell["share_reach"])
+        assert row["share_of_voice_by_engagement"] == pytest.approx(cell["share_engagements"])
+    for day in {day for day, _ in expected}:
+        shares = [row["share_of_voice"] for (d, _), row in got.items() if d == day]
+        assert sum(shares) == pytest.approx(1.0)
+    quiet = {day for day, _ in got} - {day for day, _ in expected}
+    assert all(got[key]["share_of_voice"] is None for key in got if key[0] in quiet)
+
+
+def test_monthly_share_is_a_ratio_of_sums(built: Built) -> None:
+    monthly = built.rows("select * from marts.fct_share_of_voice_monthly")
+    daily = built.rows("select * from marts.fct_share_of_voice_daily")
+    for row in monthly:
+        days = [
+            d
+            for d in daily
+            if d["brand_id"] == row["brand_id"] and d["mention_date"].month == row["month_start"].month
+        ]
+        month_total = sum(d["mentions"] for d in daily if d["mention_date"].month == row["month_start"].month)
+        assert row["mentions"] == sum(d["mentions"] for d in days)
+        assert row["share_of_voice"] == pytest.approx(row["mentions"] / month_total)
+        scored = row["positive_mentions"] + row["negative_mentions"]
+        if scored:
+            want = (row["positive_mentions"] - row["negative_mentions"]) / scored
+            assert row["net_sentiment"] == pytest.approx(want)
+
+
+def test_non_english_mentions_are_never_given_a_sentiment(built: Built, truth_rows: list[truth.Row]) -> None:
+    foreign = {row.key for row in truth_rows if row.language != "en"}
+    assert len(foreign) >= 10, "the demo has a non-English slice"
+    labels = {
+        r["mention_key"]: r["sentiment_label"]
+        for r in built.rows("select mention_key, sentiment_label from marts.fct_mentions")
+    }
+    assert {labels[key] for key in foreign} == {"unscored"}
+
+
+def test_sentiment_agrees_with_the_true_labels(built: Built, truth_rows: list[truth.Row]) -> None:
+    labels = {
+        r["mention_key"]: r["sentiment_label"]
+        for r in built.rows("select mention_key, sentiment_label from marts.fct_mentions")
+    }
+    english = [row for row in truth_rows if row.language == "en"]
+    pairs = Counter((row.sentiment, labels[row.key]) for row in english)
+    agreed = sum(n for (want, got), n in pairs.items() if want == got)
+    accuracy = agreed / len(english)
+    print(f"\nsentiment on {len(english)} English demo mentions: accuracy {accuracy:.3f}; {dict(pairs)}")
+    assert accuracy >= 0.7
+
+
+def test_the_incident_is_a_spike_of_negative_mentions(built: Built) -> None:
+    daily = {
+        r["mention_date"]: r
+        for r in built.rows("select * from marts.fct_share_of_voice_daily where brand_id = 'lumo'")
+    }
+    spike = daily[INCIDENT_DAY]
+    others = sorted(
+        r["negative_mentions"] for day, r in daily.items() if day < INCIDENT_DAY - timedelta(days=1)
+    )
+    assert spike["negative_mentions"] > 5 * max(1, others[len(others) // 2])
+    assert spike["net_sentiment"] < -0.5
+
+
+def test_own_post_comments_are_mentions_of_our_brand(built: Built) -> None:
+    comments = built.rows("select * from marts.fct_mentions where is_on_own_post")
+    assert comments, "the demo's own posts have comments"
+    assert all(r["brand_ids"][0] == "lumo" and r["mentions_own_brand"] for r in comments)
+    assert {r["mention_source"] for r in comments} == {"facebook_pages", "instagram"}
+
+
+def test_a_second_run_adds_no_rows(
+    built: Built, company: CompanyConfig, demo_server: DemoServer, tmp_path: Any
+) -> None:
+    before = built.rows("select mention_key, sighting_count from marts.fct_mentions order by 1")
+    db_path = built.con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    )
+    path = db_path.fetchone()[0]
+    built.con.close()
+    landing = built.landed[0].path.parents[4]
+    again = _extract(company, demo_server, landing, "run-2")
+    con = duckdb.connect(path)
+    load_partitions(con, again, "load-2", company)
+    con.close()
+    assert_dbt_succeeded(run_dbt(["build", "--select", MARTS], path, tmp_path))
+    built.con = duckdb.connect(path)
+    assert built.rows("select mention_key, sighting_count from marts.fct_mentions order by 1") == before
