@@ -54,6 +54,27 @@ READ_LANDED = """
     )
 """
 
+# The company configuration's tables: accounts (own and competitors') and the brand keywords,
+# rewritten from config/company.yml on every load.
+COMPANY_TABLES = {
+    "company__accounts": """
+        platform      varchar     not null,
+        account_id    varchar     not null,
+        account_name  varchar,
+        brand         varchar     not null,
+        brand_id      varchar     not null,
+        is_own        boolean     not null,
+        _loaded_at    timestamptz not null
+    """,
+    "company__brand_keywords": """
+        brand_id      varchar     not null,
+        brand         varchar     not null,
+        is_own        boolean     not null,
+        keyword       varchar     not null,
+        _loaded_at    timestamptz not null
+    """,
+}
+
 # The campaign registry's tables (config/campaigns.yml), rewritten on every load that has one.
 CAMPAIGN_TABLES = {
     "company__campaigns": """
@@ -156,6 +177,19 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     for source in SOURCES:
         for stream in source_class(source).stream_types:
             con.execute(f"create table if not exists {raw_table(source, stream.name)} ({RAW_COLUMNS})")
+    for table, columns in COMPANY_TABLES.items():
+        # Mirrors of the config file: a table from an older version is rebuilt, not migrated.
+        wanted = [line.split()[0] for line in columns.strip().splitlines()]
+        found = [
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = $schema and table_name = $table order by ordinal_position",
+                {"schema": RAW_SCHEMA, "table": table},
+            ).fetchall()
+        ]
+        if found != wanted:
+            con.execute(f"create or replace table {RAW_SCHEMA}.{table} ({columns})")
     for table, columns in CAMPAIGN_TABLES.items():
         con.execute(f"create table if not exists {RAW_SCHEMA}.{table} ({columns})")
 
@@ -198,9 +232,10 @@ def _write_accounts(con: duckdb.DuckDBPyConnection, config: CompanyConfig) -> No
                 (platform, a.id, a.name, competitor.name, brand_slug(competitor.name), False)
                 for a in getattr(competitor.accounts, platform)
             ]
+    con.execute(f"delete from {RAW_SCHEMA}.company__accounts")
     con.execute(
         f"""
-        create or replace table {RAW_SCHEMA}.company__accounts as
+        insert into {RAW_SCHEMA}.company__accounts
         select
             unnest($platform)::varchar as platform,
             unnest($account_id)::varchar as account_id,
@@ -224,9 +259,10 @@ def _write_brand_keywords(con: duckdb.DuckDBPyConnection, config: CompanyConfig)
         for target in config.listening_targets()
         for keyword in target.keywords
     ]
+    con.execute(f"delete from {RAW_SCHEMA}.company__brand_keywords")
     con.execute(
         f"""
-        create or replace table {RAW_SCHEMA}.company__brand_keywords as
+        insert into {RAW_SCHEMA}.company__brand_keywords
         select
             unnest($brand_id)::varchar as brand_id,
             unnest($brand)::varchar as brand,

@@ -26,7 +26,7 @@ from dbt.cli.main import dbtRunnerResult
 
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
-from extractors import SOURCES, source_class
+from extractors import source_class
 from extractors.core import Window
 from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
 from tests.uplift import uplift
@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "config" / "campaigns.yml"
 PROPERTY = "412345678"
 RUN = Window(date(2026, 4, 1), DEMO_TODAY - timedelta(days=1))
+CAMPAIGN_SOURCES = ("facebook_pages", "instagram", "x", "linkedin", "youtube", "google_analytics")
 FIRST_REPORT_DATE = RUN.start - timedelta(days=3)  # GA4's look-back re-reads 3 days
 LAST_SETTLED_DATE = RUN.end - timedelta(days=2)  # the ga_settling_days var
 # The social network of each session source the demo's GA4 property sends (the seed's rules).
@@ -74,9 +75,12 @@ def built(
     tmp = tmp_path_factory.mktemp("campaigns_dbt")
     landing = tmp / "landing"
     partitions = []
-    for name in SOURCES:
+    for name in CAMPAIGN_SOURCES:
         source = source_class(name)(company, demo_connection(name, demo_server))
-        partitions += source.run(RUN, landing, f"run-{name}", today=DEMO_TODAY)
+        # The own accounts' streams: listening and competitors have their own tests.
+        streams = [s.name for s in source.stream_types if "own" in s.audience and s.name != "comments"]
+        own = [a.id for a in source.audience_accounts("own")]
+        partitions += source.run(RUN, landing, f"run-{name}", streams=streams, accounts=own, today=DEMO_TODAY)
     db_path = tmp / "w.duckdb"
     con = duckdb.connect(str(db_path))
     load_partitions(con, partitions, "load-1", company)

@@ -257,12 +257,14 @@ def write_raw(db_path: Path, data: RawData) -> None:
                 for account_id, day, record, extracted_at in getattr(data, stream)
             ]
             con.executemany(f"insert into {table} values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        con.execute(
-            "create table raw.company__accounts (platform varchar, account_id varchar, "
-            "account_name varchar, brand varchar, is_own boolean, _loaded_at timestamptz)"
-        )
         con.executemany(
-            "insert into raw.company__accounts values (?, ?, ?, ?, ?, current_timestamp)", data.accounts
+            "insert into raw.company__accounts values (?, ?, ?, ?, lower(?), ?, current_timestamp)",
+            [(platform, i, name, brand, brand, own) for platform, i, name, brand, own in data.accounts],
+        )
+        brands = sorted({(brand, own) for _, _, _, brand, own in data.accounts})
+        con.executemany(
+            "insert into raw.company__brand_keywords values (lower(?), ?, ?, ?, current_timestamp)",
+            [(brand, brand, own, brand) for brand, own in brands],
         )
     finally:
         con.close()
@@ -330,6 +332,10 @@ def test_build_runs_unit_tests(built_warehouse: duckdb.DuckDBPyConnection) -> No
         "fct_social_traffic_daily",
         "fct_new_traffic_sources",
         "fct_campaign_performance",
+        "fct_mentions",
+        "fct_share_of_voice_daily",
+        "fct_share_of_voice_monthly",
+        "fct_competitor_benchmark_monthly",
     }
 
 

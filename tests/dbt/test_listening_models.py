@@ -42,7 +42,7 @@ STREAMS = {
     "facebook_pages": ["posts", "comments"],
     "instagram": ["account_snapshot", "media", "comments"],
 }
-MARTS = "+fct_mentions +fct_share_of_voice_daily +fct_share_of_voice_monthly stg_company__accounts"
+MARTS = "+fct_mentions +fct_share_of_voice_daily +fct_share_of_voice_monthly"
 INCIDENT_DAY = date(2026, 11, 17)
 
 
@@ -79,7 +79,9 @@ def built(
     con = duckdb.connect(str(db_path))
     load_partitions(con, landed, "load-1", company)
     con.close()
-    assert_dbt_succeeded(run_dbt(["build", "--select", MARTS], db_path, tmp))
+    assert_dbt_succeeded(
+        run_dbt(["build", "--select", MARTS, "--indirect-selection", "cautious"], db_path, tmp)
+    )
     con = duckdb.connect(str(db_path))
     yield Built(con, landed)
     con.close()
@@ -227,6 +229,8 @@ def test_a_second_run_adds_no_rows(
     con = duckdb.connect(path)
     load_partitions(con, again, "load-2", company)
     con.close()
-    assert_dbt_succeeded(run_dbt(["build", "--select", MARTS], path, tmp_path))
+    assert_dbt_succeeded(
+        run_dbt(["build", "--select", MARTS, "--indirect-selection", "cautious"], path, tmp_path)
+    )
     built.con = duckdb.connect(path)
     assert built.rows("select mention_key, sighting_count from marts.fct_mentions order by 1") == before

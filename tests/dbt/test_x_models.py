@@ -48,8 +48,10 @@ POST_COLUMNS = (
 def extract(
     company: CompanyConfig, server: DemoServer, run: Window, root: Path, run_id: str
 ) -> list[Partition]:
+    """The own account's timeline streams (competitors' and search have their own tests)."""
     source = X(company, demo_connection("x", server, page_size=40))
-    return source.run(run, root, run_id, today=server.state.today())
+    streams = ["user", "tweets", "tweet_metrics"]
+    return source.run(run, root, run_id, streams=streams, accounts=[ACCOUNT], today=server.state.today())
 
 
 def build(tmp: Path, batches: list[list[Partition]]) -> duckdb.DuckDBPyConnection:
@@ -165,6 +167,7 @@ def test_accounts_equal_truth(single_run: duckdb.DuckDBPyConnection) -> None:
             "profile_url": a["link"],
         }
         for a in truth.accounts()
+        if a["is_own"]
     ]
     assert rows(single_run, "select * from intermediate.int_x__accounts") == expected
 

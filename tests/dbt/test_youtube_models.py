@@ -68,10 +68,14 @@ def built(
     landing = tmp / "landing"
     with DemoServer(today=EARLIER_TODAY) as earlier:
         first = YouTube(company, demo_connection("youtube", earlier)).run(
-            Window(RUN.start, EARLIER_TODAY - timedelta(days=1)), landing, "run-1", today=EARLIER_TODAY
+            Window(RUN.start, EARLIER_TODAY - timedelta(days=1)),
+            landing,
+            "run-1",
+            accounts=[CHANNEL],
+            today=EARLIER_TODAY,
         )
     second = YouTube(company, demo_connection("youtube", demo_server)).run(
-        RUN, landing, "run-2", today=DEMO_TODAY
+        RUN, landing, "run-2", accounts=[CHANNEL], today=DEMO_TODAY
     )
     db_path = tmp / "w.duckdb"
     con = duckdb.connect(str(db_path))
@@ -169,7 +173,7 @@ def test_shorts_are_reels_and_longer_videos_are_videos(built: Built) -> None:
 
 
 def test_the_channel_account_row(built: Built) -> None:
-    (account,) = truth.accounts()
+    (account,) = [a for a in truth.accounts() if a["is_own"]]
     assert built.rows("select * from intermediate.int_youtube__accounts") == [
         {
             "platform": "youtube",

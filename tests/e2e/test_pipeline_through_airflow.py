@@ -139,7 +139,9 @@ def _accounts() -> list[tuple[str, str]]:
 
 
 def _truth_accounts(platform: str) -> list[dict]:
-    return truth.accounts() if platform == "facebook_pages" else TRUTH[platform].accounts()
+    """The own accounts (competitors' public numbers are held to truth in the benchmark tests)."""
+    accounts = truth.accounts() if platform == "facebook_pages" else TRUTH[platform].accounts()
+    return [a for a in accounts if a.get("is_own", True)]
 
 
 DAILY_COLUMNS = (
@@ -277,6 +279,10 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
             "marts.fct_social_traffic_daily",
             "marts.fct_new_traffic_sources",
             "marts.fct_campaign_performance",
+            "marts.fct_mentions",
+            "marts.fct_share_of_voice_daily",
+            "marts.fct_share_of_voice_monthly",
+            "marts.fct_competitor_benchmark_monthly",
         } <= tables
         assert not any(t.startswith(("raw.", "staging.")) for t in tables), "BI sees only checked marts"
         run_id, start, end = con.execute(
@@ -290,6 +296,32 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
     assert (start, end) == (START - timedelta(days=POST_LOOKBACK_DAYS), END), "checked with the look-back"
     assert results[0] > 40 and results[1] == 0
     assert (pipeline.data / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+
+
+def test_listening_and_benchmark_marts_are_published(pipeline) -> None:
+    """Mentions from every listening source and own-post comments, and every brand benchmarked.
+
+    The numbers are held to the generators' truth in tests/dbt; here the DAGs must carry them.
+    """
+    with pipeline.published() as con:
+        sources = {
+            row[0]
+            for row in con.execute(
+                "select distinct unnest(mention_sources) from marts.fct_mentions"
+            ).fetchall()
+        }
+        brands = {
+            row[0]
+            for row in con.execute(
+                "select distinct brand_id from marts.fct_competitor_benchmark_monthly"
+            ).fetchall()
+        }
+        unscored = con.execute(
+            "select count(*) from marts.fct_mentions where sentiment_label = 'unscored'"
+        ).fetchone()[0]
+    assert {"reddit", "rss", "facebook_pages", "instagram"} <= sources
+    assert brands == {"lumo", "bramble-baby", "kiddo-motion"}
+    assert unscored > 0, "the demo's non-English mentions are left unscored"
 
 
 def test_campaign_results_through_airflow_equal_truth(pipeline) -> None:

@@ -46,6 +46,12 @@ posts as (
 
 ),
 
+page_snapshots as (
+
+    select * from {{ ref('stg_facebook_pages__page_snapshots') }}
+
+),
+
 discovered_accounts as (
 
     select * from {{ ref('stg_instagram__business_discovery') }}
@@ -73,6 +79,22 @@ follower_readings as (
         account_daily.followers
     from account_daily
     where account_daily.followers is not null
+
+    union all
+
+    {# Competitors' Facebook Pages: public fields only, so no daily rows, only snapshots. #}
+    select
+        'facebook_pages' as platform,
+        page_snapshots.account_id,
+        page_snapshots.snapshot_date as reading_date,
+        page_snapshots.followers_count as followers
+    from page_snapshots
+    inner join accounts
+        on
+            accounts.platform = 'facebook_pages'
+            and page_snapshots.account_id = accounts.account_id
+            and not accounts.is_own
+    where page_snapshots.followers_count is not null
 
     union all
 
@@ -119,7 +141,8 @@ public_posts as (
         'instagram' as platform,
         account_id,
         media_id as post_id,
-        cast(created_at as date) as created_date,
+        {# Instagram reports in Pacific days, as int_instagram__posts does for our own media. #}
+        {{ utc_to_local_date('created_at', 'America/Los_Angeles') }} as created_date,
         coalesce(like_count, 0) + coalesce(comments_count, 0) as public_engagements
     from discovered_media
     {# Lifetime counters: the latest snapshot of each media. #}
