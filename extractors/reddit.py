@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 import requests
 
 from extractors.connections import ConnectionInfo
-from extractors.core import Record, Source, Stream, Window
+from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, Redactor, RetryPolicy, retry_after_seconds
 from warehouse.config import Account, CompanyConfig, RedditSettings
@@ -458,6 +458,10 @@ class Reddit(Source):
 
     def streams(self) -> list[Stream]:
         return [Search(self.settings, self.config, self.clock)]
+
+    def audience_accounts(self, audience: Audience) -> tuple[Account, ...]:
+        """Reddit is opt-in (``sources.reddit.enabled``): it needs an app registered with Reddit."""
+        return super().audience_accounts(audience) if self.settings.enabled else ()
 
     def client(self, connection: ConnectionInfo, sleep: Callable[[float], None] = time.sleep) -> HttpClient:
         where = Where(self.name)

@@ -97,6 +97,16 @@ class Competitor(_Strict):
     keywords: tuple[str, ...] = Field(min_length=1)
     accounts: Accounts = Accounts()
 
+    @field_validator("accounts")
+    @classmethod
+    def _public_platforms(cls, value: Accounts) -> Accounts:
+        if value.linkedin:
+            raise ValueError(
+                "linkedin: LinkedIn has no public API for other organizations' pages; remove "
+                "the competitor's LinkedIn accounts"
+            )
+        return value
+
 
 @dataclass(frozen=True)
 class ListeningTarget:
@@ -233,6 +243,9 @@ class GoogleAnalyticsSettings(_Strict):
 
 
 class RedditSettings(_Strict):
+    # Off unless asked for: Reddit search needs an app registered with Reddit (a script app's
+    # client id and secret in the connection).
+    enabled: bool = False
     conn_id: str = "reddit_default"
     # Subreddits to search (names without r/); empty searches all of Reddit.
     subreddits: tuple[str, ...] = ()

@@ -45,6 +45,7 @@ def print_summary(start: date, end: date, seconds: float) -> None:
             from daily d
             join marts.dim_account a using (account_key)
             left join readings r using (account_key)
+            where a.is_own
             group by all
             order by a.platform, r.followers_end desc nulls last
             """,
@@ -56,6 +57,40 @@ def print_summary(start: date, end: date, seconds: float) -> None:
                    sessions_uplift, sessions_uplift_ci_low, sessions_uplift_ci_high
             from marts.fct_campaign_performance
             order by start_date
+            """
+        ).fetchall()
+        voice = con.execute(
+            """
+            select
+                brand, is_own, sum(mentions), sum(mentions) / nullif(sum(sum(mentions)) over (), 0),
+                sum(reach) / nullif(sum(sum(reach)) over (), 0),
+                (sum(positive_mentions) - sum(negative_mentions))
+                    / nullif(sum(positive_mentions) + sum(negative_mentions), 0),
+                sum(unscored_mentions)
+            from marts.fct_share_of_voice_daily
+            where mention_date between $end - interval 29 day and $end
+            group by brand, is_own
+            order by is_own desc, brand
+            """,
+            {"end": end},
+        ).fetchall()
+        spike = con.execute(
+            """
+            select mention_date, negative_mentions
+            from marts.fct_share_of_voice_daily
+            where is_own and mention_date between $end - interval 29 day and $end
+            order by negative_mentions desc, mention_date
+            limit 1
+            """,
+            {"end": end},
+        ).fetchone()
+        benchmark = con.execute(
+            """
+            select platform, brand, is_own, followers_end, followers_rank, posts_per_week,
+                   engagements_per_post, engagements_per_post_rank, brands_compared
+            from marts.fct_competitor_benchmark_monthly
+            where month_start = (select max(month_start) from marts.fct_competitor_benchmark_monthly)
+            order by platform, is_own desc, brand
             """
         ).fetchall()
         checks = con.execute(
@@ -97,6 +132,33 @@ def print_summary(start: date, end: date, seconds: float) -> None:
             f"  {name[:32]:<32} {status or '-':<11} {_number(cost, ',.0f'):>9} "
             f"{_number(revenue, ',.0f'):>9} {_number(roi, '+.2f'):>7}  {change:<22} {verdict}"
         )
+    print("\nShare of voice over the last 30 days (earned mentions: X search, Reddit, feeds; a mention")
+    print(
+        "naming two brands counts for each; net sentiment = (positive - negative) / (positive + negative)):"
+    )
+    print(
+        f"  {'brand':<16} {'mentions':>9} {'share':>7} {'by reach':>9} {'net sentiment':>14} {'unscored':>9}"
+    )
+    for brand, is_own, mentions, share, by_reach, net, unscored in voice:
+        label = f"{brand}{' (us)' if is_own else ''}"
+        print(
+            f"  {label:<16} {_number(mentions):>9} {_number(share, '.0%'):>7} "
+            f"{_number(by_reach, '.0%'):>9} {_number(net, '+.2f'):>14} {_number(unscored):>9}"
+        )
+    if spike and spike[1]:
+        print(f"  Most negative day for us: {spike[0]} with {spike[1]} negative mentions.")
+    print("\nCompetitor benchmark, latest month (public numbers; rank 1 = highest; '-' = not readable):")
+    print(
+        f"  {'platform':<15} {'brand':<16} {'followers':>10} {'rank':>5} {'posts/wk':>9} "
+        f"{'eng/post':>9} {'rank':>5}"
+    )
+    for platform, brand, is_own, followers, f_rank, per_week, per_post, p_rank, compared in benchmark:
+        label = f"{brand}{' (us)' if is_own else ''}"
+        print(
+            f"  {platform:<15} {label:<16} {_number(followers):>10} "
+            f"{_rank(f_rank, compared):>5} {_number(per_week, ',.1f'):>9} "
+            f"{_number(per_post, ',.1f'):>9} {_rank(p_rank, compared):>5}"
+        )
     if checks:
         total, passed, failed = checks
         print(
@@ -113,3 +175,7 @@ def print_summary(start: date, end: date, seconds: float) -> None:
 def _number(value: float | None, spec: str = ",") -> str:
     """A count for the summary table; a dash for a number the platform does not report."""
     return "-" if value is None else format(value, spec)
+
+
+def _rank(rank: int | None, of: int) -> str:
+    return "-" if rank is None else f"{rank}/{of}"

@@ -65,7 +65,8 @@ class Pipeline:
 def pipeline(tmp_path_factory) -> Iterator[Pipeline]:
     root = tmp_path_factory.mktemp("e2e")
     log = root / "airflow-output.log"
-    with DemoServer(today=DEMO_TODAY, chaos_rate=0.05, chaos_seed=11) as server:
+    # On the real date, as in production: X recent search measures end_time against the real clock.
+    with DemoServer(today=None, chaos_rate=0.05, chaos_seed=11) as server:
         env = {
             **os.environ,
             **demo_connections(server.url),

@@ -38,6 +38,25 @@ def test_a_platform_without_accounts_is_skipped(tmp_path: Path, platform: str) -
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize(("source", "off"), [("reddit", {"enabled": False}), ("rss", {"feeds": []})])
+def test_a_listening_source_left_off_is_skipped(tmp_path: Path, source: str, off: dict) -> None:
+    data = copy.deepcopy(DEMO)
+    data["sources"][source] = {**data["sources"][source], **off}
+    config = parse_config(data)
+    landed = source_class(source)(config).run(Window(date(2026, 11, 1), date(2026, 11, 2)), tmp_path, "t")
+    assert landed == []
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_competitor_linkedin_account_is_refused() -> None:
+    data = copy.deepcopy(DEMO)
+    data["competitors"][0]["accounts"]["linkedin"] = [{"id": "123", "name": "Bramble Baby"}]
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data)
+    assert "competitors.0.accounts" in str(caught.value)
+    assert "LinkedIn has no public API" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("path", "value", "field"),
     [

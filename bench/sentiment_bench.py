@@ -11,7 +11,7 @@ then times, in the same process and alternating order:
 The first call loads lingua's language models (a few seconds, once per process); it is timed
 apart and left out of the runs. Prints mentions/s for each and the scorer/baseline time ratio.
 
-    python -m bench.sentiment --mentions 5000 --repeat 3
+    python -m bench.sentiment_bench --mentions 5000 --repeat 3
 """
 
 from __future__ import annotations
