@@ -245,7 +245,8 @@ def test_post_performance_equals_truth_and_lifetime_metrics_are_not_summed(pipel
                 f"""
                 select p.post_id, p.created_date, {", ".join("f." + c for c in POST_COLUMNS)}
                 from marts.fct_post_performance f join marts.dim_post p using (post_key)
-                where f.platform = ?
+                join marts.dim_account a on a.account_key = p.account_key
+                where f.platform = ? and a.is_own
                 """,
                 [platform],
             ).fetchall()
