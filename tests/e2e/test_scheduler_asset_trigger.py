@@ -121,7 +121,9 @@ def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
             "select run_id, data_start, data_end from audit.publication"
         ).fetchone()
         days = con.execute(
-            "select count(*) from marts.fct_account_daily where metric_date between ? and ?", [START, END]
+            "select count(*) from marts.fct_account_daily join marts.dim_account using (account_key) "
+            "where is_own and metric_date between ? and ?",
+            [START, END],
         ).fetchone()
     assert run_id == runs[0]["run_id"]
     assert start <= START and end >= END, "the checks cover every day the load replaced"
