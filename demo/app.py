@@ -120,6 +120,22 @@ def create_app(
         state.log.clear()
         return {"status": "cleared"}
 
+    # A Slack-compatible webhook receiver for the alerts the warehouse sends in the demo: it
+    # keeps what it was posted so `make demo` (and a person) can see the alerts that fired.
+    webhook_posts: list[Any] = []
+
+    @app.post("/_demo/webhook", status_code=200)
+    async def receive_webhook(request: Request) -> dict[str, str]:
+        try:
+            webhook_posts.append(await request.json())
+        except ValueError:
+            raise HTTPException(400, "expected a JSON body") from None
+        return {"status": "ok"}
+
+    @app.get("/_demo/webhook")
+    def received_webhooks() -> list[Any]:
+        return list(webhook_posts)
+
     for platform in PLATFORMS:
         app.include_router(platform.truth_router, prefix=f"/_demo/truth/{platform.name}", tags=["truth"])
         app.include_router(platform.api_router, tags=[platform.name])

@@ -18,6 +18,10 @@ Streams:
   as sent plus ``_post_id`` under the UTC day of ``created_time`` and re-read for
   ``comment_lookback_days``. Graph omits ``from`` for people who have not authorised the app; the
   Page's own replies (``from.id`` = the Page) are landed too. Needs ``pages_read_user_content``.
+* ``conversations`` — the Messenger inbox: every message of the conversations updated since the
+  window's first day (``conversation_lookback_days`` before the run), landed as a snapshot (see
+  ``Conversations``). Needs ``pages_messaging`` and ``pages_read_engagement`` (with
+  ``pages_manage_metadata``) and a token from someone with the MESSAGING task on the Page.
 
 Graph quirks handled in ``GraphErrorPolicy``: throttling arrives as HTTP 400/403 with error code
 4, 17, 32, 613 or 800xx and no ``Retry-After``; usage headers (``X-App-Usage``,
@@ -30,7 +34,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -40,6 +45,7 @@ from extractors.connections import ConnectionInfo
 from extractors.core import Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
+from extractors.landing import Partition, landed_partitions, partition_path
 from extractors.paginators import GraphCursorPaginator, SinglePage
 from warehouse.config import Account, FacebookPagesSettings
 
@@ -362,9 +368,194 @@ class Comments(Stream):
                 raise
 
 
+CONVERSATIONS_PERMISSION_HINT = (
+    "reading the Messenger inbox needs the pages_messaging and pages_read_engagement permissions "
+    "(with pages_manage_metadata) and a Page access token from someone with the MESSAGING task on "
+    "this Page: grant them, then generate a new Page access token"
+)
+
+
+class LandedMessages:
+    """What earlier runs landed for one account's ``conversations`` stream (read before replacing)."""
+
+    def __init__(self, root: Path, source: str, stream: str, account: str):
+        self.root, self.source, self.stream, self.account = root, source, stream, account
+
+    def partition(self, day: date) -> list[Record]:
+        """The records of the partition a run is about to replace (empty when there is none)."""
+        path = partition_path(self.root, self.source, self.stream, self.account, day)
+        if not path.exists():
+            return []
+        return [json.loads(line)["record"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+    def ids_since(self, first: date) -> set[str]:
+        """Message ids in every partition from ``first`` on (a message lands on or after its day)."""
+        found: set[str] = set()
+        for landed in landed_partitions(self.root, self.source, self.stream, first, date.max):
+            if landed.account == self.account:
+                found.update(str(r.get("id")) for r in self.partition(landed.day))
+        return found
+
+
+class Conversations(Stream):
+    """The Page's Messenger inbox: one record per message, landed as a **snapshot**.
+
+    Lists ``/{page-id}/conversations`` (``platform=messenger``, newest ``updated_time`` first,
+    cursor paging only: Graph has no time-based paging on this edge) and stops at the first
+    conversation last updated before the window's first day; then reads each conversation's
+    ``/messages``. Graph lists every message but gives details (``from``, ``to``, ``message``)
+    of the 20 most recent only, so a message is landed while it is among those 20, as sent plus
+    ``_conversation_id``, ``_conversation_updated_time`` and ``_conversation_message_count``.
+
+    **Nothing lost.** Each run lands under its snapshot day (``Stream.window``) every readable
+    message of the conversations it lists, whatever day they were written; staging keeps the
+    latest read of each message id. Older snapshots are never rewritten, and when a run replaces
+    its own snapshot day (a re-run), the messages that partition held and this read did not
+    return are carried into the new file.
+
+    **Each loss is reported once, by the run that owns its day.** A message that has dropped
+    out of the 20 and was never landed cannot be read any more. A run warns, per conversation,
+    about such messages written on its *own* days (the run's first day to the snapshot day; the
+    look-back days belong to the runs before it), so daily runs report a loss once instead of
+    every day for as long as the thread lives, and a backfill reports what it can no longer
+    recover on the days it was asked for. Losses on days before the run's own are only counted
+    at info level. Extract more often than every 20 messages of a thread; a daily run does.
+    """
+
+    name = "conversations"
+    primary_key = ("id", "partition_day")
+    partitioned_by = "snapshot"
+    conversation_fields = "id,updated_time,message_count,unread_count,participants"
+    message_fields = "id,created_time,from,to,message"
+
+    def __init__(self, version: str, settings: FacebookPagesSettings, page_size: int = 100):
+        self.version = version
+        self.lookback_days = settings.conversation_lookback_days
+        self.paginator = GraphCursorPaginator(limit=page_size)
+        self.landed: LandedMessages | None = None
+        """Set by the source before each account: what earlier runs landed."""
+        self.run: Window | None = None
+        """Set by the source before each account: the run's own days (without the look-back)."""
+
+    def window(self, run: Window, today: date) -> Window:
+        """From the run's first day minus the look-back (the listing's stop) to the snapshot day."""
+        day = max(run.end, today - timedelta(days=1))
+        return Window(min(run.start - timedelta(days=self.lookback_days), day), day)
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        since = datetime.combine(window.start, time.min, UTC)
+        read: dict[str, dict[str, Any]] = {}
+        unreadable: dict[str, list[tuple[datetime, str]]] = {}
+        landed_now: set[str] = set()
+        for conversation in self._conversations(client, account, since, where):
+            meta = {
+                "_conversation_id": conversation["id"],
+                "_conversation_updated_time": conversation.get("updated_time"),
+                "_conversation_message_count": conversation.get("message_count"),
+            }
+            read[conversation["id"]] = meta
+            path = f"{self.version}/{conversation['id']}/messages"
+            try:
+                for message in edge_items(
+                    client, self.paginator, path, {"fields": self.message_fields}, where
+                ):
+                    if "from" not in message:  # older than the 20 Graph details: id and time only
+                        moment = graph_time(message["created_time"]).astimezone(UTC)
+                        unreadable.setdefault(conversation["id"], []).append((moment, message["id"]))
+                        continue
+                    landed_now.add(message["id"])
+                    yield window.end, {**message, **meta}
+            except ExtractError as error:
+                error.message = f"messages of conversation {conversation['id']}: {error.message}"
+                if error.platform_code in PERMISSION_CODES:
+                    error.hint = CONVERSATIONS_PERMISSION_HINT
+                raise
+        yield from self._carried_forward(window.end, landed_now, read, where)
+        own_first = self.run.start if self.run else window.start  # the look-back days are not its own
+        self._warn_unlanded(unreadable, landed_now, Window(own_first, window.end), where)
+
+    def _conversations(
+        self, client: HttpClient, account: Account, since: datetime, where: Where
+    ) -> Iterator[Record]:
+        """Conversations updated at or after ``since``, newest first; stops at the first older one."""
+        params = {"platform": "messenger", "fields": self.conversation_fields}
+        seen: set[str] = set()
+        try:
+            for body in self.paginator.pages(
+                client, f"{self.version}/{account.id}/conversations", params, where
+            ):
+                for conversation in graph_data(body, where, client):
+                    if graph_time(conversation["updated_time"]) < since:
+                        return
+                    if conversation["id"] not in seen:
+                        seen.add(conversation["id"])
+                        yield conversation
+        except ExtractError as error:
+            if error.platform_code in PERMISSION_CODES:
+                error.hint = CONVERSATIONS_PERMISSION_HINT
+            raise
+
+    def _carried_forward(
+        self, day: date, landed_now: set[str], read: dict[str, dict[str, Any]], where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        """Messages the partition being replaced holds that this read did not return."""
+        kept = [
+            r for r in (self.landed.partition(day) if self.landed else []) if r.get("id") not in landed_now
+        ]
+        if kept:
+            log.info(
+                "[%s] keeping %d messages landed earlier for %s that this read did not return",
+                where,
+                len(kept),
+                day,
+            )
+        for record in kept:
+            yield day, {**record, **read.get(str(record.get("_conversation_id")), {})}
+
+    def _warn_unlanded(
+        self,
+        unreadable: dict[str, list[tuple[datetime, str]]],
+        landed_now: set[str],
+        own: Window,
+        where: Where,
+    ) -> None:
+        """Warn, per conversation, about unreadable messages of the ``own`` days that no run landed."""
+        if not unreadable:
+            return
+        first = min(moment for found in unreadable.values() for moment, _ in found).date()
+        known = (self.landed.ids_since(first) if self.landed else set()) | landed_now
+        earlier = 0
+        for conversation, found in unreadable.items():
+            missing = [moment for moment, message_id in found if message_id not in known]
+            earlier += sum(moment.date() < own.start for moment in missing)
+            mine = [moment for moment in missing if own.start <= moment.date() <= own.end]
+            if not mine:
+                continue
+            log.warning(
+                "[%s] conversation %s: %d messages written on %s are older than the 20 most recent "
+                "that Graph shows and were never landed, so the warehouse cannot have them. What to "
+                "do: extract this Page at least once per 20 messages of a thread (the daily run "
+                "does); re-reading these days later cannot recover them",
+                where,
+                conversation,
+                len(mine),
+                ", ".join(sorted({moment.date().isoformat() for moment in mine})),
+            )
+        if earlier:
+            log.info(
+                "[%s] %d messages written before %s are no longer readable and were never landed; "
+                "the runs (or backfills) of their own days report them",
+                where,
+                earlier,
+                own.start,
+            )
+
+
 class FacebookPages(Source):
     name: ClassVar[str] = "facebook_pages"
-    stream_types = (PageInsights, PageSnapshot, Posts, Comments)
+    stream_types = (PageInsights, PageSnapshot, Posts, Comments, Conversations)
 
     @property
     def settings(self) -> FacebookPagesSettings:
@@ -386,7 +577,23 @@ class FacebookPages(Source):
             PageSnapshot(version),
             Posts(version, self.settings, page_size),
             Comments(version, self.settings, page_size),
+            Conversations(version, self.settings, page_size),
         ]
+
+    def _run_stream(
+        self,
+        client: HttpClient,
+        stream: Stream,
+        account: Account,
+        run: Window,
+        today: date,
+        landing_root: Path,
+        run_id: str,
+    ) -> list[Partition]:
+        if isinstance(stream, Conversations):
+            stream.landed = LandedMessages(landing_root, self.name, stream.name, account.id)
+            stream.run = run
+        return super()._run_stream(client, stream, account, run, today, landing_root, run_id)
 
     def client(self, connection: ConnectionInfo) -> HttpClient:
         if not connection.token:

@@ -29,6 +29,19 @@ Streams:
   ``created_at``. Each landed post is the tweet as sent plus ``_author`` (its ``includes.users``
   object, or null) and ``_query``. A post naming two brands lands under both targets.
 
+* ``mentions`` — the own account's mentions timeline (``GET /2/users/:id/mentions``): tweets
+  that name ``@<username>``, with ``author_id`` expanded (``_author``: ``username``, ``name``,
+  ``public_metrics.followers_count``, as in ``search``). X serves only the last 7 days (and at
+  most the 800 most recent), so, as for ``search``, only UTC days from today - 6 are asked for and
+  landed, re-read ``search_lookback_days`` back; when a run receives 800 mentions, the days up to
+  the oldest one received may be cut short and are left unwritten (with a warning). Paging:
+  ``meta.next_token`` -> ``pagination_token``. Partitioned by the UTC day of ``created_at``.
+* ``replies`` — the own account's replies (what first response times are measured by): the same
+  timeline as ``tweets`` but with ``exclude=retweets`` only, keeping the tweets that reference a
+  ``replied_to`` tweet. A separate stream rather than a wider ``tweets`` read, so the own-post
+  tables stay as they are; the timeline reaches back 3,200 tweets, not 7 days, so a plain window
+  with ``search_lookback_days`` of re-reads. Partitioned by the UTC day of ``created_at``.
+
 The source's ``clock`` is "now" for the streams that bound requests by time (``end_time``, the
 7 days of recent search); tests set it to the demo server's today.
 
@@ -73,6 +86,14 @@ USER_FIELDS = "public_metrics,created_at,description,username,name,verified"
 TWEET_FIELDS = "created_at,public_metrics,attachments,entities,referenced_tweets,conversation_id,lang"
 METRIC_FIELDS = "public_metrics,created_at"
 EXCLUDE = "retweets,replies"
+
+MENTIONS_TWEET_FIELDS = (
+    "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,public_metrics,lang,entities"
+)
+MENTIONS_USER_FIELDS = "username,name,public_metrics"
+MENTIONS_CAP = 800
+"""X's mentions timeline serves at most the 800 most recent mentions."""
+REPLY_TWEET_FIELDS = "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,lang"
 
 SEARCH_PATH = "2/tweets/search/recent"
 SEARCH_TWEET_FIELDS = "created_at,public_metrics,lang,author_id,entities,conversation_id,referenced_tweets"
@@ -296,11 +317,12 @@ class NextTokenPaginator:
 
 
 class _Timeline:
-    """The user's own posts (no retweets, no replies) created in a window of UTC days."""
+    """The user's own posts (no retweets and, by default, no replies) created in a window of UTC days."""
 
-    def __init__(self, page_size: int, clock: Callable[[], datetime]):
+    def __init__(self, page_size: int, clock: Callable[[], datetime], exclude: str = EXCLUDE):
         self.paginator = NextTokenPaginator(page_size)
         self.clock = clock
+        self.exclude = exclude
 
     def pages(
         self, client: HttpClient, account: Account, window: Window, where: Where, fields: Mapping[str, str]
@@ -308,7 +330,7 @@ class _Timeline:
         start, end = time_bounds(window, self.clock())
         if end <= start:
             return
-        params = {"start_time": x_time(start), "end_time": x_time(end), "exclude": EXCLUDE, **fields}
+        params = {"start_time": x_time(start), "end_time": x_time(end), "exclude": self.exclude, **fields}
         for body in self.paginator.pages(client, f"2/users/{account.id}/tweets", params, where):
             _missing_user(body, account, where)
             _warn_partial_errors(body, where, "objects from the timeline")
@@ -435,7 +457,52 @@ def searchable_since(now: datetime) -> date:
     return first if reach == datetime.combine(first, datetime.min.time(), UTC) else first + timedelta(days=1)
 
 
-class Search(Stream):
+class _SevenDays(Stream):
+    """A stream of an X endpoint that keeps 7 days (recent search, the mentions timeline): a run
+    asks for and lands only the UTC days X still holds whole; older days are neither asked for nor
+    written, so what an earlier run landed for them stays."""
+
+    clock: Callable[[], datetime]
+
+    def oldest_day(self, today: date) -> date:
+        """The oldest day a run on ``today`` may ask X for (and land): X keeps 7 days."""
+        return max(today - timedelta(days=SEARCH_DAYS - 1), searchable_since(self.clock()))
+
+    def window(self, run: Window, today: date) -> Window:
+        """The stream's window without the days X no longer keeps (all of it when none is left)."""
+        wanted = super().window(run, today)
+        oldest = self.oldest_day(today)
+        if wanted.start >= oldest:
+            return wanted
+        kept = "earlier landings are kept"
+        if wanted.end < oldest:
+            log.warning(
+                "[source=x stream=%s] %s..%s are older than the %d days X keeps; "
+                "nothing is read or landed (%s)",
+                self.name,
+                wanted.start,
+                wanted.end,
+                SEARCH_DAYS,
+                kept,
+            )
+            return wanted
+        log.info(
+            "[source=x stream=%s] %s..%s are older than the %d days X keeps; not read (%s)",
+            self.name,
+            wanted.start,
+            oldest - timedelta(days=1),
+            SEARCH_DAYS,
+            kept,
+        )
+        return Window(oldest, wanted.end)
+
+    def partition_days(self, window: Window, found: set[date], today: date, where: Where) -> list[date]:
+        """Only days X still keeps: an empty file for an older day would erase what a run landed then."""
+        oldest = self.oldest_day(today)
+        return [day for day in window.days() if day >= oldest]
+
+
+class Search(_SevenDays):
     """Recent posts naming a listening target (the brand or a competitor), by its keywords."""
 
     name = "search"
@@ -456,42 +523,6 @@ class Search(Stream):
         self.excluded_ids = tuple(excluded_ids)
         self.paginator = NextTokenPaginator(max(page_size, SEARCH_PAGE_SIZE_MIN), token_param="next_token")
         self.clock = clock
-
-    def oldest_day(self, today: date) -> date:
-        """The oldest day a run on ``today`` may ask X for (and land): X keeps 7 days."""
-        return max(today - timedelta(days=SEARCH_DAYS - 1), searchable_since(self.clock()))
-
-    def window(self, run: Window, today: date) -> Window:
-        """The stream's window without the days X no longer keeps (all of it when none is left)."""
-        wanted = super().window(run, today)
-        oldest = self.oldest_day(today)
-        if wanted.start >= oldest:
-            return wanted
-        kept = "earlier landings are kept"
-        if wanted.end < oldest:
-            log.warning(
-                "[source=x stream=search] %s..%s are older than the %d days X's recent search keeps; "
-                "nothing is read or landed (%s)",
-                wanted.start,
-                wanted.end,
-                SEARCH_DAYS,
-                kept,
-            )
-            return wanted
-        log.info(
-            "[source=x stream=search] %s..%s are older than the %d days X's recent search keeps; not "
-            "read (%s)",
-            wanted.start,
-            oldest - timedelta(days=1),
-            SEARCH_DAYS,
-            kept,
-        )
-        return Window(oldest, wanted.end)
-
-    def partition_days(self, window: Window, found: set[date], today: date, where: Where) -> list[date]:
-        """Only days X still keeps: an empty file for an older day would erase what a run landed then."""
-        oldest = self.oldest_day(today)
-        return [day for day in window.days() if day >= oldest]
 
     def query(self, account: Account, where: Where) -> str:
         target = self.targets.get(account.id)
@@ -552,9 +583,101 @@ class Search(Stream):
                 yield created_day(tweet["created_at"]), {**tweet, "_author": author, "_query": query}
 
 
+class Mentions(_SevenDays):
+    """Tweets naming the own account's ``@username``: the public inbound items of support."""
+
+    name = "mentions"
+    primary_key = ("id",)
+    partitioned_by = "day"
+    audience = ("own",)
+
+    def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
+        self.lookback_days = settings.search_lookback_days
+        self.paginator = NextTokenPaginator(page_size)
+        self.clock = clock
+        self._complete_after: dict[str, date] = {}
+        """Per account, when the last read hit X's 800 cap: only days after this one are whole."""
+
+    def partition_days(self, window: Window, found: set[date], today: date, where: Where) -> list[date]:
+        """The days X still keeps, less those the 800 cap may have cut short (left unwritten)."""
+        kept = super().partition_days(window, found, today, where)
+        cut = self._complete_after.pop(where.account, None)
+        if cut is None:
+            return kept
+        log.warning(
+            "[%s] X served its maximum of %d mentions, so %s and the days before it may be incomplete; "
+            "they are not written (earlier landings are kept). Run more often, or over shorter windows",
+            where,
+            MENTIONS_CAP,
+            cut,
+        )
+        return [day for day in kept if day > cut]
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        now = self.clock()
+        first = max(window.start, searchable_since(now))
+        if first > window.end:
+            return  # window() let an old window through whole: nothing of it is left to ask for
+        start, end = time_bounds(Window(first, window.end), now)
+        if end <= start:
+            return
+        params = {
+            "start_time": x_time(start),
+            "end_time": x_time(end),
+            "tweet.fields": MENTIONS_TWEET_FIELDS,
+            "expansions": "author_id",
+            "user.fields": MENTIONS_USER_FIELDS,
+        }
+        seen: set[str] = set()
+        received, oldest = 0, None
+        for body in self.paginator.pages(client, f"2/users/{account.id}/mentions", params, where):
+            _missing_user(body, account, where)
+            _warn_partial_errors(body, where, "objects from the mentions timeline")
+            users = {u.get("id"): u for u in (body.get("includes") or {}).get("users") or []}
+            for tweet in body.get("data") or []:
+                received += 1
+                day = created_day(tweet["created_at"])
+                oldest = day if oldest is None else min(oldest, day)
+                # A mention posted while we page shifts the timeline: the next page can repeat one.
+                if tweet["id"] in seen:
+                    continue
+                seen.add(tweet["id"])
+                yield day, {**tweet, "_author": users.get(tweet.get("author_id"))}
+        if received >= MENTIONS_CAP and oldest is not None:
+            self._complete_after[account.id] = oldest
+
+
+class Replies(Stream):
+    """The own account's replies (to mentions and to anyone else), for first response times."""
+
+    name = "replies"
+    primary_key = ("id",)
+    partitioned_by = "day"
+    audience = ("own",)
+
+    def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
+        self.lookback_days = settings.search_lookback_days
+        self.timeline = _Timeline(page_size, clock, exclude="retweets")
+        self.fields = {"tweet.fields": REPLY_TWEET_FIELDS}
+
+    def extract(
+        self, client: HttpClient, account: Account, window: Window, where: Where
+    ) -> Iterator[tuple[date, Record]]:
+        seen: set[str] = set()
+        for body in self.timeline.pages(client, account, window, where, self.fields):
+            for tweet in body.get("data") or []:
+                references = tweet.get("referenced_tweets") or []
+                if tweet["id"] in seen or not any(r.get("type") == "replied_to" for r in references):
+                    continue
+                seen.add(tweet["id"])
+                yield created_day(tweet["created_at"]), tweet
+
+
 class X(Source):
     name: ClassVar[str] = "x"
-    stream_types = (User, Tweets, TweetMetrics, Search)
+    stream_types = (User, Tweets, TweetMetrics, Search, Mentions, Replies)
 
     def __init__(
         self,
@@ -612,6 +735,8 @@ class X(Source):
                 page_size,
                 self.clock,
             ),
+            Mentions(self.settings, page_size, self.clock),
+            Replies(self.settings, page_size, self.clock),
         ]
 
     def client(self, connection: ConnectionInfo, sleep: Callable[[float], None] = time.sleep) -> HttpClient:

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
@@ -137,3 +138,14 @@ def assert_dbt_succeeded(result: dbtRunnerResult) -> None:
     assert result.exception is None, result.exception
     failed = [r.node.name for r in result.result.results if str(r.status) in ("error", "fail")]
     assert result.success and not failed, failed
+
+
+@pytest.fixture(scope="session")
+def support_warehouse(company: CompanyConfig, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Mentions and the support inbox over the weeks before the demo's today, built once
+    (tests/support_warehouse.py); the support and alert tests share it."""
+    from tests import support_warehouse as warehouse
+
+    built = warehouse.build(company, tmp_path_factory.mktemp("support_warehouse"))
+    yield built
+    built.con.close()

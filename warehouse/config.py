@@ -35,6 +35,13 @@ Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
+def _email_addresses(value: tuple[str, ...]) -> tuple[str, ...]:
+    bad = [address for address in value if not _EMAIL.match(address)]
+    if bad:
+        raise ValueError(f"not an email address: {', '.join(bad)}")
+    return value
+
+
 class ConfigError(ValueError):
     """The company configuration is invalid; the message names the file and the field."""
 
@@ -139,6 +146,78 @@ class BusinessHours(_Strict):
 class Support(_Strict):
     first_response_sla_minutes: int = Field(gt=0)
     business_hours: BusinessHours
+    # Public comments and mentions that need an answer: questions (they hold a "?") and
+    # complaints (they hold one of these words, whole word, any case). Direct messages always do.
+    complaint_keywords: tuple[str, ...] = (
+        "disappointed", "broke", "broken", "damaged", "faulty", "refund", "awful", "terrible",
+        "horrible", "worst", "avoid", "rude", "late", "frustrated", "ripped", "jams", "poor",
+        "regret", "failed", "collapsed", "collapsing", "snapped", "dangerous", "shocking",
+        "furious", "unacceptable", "recall",
+    )  # fmt: skip
+
+    @field_validator("complaint_keywords")
+    @classmethod
+    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        blank = [word for word in value if not word.strip()]
+        if blank:
+            raise ValueError("complaint keywords must not be blank")
+        return value
+
+
+class NegativeSpikeRule(_Strict):
+    # Negative mentions of the brand in the last `window_hours`, against the same-length windows
+    # of the `baseline_days` before: fires when the count is at least `min_mentions`, its
+    # modified z-score (0.6745 * (count - median) / MAD) exceeds `max_z`, and the negative share
+    # of the window's brand mentions is at least `min_share_ratio` times the baseline's (a busy
+    # day brings more of every kind of mention; a crisis brings mostly negative ones).
+    window_hours: int = Field(default=24, ge=1, le=168)
+    baseline_days: int = Field(default=28, ge=7, le=90)
+    min_mentions: int = Field(default=10, ge=1)
+    max_z: float = Field(default=3.5, gt=0)
+    min_share_ratio: float = Field(default=2.0, ge=1)
+
+
+class ViralMentionRule(_Strict):
+    # A mention of the brand seen in the last `within_hours` whose author reaches at least
+    # `min_reach` people (X followers) or that drew at least `min_engagements` engagements.
+    within_hours: int = Field(default=48, ge=1, le=168)
+    min_reach: int = Field(default=100_000, ge=1)
+    min_engagements: int = Field(default=5_000, ge=1)
+
+
+class UnansweredRule(_Strict):
+    # An inbound item that needs an answer and has waited `after_minutes` without one; items
+    # older than `within_hours` are left to the support reports.
+    after_minutes: int = Field(default=240, ge=1)
+    within_hours: int = Field(default=72, ge=1, le=720)
+
+
+class StaleSourceRule(_Strict):
+    # A source whose last successful load is older than `after_hours`.
+    after_hours: int = Field(default=30, ge=1)
+
+
+class Alerts(_Strict):
+    email_to: tuple[str, ...] = ()  # empty: no email alerts
+    smtp_conn_id: str = "smtp_default"
+    webhook_conn_id: str | None = None  # an Airflow connection holding the webhook URL
+    data_url: str | None = None  # where the alert's "see the data" link points (BI)
+    negative_spike: NegativeSpikeRule = NegativeSpikeRule()
+    viral_mention: ViralMentionRule = ViralMentionRule()
+    unanswered: UnansweredRule = UnansweredRule()
+    stale_source: StaleSourceRule = StaleSourceRule()
+
+    @field_validator("email_to")
+    @classmethod
+    def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _email_addresses(value)
+
+    @field_validator("data_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://\S+$", value):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
 
 
 class Reporting(_Strict):
@@ -147,10 +226,7 @@ class Reporting(_Strict):
     @field_validator("recipients")
     @classmethod
     def _emails(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [address for address in value if not _EMAIL.match(address)]
-        if bad:
-            raise ValueError(f"not an email address: {', '.join(bad)}")
-        return value
+        return _email_addresses(value)
 
 
 class FacebookPagesSettings(_Strict):
@@ -161,6 +237,8 @@ class FacebookPagesSettings(_Strict):
     post_lookback_days: int = Field(default=28, ge=0, le=90)
     # Comments on own posts (mentions): re-read comments made this many days before a run.
     comment_lookback_days: int = Field(default=7, ge=0, le=30)
+    # Messenger inbox: list conversations updated this many days before a run's first day.
+    conversation_lookback_days: int = Field(default=2, ge=0, le=30)
 
     def lookback_days(self) -> int:
         return max(self.insights_lookback_days, self.post_lookback_days, self.comment_lookback_days)
@@ -299,6 +377,7 @@ class CompanyConfig(_Strict):
     competitors: tuple[Competitor, ...] = ()
     support: Support
     reporting: Reporting
+    alerts: Alerts = Alerts()
     sources: Sources
 
     def max_lookback_days(self) -> int:

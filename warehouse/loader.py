@@ -54,8 +54,10 @@ READ_LANDED = """
     )
 """
 
-# The company configuration's tables: accounts (own and competitors') and the brand keywords,
-# rewritten from config/company.yml on every load.
+# The company configuration's tables: accounts (own and competitors'), the brand keywords and
+# the support settings (one row, one row per business weekday, and the complaint keywords that
+# mark a public comment or mention as needing an answer), rewritten from
+# config/company.yml on every load.
 COMPANY_TABLES = {
     "company__accounts": """
         platform      varchar     not null,
@@ -73,7 +75,26 @@ COMPANY_TABLES = {
         keyword       varchar     not null,
         _loaded_at    timestamptz not null
     """,
+    "company__support": """
+        timezone                    varchar     not null,
+        first_response_sla_minutes  integer     not null,
+        business_day_start          time        not null,
+        business_day_end            time        not null,
+        _loaded_at                  timestamptz not null
+    """,
+    "company__business_days": """
+        iso_weekday   integer     not null,
+        weekday       varchar     not null,
+        _loaded_at    timestamptz not null
+    """,
+    "company__complaint_keywords": """
+        keyword       varchar     not null,
+        _loaded_at    timestamptz not null
+    """,
 }
+
+# `support.business_hours.days` names -> ISO weekday numbers (1 = Monday ... 7 = Sunday).
+ISO_WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 
 # The campaign registry's tables (config/campaigns.yml), rewritten on every load that has one.
 CAMPAIGN_TABLES = {
@@ -156,6 +177,7 @@ def load_partitions(
         if config is not None:
             _write_accounts(con, config)
             _write_brand_keywords(con, config)
+            _write_support(con, config)
         if campaigns is not None:
             _write_campaigns(con, campaigns)
         con.execute("commit")
@@ -271,6 +293,44 @@ def _write_brand_keywords(con: duckdb.DuckDBPyConnection, config: CompanyConfig)
             current_timestamp as _loaded_at
         """,
         {key: [row[i] for row in rows] for i, key in enumerate(("brand_id", "brand", "is_own", "keyword"))},
+    )
+
+
+def _write_support(con: duckdb.DuckDBPyConnection, config: CompanyConfig) -> None:
+    """Mirror the support settings into ``raw.company__support``, ``raw.company__business_days``
+    and ``raw.company__complaint_keywords``.
+
+    The time zone is the company's: business hours are wall-clock hours there, so dbt turns
+    each business day into UTC with the zone's offset of that day (DST included).
+    """
+    support = config.support
+    hours = support.business_hours
+    con.execute(f"delete from {RAW_SCHEMA}.company__support")
+    con.execute(
+        f"""
+        insert into {RAW_SCHEMA}.company__support
+        select $timezone, $sla, $start, $end, current_timestamp
+        """,
+        {
+            "timezone": config.company.timezone,
+            "sla": support.first_response_sla_minutes,
+            "start": hours.start,
+            "end": hours.end,
+        },
+    )
+    days = sorted(set(hours.days), key=ISO_WEEKDAYS.__getitem__)
+    con.execute(f"delete from {RAW_SCHEMA}.company__business_days")
+    con.execute(
+        f"""
+        insert into {RAW_SCHEMA}.company__business_days
+        select unnest($iso_weekday)::integer, unnest($weekday)::varchar, current_timestamp
+        """,
+        {"iso_weekday": [ISO_WEEKDAYS[day] for day in days], "weekday": days},
+    )
+    con.execute(f"delete from {RAW_SCHEMA}.company__complaint_keywords")
+    con.execute(
+        f"insert into {RAW_SCHEMA}.company__complaint_keywords select unnest($keywords), current_timestamp",
+        {"keywords": list(dict.fromkeys(support.complaint_keywords))},
     )
 
 

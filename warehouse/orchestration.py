@@ -6,7 +6,7 @@ Kept free of heavy imports: DAG files import this at parse time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 WRITER_POOL = "duckdb_writer"  # one slot: DuckDB takes one writing process at a time
@@ -20,6 +20,15 @@ EXTRACT_SOURCES = (
     "reddit",
     "rss",
 )
+LISTENING_STREAMS = {
+    # What the hourly listening run reads: mentions and the support inbox.
+    "facebook_pages": ("comments", "conversations"),
+    "instagram": ("comments",),
+    "x": ("mentions", "replies", "search"),
+    "reddit": ("search",),
+    "rss": ("entries",),
+}
+LISTENING_MODELS = ("fct_mentions", "fct_support_conversations")
 DEFAULT_ARGS = {
     "owner": "data-platform",
     "retries": 2,
@@ -87,3 +96,18 @@ def with_lookback(window: tuple[date, date]) -> tuple[date, date]:
 
     start, end = window
     return start - timedelta(days=load_config().max_lookback_days()), end
+
+
+def instant_from_context(context: Mapping[str, Any]) -> datetime:
+    """The instant an hourly run evaluates: the ``at`` param, else its data interval's end.
+
+    A run triggered by hand without params has no data interval in Airflow 3: it evaluates at the
+    moment it was requested.
+    """
+    explicit = (context.get("params") or {}).get("at")
+    if explicit:
+        moment = datetime.fromisoformat(str(explicit))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    end = context.get("data_interval_end")
+    moment = end if end is not None else context["dag_run"].run_after
+    return moment.astimezone(UTC)

@@ -25,9 +25,14 @@ from warehouse.settings import paths
 log = logging.getLogger(__name__)
 
 
-def extract(source: str, start: date, end: date, run_id: str) -> list[dict[str, Any]]:
-    """Extract ``source`` over [start, end] into the landing zone; describe what landed."""
-    landed = source_class(source)(load_config()).run(Window(start, end), paths().landing, run_id)
+def extract(
+    source: str, start: date, end: date, run_id: str, streams: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """Extract ``source`` (all its streams, or ``streams``) over [start, end] into the landing
+    zone; describe what landed."""
+    landed = source_class(source)(load_config()).run(
+        Window(start, end), paths().landing, run_id, streams=streams
+    )
     return [_describe(p) for p in landed]
 
 

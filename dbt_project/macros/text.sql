@@ -48,3 +48,12 @@
         ), '&'), ''), '')
     )
 {%- endmacro %}
+
+{# A keyword as an RE2 pattern: metacharacters escaped, whitespace runs matching any
+   whitespace. Word boundaries are the caller's. #}
+{% macro keyword_regex(column) -%}
+    regexp_replace(
+        regexp_replace(trim({{ column }}), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g'),
+        '\s+', '\\s+', 'g'
+    )
+{%- endmacro %}

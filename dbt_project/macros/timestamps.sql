@@ -35,3 +35,22 @@
 {% macro utc_to_local_date(utc_timestamp, timezone) -%}
     cast({{ utc_to_local(utc_timestamp, timezone) }} as date)
 {%- endmacro %}
+
+{# A local wall-clock timestamp (without time zone) in the time zone named by
+   `timezone_expression` (a column, or a quoted literal such as
+   "'Europe/London'") as a UTC timestamp without time zone, with that day's
+   offset (DST included). A wall time the clocks skip in spring reads as if
+   they had not moved yet (01:30 on 2026-03-29 in London is 01:30 UTC), and one
+   they repeat in autumn as its later, standard-time occurrence (01:30 on
+   2026-10-25 in London is 01:30 UTC): DuckDB's (ICU's) reading. #}
+{% macro local_to_utc(local_timestamp, timezone_expression) -%}
+    {{ return(adapter.dispatch('local_to_utc', 'social_warehouse')(local_timestamp, timezone_expression)) }}
+{%- endmacro %}
+
+{% macro default__local_to_utc(local_timestamp, timezone_expression) -%}
+    cast(({{ local_timestamp }}) at time zone {{ timezone_expression }} at time zone 'UTC' as {{ dbt.type_timestamp() }})
+{%- endmacro %}
+
+{% macro duckdb__local_to_utc(local_timestamp, timezone_expression) -%}
+    cast(timezone('UTC', timezone({{ timezone_expression }}, {{ local_timestamp }})) as timestamp)
+{%- endmacro %}

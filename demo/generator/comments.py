@@ -13,14 +13,19 @@ Conventions the warehouse must agree with:
   built around them: on Facebook the post's final ``comments`` count is its number of regular
   top-level comments (Graph's ``comments.summary`` counts top-level comments; replies are on
   top). On Instagram the media's final ``comments`` count is its regular comments *including*
-  replies, as ``comments_count`` counts them. The lifetime counters grow over a week while the
-  comments themselves arrive within three days, so they agree once a post is a week old.
+  other people's replies, as ``comments_count`` counts them; the brand's own replies are on top
+  (so that every comment that needs an answer gets one however the count falls). The lifetime
+  counters grow over a week while the comments themselves arrive within three days, so they
+  agree once a post is a week old.
   Incident comments (below) and their replies are extra: they are not in those counters.
-* **Brand replies.** The brand answers some comments (more often negative ones and questions):
-  on Facebook as the Page itself (``from`` = the Page), on Instagram as the own username. Delays
-  run from minutes to a day; about a third are beyond a 60-minute response target, more on the
-  incident days. They are comments too (``is_brand_reply`` in the truth), landed like any other
-  and left out of mentions downstream.
+* **Brand replies.** The brand answers every top-level comment that needs an answer (a question,
+  with a "?", or a complaint: a negative comment) and some others: on Facebook as the Page itself
+  (``from`` = the Page), on Instagram as the own username. Outside the incident, delays run from
+  minutes to ``QUIET_REPLY_MAX_MINUTES`` (about a third beyond a 60-minute response target, none
+  long enough for a 240-minute unanswered alert); on the incident days only half the incident
+  complaints are answered, late. Replies are comments too (``is_brand_reply`` in the truth),
+  landed like any other and left out of mentions downstream. ``needs_reply`` in the truth marks
+  the top-level comments that needed an answer, by design.
 * **Incident.** On 2026-11-17 and 2026-11-18 a viral complaint (a stroller folding while in use)
   brings a burst of negative comments on the posts each account published in the three days
   before each comment.
@@ -61,11 +66,14 @@ FOREIGN_SHARE = 0.12
 HIDDEN_AUTHOR_SHARE = 0.2
 """Facebook comments whose author has not authorised the app: ``from`` is omitted."""
 
-BRAND_REPLY_RATE = {"positive": 0.25, "neutral": 0.55, "negative": 0.7}
+BRAND_REPLY_RATE = {"positive": 0.25, "neutral": 0.3}
+"""How often the brand answers a comment that needs no answer (praise, a statement)."""
 INCIDENT_BRAND_REPLY_RATE = 0.5
 USER_REPLY_RATE = 0.12
 """Share of top-level comments other people answer (one or two replies)."""
 REPLY_MEDIAN_MINUTES = 40.0
+QUIET_REPLY_MAX_MINUTES = 200
+"""Outside the incident the brand answers within this many minutes."""
 INCIDENT_REPLY_MEDIAN_MINUTES = 110.0
 REPLY_SIGMA = 1.2
 
@@ -259,8 +267,14 @@ def _arrival(rng: random.Random, post: OwnPost) -> datetime:
 
 def _reply_delay(rng: random.Random, incident: bool) -> timedelta:
     median = INCIDENT_REPLY_MEDIAN_MINUTES if incident else REPLY_MEDIAN_MINUTES
-    minutes = min(REPLY_MAX_MINUTES - 1, max(2.0, rng.lognormvariate(math.log(median), REPLY_SIGMA)))
+    longest = REPLY_MAX_MINUTES - 1 if incident else QUIET_REPLY_MAX_MINUTES
+    minutes = min(longest, max(2.0, rng.lognormvariate(math.log(median), REPLY_SIGMA)))
     return timedelta(seconds=int(minutes * 60))
+
+
+def needs_reply(text: str, sentiment: str, is_incident: bool) -> bool:
+    """Whether a top-level comment asks for an answer, by design: a question or a complaint."""
+    return is_incident or sentiment == "negative" or "?" in text
 
 
 def _top_level(rng: random.Random, post: OwnPost, created: datetime, incident: bool) -> _Draft:
@@ -288,7 +302,12 @@ def _replies(rng: random.Random, post: OwnPost, parent: _Draft, index: int) -> l
             found.append(
                 _Draft(created, author, visible, text, "en", label, poisson(rng, 0.8), False, False, index)
             )
-    rate = INCIDENT_BRAND_REPLY_RATE if parent.is_incident else BRAND_REPLY_RATE[parent.sentiment]
+    if parent.is_incident:
+        rate = INCIDENT_BRAND_REPLY_RATE
+    elif needs_reply(parent.text, parent.sentiment, parent.is_incident):
+        rate = 1.0
+    else:
+        rate = BRAND_REPLY_RATE[parent.sentiment]
     if rng.random() < rate:
         tone = "incident" if parent.is_incident else parent.sentiment
         created = parent.created_at + _reply_delay(rng, parent.is_incident)
@@ -310,13 +329,14 @@ def _regular_drafts(post: OwnPost) -> list[_Draft]:
             drafts.append(_top_level(rng, post, _arrival(rng, post), False))
             drafts.extend(_replies(rng, post, drafts[index], index))
         return drafts
-    remaining = post.counted_comments  # Instagram counts replies too
+    remaining = post.counted_comments  # Instagram counts other people's replies too
     while remaining > 0:
         index = len(drafts)
         drafts.append(_top_level(rng, post, _arrival(rng, post), False))
-        replies = _replies(rng, post, drafts[index], index)[: remaining - 1]
-        drafts.extend(replies)
-        remaining -= 1 + len(replies)
+        replies = _replies(rng, post, drafts[index], index)
+        people = [r for r in replies if not r.is_brand_reply][: remaining - 1]
+        drafts.extend([*people, *(r for r in replies if r.is_brand_reply)])
+        remaining -= 1 + len(people)
     return drafts
 
 
@@ -425,6 +445,9 @@ def record(comment: Comment, as_of: date) -> dict:
         "reply_count": reply_count(comment, as_of),
         "is_brand_reply": comment.is_brand_reply,
         "is_incident": comment.is_incident,
+        "needs_reply": comment.parent_id is None
+        and not comment.is_brand_reply
+        and needs_reply(comment.text, comment.sentiment, comment.is_incident),
     }
 
 
@@ -435,7 +458,8 @@ def comments_between(platform: str, account_id: str, start: date, end: date, as_
     Keys: platform, account_id, post_id, comment_id, parent_id (None for a top-level comment),
     created_at (aware UTC), author_id, author_name, is_author_visible (False where Facebook omits
     ``from``), text, language, sentiment (the true label; the brand's replies are neutral),
-    like_count, reply_count (replies visible on ``as_of``), is_brand_reply, is_incident.
+    like_count, reply_count (replies visible on ``as_of``), is_brand_reply, is_incident,
+    needs_reply (a top-level comment that asked for an answer, by design).
     """
     account_id = str(account_id)
     reach = timedelta(days=COMMENT_DAYS, minutes=REPLY_MAX_MINUTES)

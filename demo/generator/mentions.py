@@ -4,6 +4,9 @@ Three places carry mentions, each served in its own wire format by ``demo.platfo
 
 * **X**: tweets naming a brand (its name, ``#handle`` or ``@handle``), found by recent search.
   A comparison tweet names two brands, so two brand queries find it: one mention, two sightings.
+  Besides them, tweets addressed to ``@lumostrollers`` (support questions, complaints, praise:
+  ``DIRECT_PER_DAY``, more on the incident days): the own account's mentions timeline serves
+  every tweet here that names ``@lumostrollers`` (``demo.generator.x_support``).
 * **Reddit**: self posts about a brand, and link posts sharing an article. Some link posts are
   crossposted into a second subreddit (``crosspost_parent``): same URL, another sighting.
 * **RSS/Atom feeds**: articles. An article appears in the Google Alerts feed of each brand
@@ -35,7 +38,7 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from demo.generator.common import days, poisson, seeded, utc_midnight
-from demo.generator.voices import BRAND_VOICES, draw_language, draw_sentiment, mention_text
+from demo.generator.voices import BRAND_VOICES, direct_text, draw_language, draw_sentiment, mention_text
 from demo.generator.x import snowflake
 
 MENTIONS_EPOCH = date(2026, 1, 1)
@@ -44,6 +47,10 @@ INCIDENT_SPIKE: dict[date, dict[str, float]] = {
     date(2026, 11, 18): {"x": 45.0, "reddit": 4.0, "article": 1.0},
 }
 """Extra negative Lumo mentions per source on the incident days (Poisson means)."""
+DIRECT_PER_DAY = 6.5
+"""Tweets addressed to @lumostrollers (questions, complaints, praise) per day, beside ``BRANDS``'."""
+DIRECT_INCIDENT_SPIKE: dict[date, float] = {date(2026, 11, 17): 14.0, date(2026, 11, 18): 7.0}
+"""Extra direct complaints to @lumostrollers on the incident days (Poisson means)."""
 
 FEED_DAYS = 14
 """Feeds carry the entries of the last 14 days before today, newest first."""
@@ -73,6 +80,8 @@ COMPARISON_SHARE = 0.08
 """Share of X mentions that name a second brand."""
 CROSSPOST_SHARE = 0.25
 ARTICLE_ON_REDDIT_SHARE = 0.4
+ENGAGEMENTS = ("like_count", "reply_count", "retweet_count", "quote_count")
+"""The public_metrics a tweet's engagements add up."""
 
 
 @dataclass(frozen=True)
@@ -254,6 +263,32 @@ def _tweets(day: date) -> list[Sighting]:
                     incident=is_incident,
                 )
             )
+    return found
+
+
+def _direct_tweets(day: date) -> list[Sighting]:
+    """Tweets addressed to the brand's own account (``@lumostrollers ...``): support questions,
+    complaints, praise. A seeded stream of their own, so the mentions drawn above are unchanged;
+    they are mention tweets like any other (recent search for ``@lumostrollers`` finds them)."""
+    rng = seeded("mentions", "x-direct", "lumo", day)
+    plain = poisson(rng, DIRECT_PER_DAY)
+    incident = poisson(rng, DIRECT_INCIDENT_SPIKE.get(day, 0.0))
+    found: list[Sighting] = []
+    for n in range(plain + incident):
+        is_incident = n >= plain
+        text, label = direct_text(rng, "lumo", incident=is_incident)
+        created = _moment(rng, day)
+        author = _author(rng)
+        tweet_id = snowflake(created, rng.getrandbits(22))
+        metrics = _x_metrics(rng, author, is_incident)
+        found.append(
+            Sighting(
+                key=f"x:{tweet_id}", source="x", id=tweet_id, brands=("lumo",), text=text, language="en",
+                sentiment=label, created_at=created, url=f"https://x.com/{author.username}/status/{tweet_id}",
+                author=author, reach=author.followers,
+                engagements=sum(metrics[k] for k in ENGAGEMENTS), metrics=metrics, incident=is_incident,
+            )
+        )  # fmt: skip
     return found
 
 
@@ -443,7 +478,7 @@ def sightings_on(day: date) -> tuple[Sighting, ...]:
     """Every sighting created on UTC ``day`` (articles by their own publication day)."""
     if day < MENTIONS_EPOCH:
         return ()
-    found = _tweets(day) + _reddit_self_posts(day)
+    found = _tweets(day) + _direct_tweets(day) + _reddit_self_posts(day)
     for n, article in enumerate(_articles(day)):
         found += _article_sightings(article, n)
     return tuple(found)

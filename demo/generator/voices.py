@@ -177,3 +177,55 @@ def draw_language(rng: random.Random, foreign_share: float) -> str:
     if rng.random() >= foreign_share:
         return "en"
     return rng.choice(LANGUAGES[1:])
+
+
+DIRECT: dict[str, tuple[str, ...]] = {
+    "question": (
+        "@{handle} does the rain cover for the {product} work with last year's frame?",
+        "@{handle} is the {product} allowed as cabin luggage on short flights?",
+        "@{handle} where can I buy spare wheels for the {product}?",
+        "@{handle} my order hasn't arrived yet, any update?",
+        "@{handle} what is the weight limit of the {product} seat?",
+        "@{handle} do you deliver the {product} to Ireland and how long does it take?",
+        "@{handle} can I change the delivery address on my order for the {product}?",
+    ),
+    "complaint": (
+        "@{handle} the brake on our {product} failed again. Really disappointed and still waiting for help.",
+        "@{handle} terrible service, two weeks and no refund for the damaged {product} 😡",
+        "@{handle} my order is three weeks late and your chat is useless. Awful.",
+        "@{handle} why does nobody answer my emails? The {product} wheel is broken and I am so frustrated.",
+        "@{handle} the {product} canopy ripped after a week. Poor quality, very disappointed.",
+        "@{handle} is anyone there? Wrong colour delivered, bad experience so far 😞",
+    ),
+    "praise": (
+        "@{handle} thank you for the quick replacement part, brilliant service! 💚",
+        "@{handle} love the new {product} colours, great work!",
+        "@{handle} our {product} is fantastic on the school run. Happy family here 😍",
+        "@{handle} thanks for the help today, the {product} works perfectly now. Excellent support!",
+    ),
+    "statement": (
+        "@{handle} picked up our {product} today from the Camden store.",
+        "@{handle} we are collecting our {product} from the Camden store on Saturday.",
+    ),
+}
+"""Tweets addressed to the brand's own account: questions, complaints, praise, plain statements."""
+DIRECT_KINDS = (("question", "neutral", 0.40), ("complaint", "negative", 0.30), ("praise", "positive", 0.20),
+                ("statement", "neutral", 0.10))  # fmt: skip
+"""(kind, true sentiment, probability) of a direct mention."""
+DIRECT_INCIDENT: tuple[str, ...] = (
+    "@{handle} our {product} folded with our daughter in it. Terrifying. Is there a recall?",
+    "@{handle} the hinge on our {product} snapped on the street. Dangerous and scary. What will you do?",
+    "@{handle} saw the collapse video. Should we stop using our {product}? Worried and angry parent here.",
+)
+"""Direct complaints to the brand on the incident days."""
+
+
+def direct_text(rng: random.Random, brand: str, incident: bool = False) -> tuple[str, Sentiment]:
+    """A tweet addressed to ``brand``'s own account (``@handle ...``) and its true sentiment label."""
+    voice = BRAND_VOICES[brand]
+    if incident:
+        template, label = rng.choice(DIRECT_INCIDENT), "negative"
+    else:
+        kind, label, _ = rng.choices(DIRECT_KINDS, weights=[w for _, _, w in DIRECT_KINDS])[0]
+        template = rng.choice(DIRECT[kind])
+    return template.format(handle=voice.handle, product=rng.choice(voice.products)), label

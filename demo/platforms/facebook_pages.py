@@ -8,6 +8,22 @@ Each post's ``/comments`` edge serves the comments of ``demo.generator.comments`
 ones by default, replies flattened in with their ``parent`` under ``filter=stream``; ``from`` is
 omitted for people who have not authorised the app.
 
+The Messenger inbox (``demo.generator.conversations``; needs ``pages_messaging``):
+
+* ``/{page-id}/conversations?platform=messenger&fields=id,updated_time,message_count,unread_count,
+  participants`` lists the Page's threads newest ``updated_time`` first, cursor paging only
+  (``paging.cursors`` + ``paging.next``/``previous``). Graph documents that time-based pagination
+  is not available on this edge: ``since``/``until`` are accepted and ignored, as Graph ignores
+  parameters an edge does not use, so a client that sends them still gets every thread.
+  ``platform=instagram`` answers an empty list (the demo Page has no Instagram inbox).
+* ``/{conversation-id}/messages?fields=id,created_time,from,to,message`` lists every message of
+  the thread newest first (cursor paging), but, as Graph documents, only the **20 most recent**
+  carry details: older items come with ``id`` and ``created_time`` only, and asking for one of
+  them by id (``/{message-id}?fields=...``) answers error 100 "The message has been deleted".
+  Without ``fields`` the edge gives ``id`` and ``created_time``.
+* ``/{conversation-id}`` answers the thread's own fields; both ids answer 100/33 when unknown
+  or not visible yet.
+
 A competitor's Page answers only its public fields (``COMPETITOR_PAGE_FIELDS``); its insights,
 posts and every other edge answer permission error 10, as Graph does for a Page the token does
 not manage without the Page Public Content Access feature.
@@ -27,6 +43,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from demo.company import EPOCH, FACEBOOK_PAGES_BY_ID, FacebookPage
 from demo.generator import comments as comment_data
+from demo.generator import conversations as inbox_data
 from demo.generator import facebook_pages as data
 from demo.generator.common import pacific_day, pacific_midnight_utc, utc_midnight
 from demo.platforms import Platform, graph
@@ -210,6 +227,10 @@ def _competitor_page_node(request: Request, page: FacebookPage) -> dict[str, Any
 
 @api_router.get("/{version:graph_version}/{object_id}")
 def page_node(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    if object_id.startswith("t_"):
+        return _conversation_node(request, object_id)
+    if object_id.startswith("m_"):
+        return _message_node(request, object_id)
     competitor = data.COMPETITOR_PAGES_BY_ID.get(object_id)
     if competitor is not None:
         return _competitor_page_node(request, competitor)
@@ -601,6 +622,183 @@ def comments(request: Request, version: str, object_id: str) -> dict[str, Any]:
     return _comments(request, object_id)
 
 
+# The Messenger inbox (pages_messaging): conversations and their messages.
+
+
+CONVERSATION_FIELDS = (
+    "id",
+    "updated_time",
+    "message_count",
+    "unread_count",
+    "participants",
+    "snippet",
+    "can_reply",
+)
+MESSAGE_FIELDS = ("id", "created_time", "from", "to", "message")
+READABLE_MESSAGES = 20
+"""Graph gives details of only the 20 most recent messages of a conversation."""
+PLATFORMS = ("messenger", "instagram")
+
+
+def _check_fields(specs: list[FieldSpec], known: tuple[str, ...], node_type: str) -> None:
+    for spec in specs:
+        if spec.name not in known:
+            raise graph.nonexisting_field(spec.name, node_type)
+
+
+def _cursor_page(
+    request: Request, items: list[Any], key: Callable[[Any], tuple[int, str]], limit: int
+) -> dict[str, Any]:
+    """One page of ``items`` (already in serving order, ``key`` decreasing) with Graph's cursor paging."""
+    params = request.query_params
+
+    def cursor(item: Any) -> str:
+        return graph.encode_cursor(*key(item))
+
+    if params.get("after"):
+        position = _cursor_key(params["after"])
+        start = sum(1 for item in items if key(item) >= position)
+    elif params.get("before"):
+        position = _cursor_key(params["before"])
+        newer = sum(1 for item in items if key(item) > position)
+        start = max(0, newer - limit)
+        items = items[:newer]
+    else:
+        start = 0
+    page = items[start : start + limit]
+    if not page:
+        return {"data": []}
+    paging: dict[str, Any] = {"cursors": {"before": cursor(page[0]), "after": cursor(page[-1])}}
+    if start > 0:
+        paging["previous"] = _url(request, before=cursor(page[0]), after=None)
+    if start + len(page) < len(items) or params.get("before"):
+        paging["next"] = _url(request, after=cursor(page[-1]), before=None)
+    return {"data": page, "paging": paging}
+
+
+def _person(person_id: str, name: str) -> dict[str, str]:
+    return {"name": name, "email": f"{person_id}@facebook.com", "id": person_id}
+
+
+def _render_conversation(thread: inbox_data.Thread, specs: list[FieldSpec], today: date) -> dict[str, Any]:
+    visible = thread.visible(today)
+    last_page = max((m.seq for m in visible if m.is_page), default=-1)
+    page = FACEBOOK_PAGES_BY_ID[thread.page_id]
+    values: dict[str, Any] = {
+        "id": thread.id,
+        "updated_time": graph.format_time(visible[-1].created_at),
+        "message_count": len(visible),
+        "unread_count": sum(1 for m in visible if not m.is_page and m.seq > last_page),
+        "participants": {
+            "data": [_person(thread.customer.id, thread.customer.name), _person(page.id, page.name)]
+        },
+        "snippet": visible[-1].text[:100],
+        "can_reply": True,
+    }
+    node = {spec.name: values[spec.name] for spec in specs}
+    node.setdefault("id", thread.id)
+    return node
+
+
+def _render_message(
+    message: inbox_data.Message, specs: list[FieldSpec], thread: inbox_data.Thread, readable: bool
+) -> dict[str, Any]:
+    page = FACEBOOK_PAGES_BY_ID[thread.page_id]
+    sender = _person(message.from_id, message.from_name)
+    recipient = (
+        _person(thread.customer.id, thread.customer.name) if message.is_page else _person(page.id, page.name)
+    )
+    values: dict[str, Any] = {
+        "id": message.id,
+        "created_time": graph.format_time(message.created_at),
+        "from": sender,
+        "to": {"data": [recipient]},
+        "message": message.text,
+    }
+    node: dict[str, Any] = {}
+    for spec in specs:
+        if readable or spec.name in {"id", "created_time"}:
+            node[spec.name] = values[spec.name]
+    node.setdefault("id", message.id)
+    return node
+
+
+def _visible_thread(request: Request, object_id: str) -> tuple[inbox_data.Thread, date]:
+    state: DemoState = request.app.state.demo
+    today = state.today()
+    graph.authenticate(request, state.tokens, today)
+    thread = inbox_data.thread(object_id)
+    if thread is None or not thread.visible(today):
+        raise graph.unknown_object(object_id)
+    return thread, today
+
+
+def message_deleted() -> GraphError:
+    """What Graph answers for a message older than the 20 most recent of its conversation."""
+    return graph.invalid_parameter("The message has been deleted")
+
+
+def _conversation_node(request: Request, object_id: str) -> dict[str, Any]:
+    thread, today = _visible_thread(request, object_id)
+    specs = graph.parse_fields(request.query_params.get("fields") or "id,updated_time")
+    _check_fields(specs, CONVERSATION_FIELDS, "Conversation")
+    return _render_conversation(thread, specs, today)
+
+
+def _message_node(request: Request, object_id: str) -> dict[str, Any]:
+    state: DemoState = request.app.state.demo
+    today = state.today()
+    graph.authenticate(request, state.tokens, today)
+    message = inbox_data.message(object_id)
+    thread = inbox_data.thread(message.conversation_id) if message else None
+    if message is None or thread is None or not message.visible_on(today):
+        raise graph.unknown_object(object_id)
+    specs = graph.parse_fields(request.query_params.get("fields") or "id,created_time")
+    _check_fields(specs, MESSAGE_FIELDS, "Message")
+    if message.seq < len(thread.visible(today)) - READABLE_MESSAGES:
+        raise message_deleted()
+    return _render_message(message, specs, thread, True)
+
+
+@api_router.get("/{version:graph_version}/{object_id}/conversations")
+def conversations(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    call = _page_call(request, object_id)
+    params = request.query_params
+    platform = params.get("platform") or "messenger"
+    if platform not in PLATFORMS:
+        raise graph.invalid_parameter(f"platform must be one of the following values: {', '.join(PLATFORMS)}")
+    specs = graph.parse_fields(params.get("fields") or "id,updated_time")
+    _check_fields(specs, CONVERSATION_FIELDS, "Conversation")
+    limit = _limit(params.get("limit"))
+    listed = [] if platform == "instagram" else list(inbox_data.inbox(call.page.id, call.today))
+
+    def key(pair: tuple[Any, inbox_data.Thread]) -> tuple[int, str]:
+        return int(pair[0].timestamp()), pair[1].id
+
+    body = _cursor_page(request, listed, key, limit)
+    body["data"] = [_render_conversation(thread, specs, call.today) for _, thread in body["data"]]
+    return body
+
+
+@api_router.get("/{version:graph_version}/{object_id}/messages")
+def conversation_messages(request: Request, version: str, object_id: str) -> dict[str, Any]:
+    if not object_id.startswith("t_"):
+        _page_call(request, object_id)  # a Page (or competitor's Page) answers as Graph does
+        raise graph.nonexisting_field("messages", "Page")
+    thread, today = _visible_thread(request, object_id)
+    specs = graph.parse_fields(request.query_params.get("fields") or "id,created_time")
+    _check_fields(specs, MESSAGE_FIELDS, "Message")
+    limit = _limit(request.query_params.get("limit"))
+    visible = list(reversed(thread.visible(today)))  # newest first
+    body = _cursor_page(request, visible, lambda m: (m.seq, m.id), limit)
+    body["data"] = [
+        _render_message(m, specs, thread, position < READABLE_MESSAGES)
+        for m in body["data"]
+        for position in [len(visible) - 1 - m.seq]
+    ]
+    return body
+
+
 # Anything else under a version prefix: answer the way Graph does.
 
 
@@ -669,6 +867,35 @@ def truth_comments(
     return comment_data.comments_between(
         "facebook_pages", account_id, start, end or today - timedelta(days=1), as_of or today
     )
+
+
+def _own_page(account_id: str, what: str) -> str:
+    if account_id not in FACEBOOK_PAGES_BY_ID:
+        raise HTTPException(404, f"{what} exist only on own Pages; known: {sorted(FACEBOOK_PAGES_BY_ID)}")
+    return account_id
+
+
+@truth_router.get("/messages")
+def truth_messages(
+    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
+) -> list[dict]:
+    """Messenger messages of an own Page by UTC day from ``start`` to ``end`` (both included; default:
+    yesterday), as visible on ``as_of`` (default: the server's today); see
+    ``demo.generator.conversations``."""
+    today = request.app.state.demo.today()
+    page = _own_page(account_id, "conversations")
+    return inbox_data.messages_between(page, start, end or today - timedelta(days=1), as_of or today)
+
+
+@truth_router.get("/sessions")
+def truth_sessions(
+    request: Request, account_id: str, start: date, end: date | None = None, as_of: date | None = None
+) -> list[dict]:
+    """Support sessions (24-hour rule) of an own Page whose first customer message is on a UTC day
+    from ``start`` to ``end`` (default: yesterday), as visible on ``as_of`` (default: today)."""
+    today = request.app.state.demo.today()
+    page = _own_page(account_id, "conversations")
+    return inbox_data.sessions_between(page, start, end or today - timedelta(days=1), as_of or today)
 
 
 # Faults and headers.

@@ -26,12 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
 from demo.company import EPOCH
 from demo.generator import mentions as listening
 from demo.generator import x as data
+from demo.generator import x_support as support
 from demo.generator.common import seeded, utc_midnight
 from demo.platforms import Platform
 from demo.platforms import truth_router as platform_truth_router
@@ -43,7 +44,7 @@ CHAOS_FAULTS = ("rate_limited", "error_500")
 PROBLEM_JSON = "application/problem+json"
 
 RATE_WINDOW_SECONDS = 900
-RATE_LIMITS = {"user": 300, "timeline": 1500, "lookup": 450, "search": 450}
+RATE_LIMITS = {"user": 300, "timeline": 1500, "mentions": 450, "lookup": 450, "search": 450}
 """Requests per 15-minute window for an app-only bearer token, per endpoint."""
 RATE_LIMITED_RESET_SECONDS = 2
 """The ``rate_limited`` fault's window resets this soon, so retry tests stay fast."""
@@ -93,6 +94,11 @@ TIMELINE_PARAMS = (
     "end_time",
     *FIELD_PARAMS,
 )
+MENTIONS_PARAMS = tuple(name for name in TIMELINE_PARAMS if name != "exclude")
+"""The mentions timeline takes the user timeline's parameters except ``exclude``."""
+MENTIONS_REACH = timedelta(days=7)
+MENTIONS_CAP = 800
+"""The mentions timeline serves the last 7 days, at most the 800 most recent."""
 LOOKUP_PARAMS = ("ids", *FIELD_PARAMS)
 USER_PARAMS = ("id", "expansions", "tweet.fields", "user.fields")
 SNOWFLAKE = re.compile(r"^[0-9]{1,19}$")
@@ -231,6 +237,8 @@ def endpoint_of(path: str) -> str | None:
         return "user"
     if parts[:2] == ["2", "users"] and len(parts) == 4 and parts[3] == "tweets":
         return "timeline"
+    if parts[:2] == ["2", "users"] and len(parts) == 4 and parts[3] == "mentions":
+        return "mentions"
     return None
 
 
@@ -479,13 +487,14 @@ def user_lookup(request: Request, user_id: str) -> dict[str, Any]:
     return {"data": render_user(data.snapshot(user_id, call.today), fields["user.fields"])}
 
 
-def _timeline(request: Request, call: Call, user_id: str) -> dict[str, Any]:
-    fields = _check_fields(request, TWEET_EXPANSIONS)
-    exclude = _list_param(request, "exclude", ("replies", "retweets"))
-    limit = _max_results(request)
+def _time_window(
+    request: Request, now: datetime
+) -> tuple[datetime | None, datetime | None, str | None, str | None]:
+    """``start_time``, ``end_time``, ``since_id`` and ``until_id`` of a timeline request, checked as
+    X checks them (``end_time`` at least 10 s before ``now``, after ``start_time``)."""
     start, end = _time_param(request, "start_time"), _time_param(request, "end_time")
     params = request.query_params
-    if end is not None and end > datetime.now(UTC) - END_TIME_MARGIN:
+    if end is not None and end > now - END_TIME_MARGIN:
         raw = params["end_time"]
         raise invalid_request(
             "end_time",
@@ -500,21 +509,18 @@ def _timeline(request: Request, call: Call, user_id: str) -> dict[str, Any]:
         )
     since_id = _snowflake_param("since_id", params["since_id"]) if "since_id" in params else None
     until_id = _snowflake_param("until_id", params["until_id"]) if "until_id" in params else None
-    cutoff = utc_midnight(call.today)
-    low = max(start or utc_midnight(EPOCH), utc_midnight(EPOCH))
-    high = min(end or cutoff, cutoff)
-    kinds_left_out = {"replies": "reply", "retweets": "retweet"}
-    left_out = {kinds_left_out[name] for name in exclude}
-    window = [
-        tweet
-        for tweet in (data.tweets_between(user_id, low, high) if low < high else [])
-        if tweet.exists_on(call.today)
-        and tweet.kind not in left_out
-        and (since_id is None or int(tweet.id) > int(since_id))
-        and (until_id is None or int(tweet.id) < int(until_id))
-    ]
-    window.sort(key=lambda tweet: int(tweet.id), reverse=True)  # newest first
-    token = params.get("pagination_token")
+    return start, end, since_id, until_id
+
+
+def _between_ids(tweet_id: str, since_id: str | None, until_id: str | None) -> bool:
+    return (since_id is None or int(tweet_id) > int(since_id)) and (
+        until_id is None or int(tweet_id) < int(until_id)
+    )
+
+
+def _page(request: Request, window: list[Any], limit: int) -> tuple[list[Any], dict[str, Any]]:
+    """One page of a timeline (``window`` newest first) and its ``meta``, by ``pagination_token``."""
+    token = request.query_params.get("pagination_token")
     if token:
         direction, boundary = decode_token(token)
         if direction == "n":
@@ -526,17 +532,43 @@ def _timeline(request: Request, call: Call, user_id: str) -> dict[str, Any]:
     else:
         page, has_newer = window[:limit], False
     if not page:
-        return {"meta": {"result_count": 0}}
-    has_older = int(page[-1].id) > int(window[-1].id)
+        return [], {"result_count": 0}
+    meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0].id, "oldest_id": page[-1].id}
+    if int(page[-1].id) > int(window[-1].id):
+        meta["next_token"] = encode_token("n", page[-1].id)
+    if token and has_newer:
+        meta["previous_token"] = encode_token("p", page[0].id)
+    return page, meta
+
+
+def _timeline(request: Request, call: Call, user_id: str) -> dict[str, Any]:
+    fields = _check_fields(request, TWEET_EXPANSIONS)
+    exclude = _list_param(request, "exclude", ("replies", "retweets"))
+    limit = _max_results(request)
+    start, end, since_id, until_id = _time_window(request, datetime.now(UTC))
+    cutoff = utc_midnight(call.today)
+    low = max(start or utc_midnight(EPOCH), utc_midnight(EPOCH))
+    high = min(end or cutoff, cutoff)
+    kinds_left_out = {"replies": "reply", "retweets": "retweet"}
+    left_out = {kinds_left_out[name] for name in exclude}
+    posted = data.tweets_between(user_id, low, high) if low < high else []
+    if "reply" not in left_out and low < high:  # the replies to mentions (demo.generator.x_support)
+        posted += support.replies_between(user_id, low, high)
+    window = [
+        tweet
+        for tweet in posted
+        if tweet.exists_on(call.today)
+        and tweet.kind not in left_out
+        and _between_ids(tweet.id, since_id, until_id)
+    ]
+    window.sort(key=lambda tweet: int(tweet.id), reverse=True)  # newest first
+    page, meta = _page(request, window, limit)
+    if not page:
+        return {"meta": meta}
     body: dict[str, Any] = {"data": [render_tweet(t, fields["tweet.fields"], call.today) for t in page]}
     includes = _includes(page, fields, call.today)
     if includes:
         body["includes"] = includes
-    meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0].id, "oldest_id": page[-1].id}
-    if has_older:
-        meta["next_token"] = encode_token("n", page[-1].id)
-    if token and has_newer:
-        meta["previous_token"] = encode_token("p", page[0].id)
     body["meta"] = meta
     return body
 
@@ -549,6 +581,44 @@ def user_tweets(request: Request, user_id: str) -> dict[str, Any]:
         _check_fields(request, TWEET_EXPANSIONS)
         return {"errors": [not_found("user", "id", user_id)]}
     return _timeline(request, call, user_id)
+
+
+@api_router.get("/2/users/{user_id}/mentions")
+def user_mentions(request: Request, user_id: str) -> dict[str, Any]:
+    """The tweets that name ``@<username>`` of the user (``demo.generator.x_support``), newest first.
+
+    The user timeline's parameters, fields, expansions and paging (``pagination_token``), without
+    ``exclude``. Only the last 7 days before the server's "now" (:func:`search_now`, as for recent
+    search) and at most the 800 most recent of them are served: an older ``start_time`` is not
+    refused, it just finds nothing before the reach. ``end_time`` must be 10 s before that now.
+    """
+    call = _call(request, "mentions", MENTIONS_PARAMS)
+    _snowflake_param("id", user_id)
+    fields = _check_fields(request, TWEET_EXPANSIONS)
+    if user_id not in data.X_ACCOUNTS_BY_ID:
+        return {"errors": [not_found("user", "id", user_id)]}
+    limit = _max_results(request)
+    now = search_now(call.state)
+    start, end, since_id, until_id = _time_window(request, now)
+    reach = support.mentions_between(user_id, now - MENTIONS_REACH, now, call.today)[:MENTIONS_CAP]
+    window = [
+        s
+        for s in reach
+        if (start is None or s.created_at >= start)
+        and (end is None or s.created_at < end)
+        and _between_ids(s.id, since_id, until_id)
+    ]
+    page, meta = _page(request, window, limit)
+    if not page:
+        return {"meta": meta}
+    body: dict[str, Any] = {"data": [render_mention(s, fields["tweet.fields"]) for s in page]}
+    if "author_id" in fields["expansions"]:
+        authors = {s.author.id: s.author for s in page if s.author is not None}
+        body["includes"] = {
+            "users": [render_user(author_snapshot(a), fields["user.fields"]) for a in authors.values()]
+        }
+    body["meta"] = meta
+    return body
 
 
 @api_router.get("/2/tweets")
@@ -569,7 +639,7 @@ def tweets_lookup(request: Request) -> dict[str, Any]:
     fields = _check_fields(request, TWEET_EXPANSIONS)
     found, errors = [], []
     for tweet_id in ids:
-        tweet = data.find_tweet(tweet_id)
+        tweet = data.find_tweet(tweet_id) or support.find_reply(tweet_id)
         if tweet is not None and tweet.exists_on(call.today):
             found.append(tweet)
         else:
@@ -958,6 +1028,29 @@ def mention_truth(
             "url": s.url,
         }
         for s in found
+    ]
+
+
+@truth_router.get("/mention_threads")
+def mention_threads_truth(
+    request: Request, user_id: str, start: date, end: date | None = None, as_of: date | None = None
+) -> list[dict[str, Any]]:
+    """Mentions of ``user_id`` created on the UTC days ``start`` to ``end`` and existing on ``as_of``,
+    oldest first, each with whether it needs a reply by design and its first reply visible on
+    ``as_of`` (``demo.generator.x_support.mention_threads``)."""
+    today = request.app.state.demo.today()
+    if user_id not in data.X_ACCOUNTS_BY_ID:
+        raise HTTPException(
+            404, f"unknown demo X account {user_id!r}; known: {sorted(data.X_ACCOUNTS_BY_ID)}"
+        )
+    rows = support.mention_threads(user_id, start, end or today - timedelta(days=1), as_of or today)
+    return [
+        {
+            **row,
+            "created_at": data.format_time(row["created_at"]),
+            "first_reply_at": data.format_time(row["first_reply_at"]) if row["first_reply_at"] else None,
+        }
+        for row in rows
     ]
 
 

@@ -8,9 +8,9 @@ from warehouse.dbt import MANIFEST_PATH, run_dbt
 from warehouse.orchestration import WRITER_POOL
 from warehouse.settings import PROJECT_ROOT
 
-EXPECTED_DAGS = {"social_extract_load", "social_transform_publish"}
+EXPECTED_DAGS = {"social_extract_load", "social_transform_publish", "social_listening_alerts"}
 # Data checks: a retry sees the same data and fails the same way.
-DETERMINISTIC_TASKS = {"raw_sources", "check"}
+DETERMINISTIC_TASKS = {"raw_sources", "check", "build_models", "evaluate_rules"}
 MART_MODELS = {"dim_account", "dim_post", "fct_post_performance", "fct_account_daily"}
 
 
@@ -49,6 +49,7 @@ def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
     writers = {
         "social_extract_load": {"load_raw"},
         "social_transform_publish": {"raw_sources", "check", "publish"},
+        "social_listening_alerts": {"load_raw", "build_models", "evaluate_rules", "send_alerts"},
     }
     for dag_id, task_ids in writers.items():
         dag = dagbag.dags[dag_id]
@@ -78,3 +79,20 @@ def test_transform_is_scheduled_on_the_raw_assets(dagbag) -> None:
     produced = {a.uri for a in producer.outlets}
     consumed = {a.uri for a in dag.timetable.asset_condition.objects}
     assert produced and produced == consumed
+
+
+def test_listening_runs_hourly_and_never_starts_the_transform(dagbag) -> None:
+    dag = dagbag.dags["social_listening_alerts"]
+    assert dag.timetable.summary == "0 * * * *"
+    assert not dag.get_task("load_raw").outlets  # an hourly load must not trigger the daily transform
+    upstream = dag.get_task("send_alerts").get_flat_relative_ids(upstream=True)
+    assert {"evaluate_rules", "build_models", "load_raw", "x.extract"} <= upstream
+
+
+def test_listening_reads_only_streams_its_sources_have() -> None:
+    from extractors import source_class
+    from warehouse.orchestration import LISTENING_STREAMS
+
+    for source, streams in LISTENING_STREAMS.items():
+        known = {stream.name for stream in source_class(source).stream_types}
+        assert set(streams) <= known, f"{source}: unknown streams {set(streams) - known}"

@@ -220,6 +220,8 @@ def test_dbt_builds_and_tests_the_company_staging_models(
             "build",
             "--select",
             "path:models/staging/company",
+            "--indirect-selection",
+            "cautious",
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",

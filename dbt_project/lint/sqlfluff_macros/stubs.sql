@@ -55,3 +55,23 @@
 {% macro canonical_url(expression) -%}
     lower({{ expression }})
 {%- endmacro %}
+{% macro local_to_utc(local_timestamp, timezone_expression) -%}
+    cast(timezone('UTC', timezone({{ timezone_expression }}, {{ local_timestamp }})) as timestamp)
+{%- endmacro %}
+{% macro business_seconds(relation, key, start_column, end_column) -%}
+    select
+        {{ key }},
+        extract(epoch from {{ end_column }}) - extract(epoch from {{ start_column }}) as business_seconds
+    from {{ relation }}
+{%- endmacro %}
+{% macro keyword_regex(column) -%}
+    trim({{ column }})
+{%- endmacro %}
+{% macro support_response_stats(period_column) -%}
+    select
+        {{ period_column }},
+        platform,
+        count(*) as inbound_items
+    from fct_support_conversations
+    group by 1, 2
+{%- endmacro %}

@@ -22,10 +22,7 @@ renamed as (
         brand,
         trim(keyword) as keyword,
         '(^|[^[:alnum:]_])'
-        || regexp_replace(
-            regexp_replace(trim(keyword), '([.^$*+?()\[\]{}|\\])', '\\\1', 'g'),
-            '\s+', '\\s+', 'g'
-        )
+        || {{ keyword_regex('keyword') }}
         || '($|[^[:alnum:]_])' as keyword_pattern,
 
         ---------- booleans

@@ -1,0 +1,109 @@
+"""
+### Hourly listening and alerts
+
+Every hour, reads the fast-moving sources (mentions: X search, Reddit, RSS feeds, comments on
+own posts; the support inbox: Messenger conversations, X mentions of own accounts and the
+replies to them) for yesterday and today, loads them, rebuilds the mention and support models
+(dbt build, tests included), then evaluates the alert rules of the company config at the end of
+the hour (`warehouse/alerts/rules.py`): a negative-mention spike, a viral mention, inbound items
+unanswered past their time, a source that stopped delivering.
+
+An incident alerts once, by email (SMTP connection) and to a Slack-compatible webhook, and its
+resolution is sent when it clears (`alerts.incidents` in the warehouse keeps the state). A
+delivery that fails fails the task; the next run sends what is still pending.
+
+This DAG does not publish: BI reads the snapshot the daily `social_transform_publish` run
+publishes after all checks. Trigger with `{"at": "2026-11-17T18:00:00+00:00"}` to evaluate
+another instant. Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG, Param, task
+from airflow.sdk.definitions.taskgroup import TaskGroup
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+from warehouse.orchestration import DEFAULT_ARGS, LISTENING_STREAMS, WRITER_POOL
+
+
+@task(execution_timeout=timedelta(minutes=40))
+def extract(source: str, **context: Any) -> list[dict[str, Any]]:
+    """Land one source's listening and inbox streams for yesterday and today."""
+    from warehouse.orchestration import instant_from_context
+    from warehouse.pipeline import extract as extract_source
+
+    today = instant_from_context(context).date()
+    return extract_source(
+        source, today - timedelta(days=1), today, context["run_id"], streams=LISTENING_STREAMS[source]
+    )
+
+
+@task(pool=WRITER_POOL, execution_timeout=timedelta(minutes=20))
+def load_raw(landed: list[list[dict[str, Any]]], **context: Any) -> dict[str, int]:
+    """Load what the extracts landed (no asset update: the daily transform is not started)."""
+    from warehouse.pipeline import load
+
+    return load([p for source_partitions in landed for p in source_partitions], context["run_id"])
+
+
+@task(pool=WRITER_POOL, retries=0, execution_timeout=timedelta(minutes=30))
+def build_models() -> None:
+    """dbt build of the mention and support marts and everything they depend on."""
+    from warehouse.dbt import run_dbt
+    from warehouse.orchestration import LISTENING_MODELS
+
+    run_dbt(
+        [
+            "build",
+            "--select",
+            *(f"+{model}" for model in LISTENING_MODELS),
+            "--indirect-selection",
+            "cautious",
+        ]
+    )
+
+
+@task(pool=WRITER_POOL, retries=0)
+def evaluate_rules(**context: Any) -> dict[str, list[str]]:
+    """Evaluate the alert rules at the end of the hour; open and resolve incidents."""
+    from warehouse.alerts.run import evaluate
+    from warehouse.orchestration import instant_from_context
+
+    return evaluate(instant_from_context(context))
+
+
+@task(pool=WRITER_POOL, retries=3, retry_delay=timedelta(minutes=2))
+def send_alerts(**context: Any) -> list[str]:
+    """Send each new incident and each resolution once, through the email and webhook notifiers."""
+    from datetime import UTC
+    from datetime import datetime as clock
+
+    from warehouse.alerts.run import deliver
+
+    return deliver(clock.now(UTC), context)
+
+
+with DAG(
+    dag_id="social_listening_alerts",
+    description="Hourly mentions and support inbox, alert rules, email and webhook alerts",
+    doc_md=__doc__,
+    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args={**DEFAULT_ARGS, "retries": 1, "retry_delay": timedelta(minutes=2)},
+    params={
+        "at": Param(
+            None, type=["null", "string"], format="date-time", description="evaluate at this instant"
+        ),
+    },
+    tags=["listening", "support", "alerts", "hourly"],
+) as dag:
+    landed = []
+    for source in LISTENING_STREAMS:
+        with TaskGroup(group_id=source, tooltip=f"listening streams of {source}"):
+            landed.append(extract.override(task_id="extract")(source))
+    load_raw(landed) >> build_models() >> evaluate_rules() >> send_alerts()

@@ -1,0 +1,1 @@
+"""Alerting: rules, incident state and delivery (email and webhook notifiers)."""
