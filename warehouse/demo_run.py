@@ -2,8 +2,9 @@
 
 Starts the demo API server, points the Airflow connections at it (as ``AIRFLOW_CONN_*``
 environment variables, the same way a deployment injects secrets), runs the extract-and-load DAG
-over a range of days as one run, then the transform-check-publish DAG over the same range, and
-prints a short summary of the published warehouse.
+over a range of days as one run, then the transform-check-publish DAG over the same range, then
+the hourly listening-and-alerts DAG once (at an hour of the demo's incident, with email going to
+a local SMTP server), and prints a short summary of the published warehouse and the alerts sent.
 """
 
 from __future__ import annotations
@@ -11,13 +12,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import IO
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import IO, Any
 
 import requests
 
@@ -100,11 +104,18 @@ class DagRunFailed(RuntimeError):
 
 
 def run_dag(
-    dag_id: str, start: date, end: date, env: Mapping[str, str], output: IO[str] | None = None
+    dag_id: str,
+    start: date | None,
+    end: date | None,
+    env: Mapping[str, str],
+    output: IO[str] | None = None,
+    params: Mapping[str, str] | None = None,
 ) -> None:
-    """``airflow dags test`` one DAG over [start, end] as a single params-driven run."""
+    """``airflow dags test`` one DAG over [start, end] as a single params-driven run (or with
+    other ``params``, such as the listening DAG's ``at``)."""
     logical = datetime.now(UTC).isoformat()
-    conf = json.dumps({"start": start.isoformat(), "end": end.isoformat()})
+    given = params if params is not None else {"start": start.isoformat(), "end": end.isoformat()}
+    conf = json.dumps(dict(given))
     print(f"\n==> airflow dags test {dag_id} {logical} -c '{conf}'", file=output or sys.stdout, flush=True)
     began = time.monotonic()
     completed = subprocess.run(
@@ -185,10 +196,77 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {error}; the full output is in {log_path}", file=sys.stderr)
                 return 1
             print(f"done in {time.monotonic() - dag_began:.0f} s")
+        print("  social_listening_alerts ...", end=" ", flush=True)
+        alerts_began = time.monotonic()
+        try:
+            at, sent = run_alerts(env, start, end, url, log)
+        except DagRunFailed as error:
+            print("failed")
+            print(f"error: {error}; the full output is in {log_path}", file=sys.stderr)
+            return 1
+        print(f"done in {time.monotonic() - alerts_began:.0f} s")
     from warehouse.summary import print_summary
 
     print_summary(start, end, time.monotonic() - began)
+    print(f"\nAlerts the hourly DAG sent for {at:%Y-%m-%d %H:%M} UTC (email to a local SMTP catcher,")
+    print(f"and to the demo's webhook receiver, {url}/_demo/webhook):")
+    for subject in sent or ["(none)"]:
+        print(f"  {subject}")
     return 0
+
+
+@contextmanager
+def smtp_catcher() -> Iterator[tuple[int, list[EmailMessage]]]:
+    """A local SMTP server (aiosmtpd) for the block: its port, and the messages it received."""
+    from aiosmtpd.controller import Controller
+
+    received: list[EmailMessage] = []
+
+    class Inbox:
+        async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+            received.append(message_from_bytes(envelope.original_content, policy=policy.default))
+            return "250 OK"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()
+
+
+def alert_connections(smtp_port: int, webhook_url: str) -> dict[str, str]:
+    """``AIRFLOW_CONN_*`` variables sending alert email to a local SMTP port (no TLS, no login)
+    and the webhook to ``webhook_url``."""
+    smtp = {
+        "conn_type": "smtp",
+        "host": "127.0.0.1",
+        "port": smtp_port,
+        "extra": {"from_email": "alerts@lumo.example", "disable_ssl": True, "disable_tls": True},
+    }
+    return {
+        "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(smtp),
+        "AIRFLOW_CONN_ALERTS_WEBHOOK": json.dumps({"conn_type": "http", "host": webhook_url}),
+    }
+
+
+def run_alerts(
+    env: Mapping[str, str], start: date, end: date, url: str, output: IO[str]
+) -> tuple[datetime, list[str]]:
+    """Run the hourly listening DAG once, at an hour of the demo's incident when the history
+    covers it (else the last full hour), with email going to a local SMTP server; the subjects."""
+    from demo.generator.comments import INCIDENT_DAYS
+
+    incident = datetime.combine(min(INCIDENT_DAYS), datetime.min.time(), UTC) + timedelta(hours=20)
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    at = incident if start <= incident.date() <= end else now
+    with smtp_catcher() as (port, received):
+        connections = alert_connections(port, f"{url}/_demo/webhook")
+        run_dag("social_listening_alerts", None, None, {**env, **connections}, output, {"at": at.isoformat()})
+    return at, [str(message["subject"]) for message in received]
 
 
 if __name__ == "__main__":

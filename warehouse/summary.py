@@ -93,6 +93,22 @@ def print_summary(start: date, end: date, seconds: float) -> None:
             order by platform, is_own desc, brand
             """
         ).fetchall()
+        support = con.execute(
+            """
+            select channel,
+                   count(*) filter (where needs_response),
+                   count(*) filter (where needs_response and is_answered),
+                   count(*) filter (where needs_response and is_within_sla = false),
+                   median(first_response_seconds) filter (where needs_response) / 60,
+                   quantile_cont(first_response_seconds, 0.9) filter (where needs_response) / 60,
+                   median(first_response_business_seconds) filter (where needs_response) / 60
+            from marts.fct_support_conversations
+            where first_inbound_date between $end - interval 29 day and $end
+            group by channel
+            order by channel
+            """,
+            {"end": end},
+        ).fetchall()
         checks = con.execute(
             """
             select count(*), count(*) filter (where success), count(*) filter (where not success)
@@ -147,6 +163,18 @@ def print_summary(start: date, end: date, seconds: float) -> None:
         )
     if spike and spike[1]:
         print(f"  Most negative day for us: {spike[0]} with {spike[1]} negative mentions.")
+    print("\nSupport over the last 30 days (items that needed a response; minutes to the first reply,")
+    print("wall clock and in business hours):")
+    print(
+        f"  {'channel':<18} {'items':>6} {'answered':>9} {'SLA breaches':>13} {'median':>7} {'p90':>7} "
+        f"{'median (bh)':>12}"
+    )
+    for channel, items, answered, breaches, median, p90, median_bh in support:
+        print(
+            f"  {channel:<18} {items:>6,} {_number(answered / items if items else None, '.0%'):>9} "
+            f"{breaches:>13,} {_number(median, ',.0f'):>7} {_number(p90, ',.0f'):>7} "
+            f"{_number(median_bh, ',.0f'):>12}"
+        )
     print("\nCompetitor benchmark, latest month (public numbers; rank 1 = highest; '-' = not readable):")
     print(
         f"  {'platform':<15} {'brand':<16} {'followers':>10} {'rank':>5} {'posts/wk':>9} "

@@ -1,4 +1,5 @@
-"""Incident state across runs, and the negative-spike statistic, on small hand-made inputs."""
+"""Incident state across runs, the negative-spike statistic and the stale-source rule, on small
+hand-made inputs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from warehouse.alerts import state
 from warehouse.alerts.notify import Evidence
-from warehouse.alerts.rules import Finding, spike_test
+from warehouse.alerts.rules import Finding, spike_test, stale_sources
 from warehouse.config import NegativeSpikeRule
 
 T0 = datetime(2026, 11, 17, 10, tzinfo=UTC)
@@ -110,3 +111,22 @@ TOTALS = [90, 120, 50, 200, 80, 110, 140]  # negatives are a tenth of the mentio
 def test_spike_test(count: int, total: int, baseline: list[int], totals: list[int], fires: bool) -> None:
     verdict = spike_test(count, total, baseline, totals, NegativeSpikeRule())
     assert verdict.fires is fires, verdict
+
+
+def test_a_source_that_stopped_delivering_is_stale(con, company) -> None:
+    """X loaded 31 hours ago (all its tables), Facebook an hour ago: X alone is stale; company
+    tables (the config) are no source."""
+    con.execute("create schema raw")
+    for table, hours_ago in (
+        ("x__tweets", 40),
+        ("x__mentions", 31),
+        ("facebook_pages__posts", 1),
+        ("company__accounts", 100),
+    ):
+        con.execute(f"create table raw.{table} (id integer, _loaded_at timestamptz)")
+        con.execute(f"insert into raw.{table} values (1, ?)", [T0 - timedelta(hours=hours_ago)])
+    found = stale_sources(con, company, T0)
+    assert [f.key for f in found] == ["stale_source:x"]
+    assert "31 hours" in found[0].title and "raw.x__mentions" in found[0].data_hint
+    # Within the allowed 30 hours nothing fires.
+    assert stale_sources(con, company, T0 - timedelta(hours=2)) == []

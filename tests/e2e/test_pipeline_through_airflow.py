@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import requests
 import yaml
 
 from demo.generator import facebook_pages as truth
@@ -27,7 +28,14 @@ from demo.state import DEMO_TOKENS
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
 from tests.conftest import posts_on_pacific_days
-from warehouse.demo_run import PIPELINE_DAGS, DagRunFailed, demo_connections, run_dag
+from warehouse.demo_run import (
+    PIPELINE_DAGS,
+    DagRunFailed,
+    alert_connections,
+    demo_connections,
+    run_dag,
+    smtp_catcher,
+)
 from warehouse.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -90,6 +98,7 @@ def pipeline(tmp_path_factory) -> Iterator[Pipeline]:
         for dag_id in PIPELINE_DAGS:
             pipeline.run(dag_id)
         pipeline.requests = server.requests()
+        pipeline.server_url = server.url
         yield pipeline  # the server stays up for the tests that run the DAGs again
 
 
@@ -377,6 +386,42 @@ def test_no_secret_in_logs_landing_files_or_warehouse(pipeline) -> None:
                     [tokens],
                 ).fetchone()
                 assert hits == (0,), f"{schema}.{table}"
+
+
+INCIDENT_HOUR = datetime(2026, 11, 17, 20, tzinfo=UTC)
+"""The demo's viral complaint is under way: the negative-spike rule must fire."""
+
+
+def test_the_hourly_dag_alerts_once_by_email_and_webhook(pipeline) -> None:
+    """The listening DAG at an hour of the incident: each incident goes out once by email (a
+    real SMTP server) and once to the webhook (the demo server's receiver), escaped; a second run
+    at the same hour sends nothing."""
+    if not START <= INCIDENT_HOUR.date() <= END:
+        pytest.skip("the demo's incident (2026-11-17) is outside the 90 days before today")
+    webhook = f"{pipeline.server_url}/_demo/webhook"
+    params = {"at": INCIDENT_HOUR.isoformat()}
+    posted_before = len(requests.get(webhook, timeout=10).json())
+    with smtp_catcher() as (port, messages), pipeline.log.open("a") as output:
+        env = {**pipeline.env, **alert_connections(port, webhook)}
+        run_dag("social_listening_alerts", None, None, env, output, params=params)
+        sent = list(messages)
+        posts = requests.get(webhook, timeout=10).json()[posted_before:]
+        # The same hour again: the incidents are open and announced, nothing goes out twice.
+        run_dag("social_listening_alerts", None, None, env, output, params=params)
+        assert len(messages) == len(sent)
+        assert len(requests.get(webhook, timeout=10).json()) == posted_before + len(posts)
+    subjects = [m["subject"] for m in sent]
+    assert any("Negative mention spike" in subject for subject in subjects), subjects
+    assert len(posts) == len(sent)
+    assert {m["to"] for m in sent} == {"social-oncall@lumo.example"}
+    for message in sent:
+        html = message.get_body(("html",)).get_content()
+        assert "<script" not in html.lower()  # social text arrives escaped
+    with pipeline.live() as con:
+        incidents = con.execute(
+            "select incident_key, open_notified_at is not null from alerts.incidents order by 1"
+        ).fetchall()
+    assert len(incidents) == len(sent) and all(notified for _, notified in incidents)
 
 
 MART_TABLES = ("dim_account", "dim_post", "fct_post_performance", "fct_account_daily", "fct_account_monthly")
