@@ -392,6 +392,7 @@ INCIDENT_HOUR = datetime(2026, 11, 17, 20, tzinfo=UTC)
 """The demo's viral complaint is under way: the negative-spike rule must fire."""
 
 
+@pytest.mark.timeout(1500)  # two hourly runs, each reading a month of posts' comments under throttling
 def test_the_hourly_dag_alerts_once_by_email_and_webhook(pipeline) -> None:
     """The listening DAG at an hour of the incident: each incident goes out once by email (a
     real SMTP server) and once to the webhook (the demo server's receiver), escaped; a second run
