@@ -79,11 +79,10 @@ def evaluate_rules(**context: Any) -> dict[str, list[str]]:
 def send_alerts(**context: Any) -> list[str]:
     """Send each new incident and each resolution once, through the email and webhook notifiers."""
     from datetime import UTC
-    from datetime import datetime as clock
 
     from warehouse.alerts.run import deliver
 
-    return deliver(clock.now(UTC), context)
+    return deliver(datetime.now(UTC), context)
 
 
 with DAG(
