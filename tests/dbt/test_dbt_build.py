@@ -336,6 +336,9 @@ def test_build_runs_unit_tests(built_warehouse: duckdb.DuckDBPyConnection) -> No
         "fct_share_of_voice_daily",
         "fct_share_of_voice_monthly",
         "fct_competitor_benchmark_monthly",
+        "fct_support_conversations",
+        "fct_support_daily",
+        "fct_support_monthly",
     }
 
 

@@ -64,6 +64,9 @@ def warehouse(
                 "path:models/staging/linkedin",
                 "path:models/intermediate/linkedin",
                 "path:models/staging/company",
+                # Tests of models outside the selection (business hours) wait for those models.
+                "--indirect-selection",
+                "cautious",
             ]
         )
     finally:
