@@ -3,10 +3,10 @@
 ``run_checks`` reads each suite's batch for the run window out of DuckDB into a pandas DataFrame
 and validates it with Great Expectations Core through a file data context (GX's SQL datasource
 does not work on DuckDB, see STACK.md). Each suite runs as its own Checkpoint, because a
-Checkpoint hands the same ``dataframe`` batch parameter to every validation definition; the
-Checkpoints' ``UpdateDataDocsAction`` rebuilds the HTML Data Docs. Results are written to
-``audit.check_results`` (one row per run and check) and returned as a ``CheckReport``; the
-pipeline calls ``raise_on_blocking`` to stop before publishing.
+Checkpoint hands the same ``dataframe`` batch parameter to every validation definition. The HTML
+Data Docs are rebuilt once per run, for that run's results. Results are written to
+``audit.check_results`` (one row per run and check: the run record) and returned as a
+``CheckReport``; the pipeline calls ``raise_on_blocking`` to stop before publishing.
 """
 
 from __future__ import annotations
@@ -15,23 +15,26 @@ import copy
 import json
 import logging
 import math
+import re
+import shutil
 import time
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import great_expectations as gx
 import pandas as pd
-from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.exceptions import DataContextError
 
-from expectations.suites import BLOCKING, RAW_SUITES, SUITES, WARNING, Check, SuiteSpec
+from expectations.catalog import RAW_SUITES, SUITES
+from expectations.suites import BLOCKING, WARNING, Check, SuiteSpec
+from warehouse.config import VolumeChecks
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ AUDIT_TABLE = f"{AUDIT_SCHEMA}.check_results"
 AUDIT_COLUMNS = """
     run_id             varchar     not null,
     checked_at         timestamptz not null,
+    window_start       date,
+    window_end         date,
     suite              varchar     not null,
     table_name         varchar     not null,
     check_name         varchar     not null,
@@ -135,6 +140,8 @@ def run_checks(
     suites: Sequence[str] | None = None,
     *,
     page_insights_metrics: Iterable[str] | None = None,
+    volume: VolumeChecks | None = None,
+    today: date | None = None,
 ) -> CheckReport:
     """Validate the run window [start, end] and record the results; never raises on bad data.
 
@@ -143,16 +150,28 @@ def run_checks(
     in a transaction of their own.
 
     ``suites`` narrows the run to some suite names (default: all). ``page_insights_metrics`` is
-    the expected set of page insight metric names (default: the company configuration's).
+    the expected set of page insight metric names and ``volume`` the anomaly bounds (default: the
+    company configuration's). ``today`` (default: the UTC date) bounds the days a row may carry.
     Re-running a run id replaces that run's rows for the suites it ran.
     """
     if start > end:
         raise ValueError(f"window start {start} is after its end {end}")
     specs = _select(suites)
-    if page_insights_metrics is None:
+    if page_insights_metrics is None or volume is None:
         from warehouse.config import load_config
 
-        page_insights_metrics = load_config().sources.facebook_pages.page_insights_metrics
+        config = load_config()
+        if page_insights_metrics is None:
+            page_insights_metrics = config.sources.facebook_pages.page_insights_metrics
+        volume = volume or config.quality.volume
+    latest_day = max(end, (today or datetime.now(UTC).date()) + timedelta(days=1))
+    query_parameters = {
+        "start": start,
+        "end": end,
+        "latest_day": latest_day,
+        "history_start": start - timedelta(days=volume.history_days),
+        "min_baseline": volume.min_baseline,
+    }
     began = time.monotonic()
     _quiet_gx()
     context = _open_context(gx_dir)
@@ -161,6 +180,9 @@ def run_checks(
         "window_end": end.isoformat(),
         "page_insights_metrics": sorted(page_insights_metrics),
         "min_mart_rows": 1 if _raw_has_rows(con, start, end) else 0,
+        "latest_day": latest_day.isoformat(),
+        "volume_min_ratio": volume.min_ratio,
+        "volume_max_ratio": volume.max_ratio,
     }
     gx_run = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
 
@@ -171,14 +193,14 @@ def run_checks(
         if problem:
             continue
         try:
-            frame = _read_batch(con, spec, start, end)
+            frame = _read_batch(con, spec, query_parameters)
         except duckdb.Error as error:
             results.append(_runner_check(run_id, spec, BATCH_QUERY, f"could not read the batch: {error}"))
             continue
         results += _validate(context, spec, frame, parameters, gx_run, run_id)
 
-    data_docs = _data_docs_index(context, gx_dir)
-    _write_audit(con, run_id, [spec.name for spec in specs], results)
+    data_docs = _build_data_docs(context, gx_dir, run_id)
+    _write_audit(con, run_id, (start, end), [spec.name for spec in specs], results)
     report = CheckReport(results, data_docs)
     log.info(
         "checked run %s (%s..%s): %d checks, %d blocking failures, %d warnings in %.1f s",
@@ -253,8 +275,15 @@ def _raw_has_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> boo
     return False
 
 
-def _read_batch(con: duckdb.DuckDBPyConnection, spec: SuiteSpec, start: date, end: date) -> pd.DataFrame:
-    relation = con.sql(spec.query, params={"start": start, "end": end})
+def _read_batch(
+    con: duckdb.DuckDBPyConnection, spec: SuiteSpec, parameters: Mapping[str, Any]
+) -> pd.DataFrame:
+    """The suite's batch; its SQL gets the parameters it names (DuckDB refuses unused ones)."""
+    used = set(re.findall(r"\$([a-z_]+)", spec.query))
+    unknown = used - set(parameters)
+    if unknown:
+        raise ValueError(f"suite {spec.name}: its query uses unknown parameter(s) {sorted(unknown)}")
+    relation = con.sql(spec.query, params={name: parameters[name] for name in used})
     date_columns = [
         name for name, kind in zip(relation.columns, relation.types, strict=True) if str(kind) == "DATE"
     ]
@@ -355,7 +384,7 @@ def _validate(
         gx.Checkpoint(
             name=spec.name,
             validation_definitions=[validation],
-            actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[DOCS_SITE])],
+            actions=[],  # Data Docs are built once per run, after every suite
             result_format={
                 "result_format": "SUMMARY",
                 "partial_unexpected_count": 20,
@@ -371,8 +400,12 @@ def _validate(
     by_check = {}
     for suite_result in outcome.run_results.values():
         for result in suite_result.results:
-            by_check[result.expectation_config.meta["check"]] = result
-    return [_to_check_result(run_id, spec, check, by_check.get(check.name)) for check in spec.checks]
+            meta = result.expectation_config.meta
+            by_check[(meta.get("table"), meta["check"])] = result
+    return [
+        _to_check_result(run_id, spec, check, by_check.get((check.table, check.name)))
+        for check in spec.checks
+    ]
 
 
 def _to_check_result(run_id: str, spec: SuiteSpec, check: Check, result: Any) -> CheckResult:
@@ -393,7 +426,7 @@ def _to_check_result(run_id: str, spec: SuiteSpec, check: Check, result: Any) ->
     return CheckResult(
         run_id=run_id,
         suite=spec.name,
-        table=spec.table,
+        table=check.table or spec.table,
         check=check.name,
         column=column,
         severity=check.severity,
@@ -448,19 +481,55 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def _data_docs_index(context: Any, gx_dir: Path) -> Path:
-    index = gx_dir / "uncommitted" / "data_docs" / DOCS_SITE / "index.html"
-    if not index.exists():  # no suite could be validated: still give the reader a site
-        context.build_data_docs(site_names=[DOCS_SITE])
-    return index
+def data_docs_dir(gx_dir: Path) -> Path:
+    """The local Data Docs site's folder (its ``index.html`` lists every run)."""
+    return gx_dir / "uncommitted" / "data_docs" / DOCS_SITE
+
+
+def _build_data_docs(context: Any, gx_dir: Path, run_id: str) -> Path:
+    """Render this run's validation pages and the index (earlier runs' pages are kept as built)."""
+    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+
+    store = context.validation_results_store
+    ours = [key for key in store.list_keys() if isinstance(key, ValidationResultIdentifier)]
+    ours = [key for key in ours if key.run_id.run_name == run_id]
+    context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=ours or None)
+    return data_docs_dir(gx_dir) / "index.html"
+
+
+def publish_data_docs(gx_dir: Path, target: Path) -> Path:
+    """Copy the Data Docs site to ``target`` (replacing it) for readers outside the pipeline."""
+    source = data_docs_dir(gx_dir)
+    staging = target.with_name(f".{target.name}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(source, staging)
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    staging.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target / "index.html"
 
 
 # ---------------------------------------------------------------------------------------------
 # Audit table
 
 
+def ensure_audit_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``audit.check_results``, or add the columns later versions added."""
+    con.execute(f"create schema if not exists {AUDIT_SCHEMA}")
+    con.execute(f"create table if not exists {AUDIT_TABLE} ({AUDIT_COLUMNS})")
+    for column in ("window_start", "window_end"):
+        con.execute(f"alter table {AUDIT_TABLE} add column if not exists {column} date")
+
+
 def _write_audit(
-    con: duckdb.DuckDBPyConnection, run_id: str, suites: list[str], results: list[CheckResult]
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    window: tuple[date, date],
+    suites: list[str],
+    results: list[CheckResult],
 ) -> None:
     """Replace the run's rows for these suites with ``results``, in one transaction."""
     batch = pd.DataFrame(
@@ -476,8 +545,7 @@ def _write_audit(
             "sample_unexpected": pd.array([r.sample for r in results], dtype="string"),
         }
     )
-    con.execute(f"create schema if not exists {AUDIT_SCHEMA}")
-    con.execute(f"create table if not exists {AUDIT_TABLE} ({AUDIT_COLUMNS})")
+    ensure_audit_table(con)
     view = "_check_results_batch"
     con.register(view, batch)
     con.execute("begin transaction")
@@ -488,13 +556,14 @@ def _write_audit(
         )
         con.execute(
             f"""
-            insert into {AUDIT_TABLE}
+            insert into {AUDIT_TABLE} by name
             select
-                $run_id, current_timestamp, suite, table_name, check_name, column_name, severity,
-                success, observed_value, unexpected_count, sample_unexpected
+                $run_id as run_id, current_timestamp as checked_at, $start as window_start,
+                $end as window_end, suite, table_name, check_name, column_name, severity, success,
+                observed_value, unexpected_count, sample_unexpected
             from {view}
             """,
-            {"run_id": run_id},
+            {"run_id": run_id, "start": window[0], "end": window[1]},
         )
         con.execute("commit")
     except BaseException:

@@ -149,3 +149,14 @@ def support_warehouse(company: CompanyConfig, tmp_path_factory: pytest.TempPathF
     built = warehouse.build(company, tmp_path_factory.mktemp("support_warehouse"))
     yield built
     built.con.close()
+
+
+@pytest.fixture(scope="session")
+def full_warehouse(
+    company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
+) -> Any:
+    """Every source and every mart over six weeks of demo data (tests/full_warehouse.py), built
+    once; tests copy the file before changing it."""
+    from tests import full_warehouse as warehouse
+
+    return warehouse.build(company, demo_server, tmp_path_factory.mktemp("full_warehouse"))

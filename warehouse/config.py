@@ -220,6 +220,19 @@ class Alerts(_Strict):
         return value
 
 
+class VolumeChecks(_Strict):
+    # A day's rows (or a metric) against the median of the same series over the days before.
+    history_days: int = Field(default=28, ge=7, le=120)
+    min_ratio: float = Field(default=0.1, gt=0, lt=1)  # 0.1: a day with 90 % fewer rows
+    max_ratio: float = Field(default=10.0, gt=1)  # 10: a metric that jumps tenfold
+    min_baseline: float = Field(default=5.0, ge=0)  # smaller baselines are too noisy to judge
+
+
+class Quality(_Strict):
+    volume: VolumeChecks = VolumeChecks()
+    notify_warnings: bool = True  # send warnings too (blocking failures are always sent)
+
+
 class Reporting(_Strict):
     recipients: tuple[str, ...] = Field(min_length=1)
 
@@ -378,6 +391,7 @@ class CompanyConfig(_Strict):
     support: Support
     reporting: Reporting
     alerts: Alerts = Alerts()
+    quality: Quality = Quality()
     sources: Sources
 
     def max_lookback_days(self) -> int:

@@ -19,6 +19,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from expectations.catalog import SUITES
+from expectations.mart_suites import FCT_ACCOUNT_DAILY, FCT_ACCOUNT_DAILY_COLUMNS
+from expectations.raw_suites import POSTS
 from expectations.runner import (
     AUDIT_TABLE,
     CheckReport,
@@ -27,7 +30,6 @@ from expectations.runner import (
     raise_on_blocking,
     run_checks,
 )
-from expectations.suites import FCT_ACCOUNT_DAILY, FCT_ACCOUNT_DAILY_COLUMNS, POSTS, SUITES
 from warehouse.logs import quiet_noisy_loggers
 
 quiet_noisy_loggers()
@@ -490,7 +492,7 @@ def test_window_guards_fail_on_rows_outside_the_window(
     """The batch query selects by these columns, so break the batch itself to prove the guard."""
     import great_expectations as gx
 
-    frame = _read_batch(con, spec, START, END)
+    frame = _read_batch(con, spec, {"start": START, "end": END})
     frame.loc[0, column] = END + timedelta(days=1)
     context = gx.get_context(mode="ephemeral")
     batch = (
