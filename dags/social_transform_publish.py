@@ -2,11 +2,19 @@
 ### Transform, check and publish
 
 Starts when the daily load updates a raw asset (or by hand with `{"start", "end"}` params).
-dbt builds staging, intermediate and mart models one task per model (each model's tests and
-unit tests run with it), Great Expectations validates the raw batch and the marts for the run's
-window, and only when every blocking check has passed is a read-only snapshot published for BI
-(`data/published/warehouse.duckdb`). Any failure stops the run before publishing, so BI keeps the
-previous snapshot; the failed task's log names the check, the table and sample rows.
+Write, audit, publish:
+
+1. dbt source freshness and source tests on every raw table;
+2. dbt builds staging, intermediate and mart models one task per model (each model's tests and
+   unit tests run with it);
+3. Great Expectations validates every raw stream and every mart for the run's window, and the
+   Data Docs are published (`data/published/data_docs/`);
+4. only when every blocking check has passed is a read-only snapshot published for BI
+   (`data/published/warehouse.duckdb`), then dbt's docs (`data/published/dbt_docs/`);
+5. `report` runs whatever happened: it writes dbt's results next to GX's in
+   `audit.check_results` (one row per run and check), notifies through the alert channels when
+   the run was held back or published with warnings, and fails the run, naming the checks, the
+   tables and sample rows, when it was held back. BI keeps the previous snapshot.
 
 Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool.
 """
@@ -16,7 +24,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Asset, AssetAny, Param, task
+from airflow.sdk import DAG, Asset, AssetAny, Param, TriggerRule, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
@@ -53,24 +61,40 @@ def resolve_window(**context: Any) -> dict[str, str | None]:
 
 
 @task(pool=WRITER_POOL, retries=0)  # stale or invalid raw data stays so on a retry
-def raw_sources() -> None:
+def raw_sources(**context: Any) -> None:
     """dbt source freshness and source tests on every raw table, before any model is built."""
-    from warehouse.dbt import run_dbt
+    from warehouse.dbt import DbtError
+    from warehouse.pipeline import check_sources
+    from warehouse.quality import DBT_RESULTS_XCOM
 
-    run_dbt(["source", "freshness"])
-    run_dbt(["test", "--select", "source:*"])
+    found, error = check_sources()
+    context["ti"].xcom_push(key=DBT_RESULTS_XCOM, value=found)
+    if error:
+        raise DbtError(error)
+
+
+def _dbt_results(context: Any) -> list[dict[str, Any]]:
+    """What the run's dbt tasks found so far (each pushed its results, passing or not)."""
+    from warehouse.quality import DBT_RESULTS_XCOM
+
+    ti, dag = context["ti"], context["dag"]
+    dbt_tasks = ["raw_sources", *(t for t in dag.task_ids if t.startswith("dbt."))]
+    batches = ti.xcom_pull(task_ids=dbt_tasks, key=DBT_RESULTS_XCOM)
+    return [item for batch in batches if batch for item in batch]
 
 
 @task(pool=WRITER_POOL, retries=0)  # a failed check fails again on the same data: no retry
 def check(window: dict[str, str | None], **context: Any) -> str:
-    """Great Expectations suites for the raw batch and the marts; blocking failures stop here."""
+    """Record dbt's results, then the Great Expectations suites for every raw stream and mart;
+    blocking failures stop here. The run record is complete before anything is published."""
     from datetime import date
 
     from warehouse.pipeline import check as run_checks
+    from warehouse.pipeline import record_dbt
 
-    return run_checks(
-        date.fromisoformat(window["start"]), date.fromisoformat(window["end"]), context["run_id"]
-    )
+    start, end = date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
+    record_dbt(start, end, context["run_id"], _dbt_results(context))
+    return run_checks(start, end, context["run_id"])
 
 
 @task(pool=WRITER_POOL, outlets=[PUBLISHED])
@@ -87,6 +111,42 @@ def publish(window: dict[str, str | None], **context: Any) -> dict[str, int]:
         window["raw_watermark"],
     )
     return publication.tables
+
+
+@task(pool=WRITER_POOL)
+def docs() -> str:
+    """dbt's documentation site for what was just published."""
+    from warehouse.pipeline import generate_dbt_docs
+
+    return str(generate_dbt_docs())
+
+
+@task(pool=WRITER_POOL, trigger_rule=TriggerRule.ALL_DONE)
+def report(**context: Any) -> str:
+    """Record dbt's results next to GX's, notify, and fail the run if it was held back."""
+    from datetime import date
+
+    from airflow.exceptions import AirflowFailException
+
+    from warehouse.orchestration import window_from_context, with_lookback
+    from warehouse.pipeline import report_run
+    from warehouse.quality import RunFailed
+
+    ti, dag, run_id = context["ti"], context["dag"], context["run_id"]
+    resolved = ti.xcom_pull(task_ids="resolve_window")
+    if resolved:
+        window = (date.fromisoformat(resolved["start"]), date.fromisoformat(resolved["end"]))
+    else:  # resolving the window itself failed: record under the days the run was for
+        window = with_lookback(window_from_context(context))
+    found = _dbt_results(context)
+    states = ti.get_task_states(dag_id=dag.dag_id, run_ids=[run_id]).get(run_id, {})
+    failed = sorted(
+        t for t, state in states.items() if state in ("failed", "upstream_failed") and t != ti.task_id
+    )
+    try:
+        return report_run(run_id, window, found, failed, context)
+    except RunFailed as error:
+        raise AirflowFailException(str(error)) from None  # the same data fails again: no retry
 
 
 with DAG(
@@ -127,7 +187,12 @@ with DAG(
             should_detach_multiple_parents_tests=True,
             emit_datasets=False,
         ),
-        operator_args={"pool": WRITER_POOL, "install_deps": False},
+        operator_args={
+            "pool": WRITER_POOL,
+            "install_deps": False,
+            # Also after a failed test: the run's `report` task records what each dbt task found.
+            "callback": "warehouse.quality.push_dbt_results",
+        },
     )
-    checked = check(window)
-    window >> raw_sources() >> dbt_models >> checked >> publish(window)
+    published = publish(window)
+    window >> raw_sources() >> dbt_models >> check(window) >> published >> docs() >> report()

@@ -295,3 +295,45 @@ def has_rows(severity: str = BLOCKING) -> Check:
         "the window has rows (required only when the raw tables have data for the window)",
         min_value=MIN_MART_ROWS,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Mart building blocks
+
+
+def between(
+    column: str,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    severity: str = BLOCKING,
+) -> Check:
+    """``column`` lies in [min_value, max_value] where present (either bound may be open)."""
+    if min_value is None and max_value is None:
+        raise ValueError(f"check on {column}: give a lower or an upper bound")
+    if max_value is None:
+        name, text = f"{column}_at_least_{min_value:g}", f"{column} is >= {min_value:g} where present"
+    elif min_value is None:
+        name, text = f"{column}_at_most_{max_value:g}", f"{column} is <= {max_value:g} where present"
+    else:
+        name = f"{column}_between_{min_value:g}_and_{max_value:g}"
+        text = f"{column} is between {min_value:g} and {max_value:g} where present"
+    bounds = {k: v for k, v in (("min_value", min_value), ("max_value", max_value)) if v is not None}
+    name = name.replace("-", "minus_")
+    return _check(name, severity, gxe.ExpectColumnValuesToBeBetween, text, column=column, **bounds)
+
+
+def change_within_volume(column: str, name: str, text: str, severity: str = WARNING) -> Check:
+    """An anomaly check on a ratio to history computed by the batch query (null when the baseline
+    is too small): strictly inside the configured volume bounds, so a tenfold jump or a fall to a
+    tenth (the bounds themselves, as ``quality.volume`` describes them) is flagged."""
+    return _check(
+        name,
+        severity,
+        gxe.ExpectColumnValuesToBeBetween,
+        text,
+        column=column,
+        min_value=VOLUME_MIN_RATIO,
+        max_value=VOLUME_MAX_RATIO,
+        strict_min=True,
+        strict_max=True,
+    )

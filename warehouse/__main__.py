@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import tempfile
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from expectations.runner import ChecksFailed
 from warehouse import pipeline
@@ -17,6 +19,7 @@ from warehouse.config import ConfigError
 from warehouse.dbt import DbtError, run_dbt
 from warehouse.loader import LoadError
 from warehouse.logs import quiet_noisy_loggers
+from warehouse.quality import dbt_results
 from warehouse.settings import paths
 
 
@@ -36,10 +39,16 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{table}: {rows} rows")
         else:
             watermark = pipeline.raw_watermark()
-            run_dbt(["build"])
+            with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
+                try:
+                    run_dbt(["build"], target_path=Path(target))
+                finally:  # the run record keeps what dbt found, even when the build failed
+                    found = dbt_results(Path(target))
+                    pipeline.record_dbt(args.start, args.end, args.run_id, found)
             print(pipeline.check(args.start, args.end, args.run_id))
             publication = pipeline.publish_snapshot(args.start, args.end, args.run_id, watermark)
             print(f"published {len(publication.tables)} tables to {paths().published}")
+            print(f"dbt docs: {pipeline.generate_dbt_docs()}")
     except DbtError as error:
         print(f"error: not published, dbt build failed:\n{error}", file=sys.stderr)
         return 1

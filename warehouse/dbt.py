@@ -17,13 +17,18 @@ class DbtError(RuntimeError):
     """A dbt command failed; the message lists the failing nodes."""
 
 
-def run_dbt(args: list[str], project_dir: Path = DBT_PROJECT_DIR) -> None:
-    """Run a dbt command against the warehouse; raise DbtError naming what failed."""
+def run_dbt(args: list[str], project_dir: Path = DBT_PROJECT_DIR, target_path: Path | None = None) -> None:
+    """Run a dbt command against the warehouse; raise DbtError naming what failed.
+
+    ``target_path`` keeps the command's artifacts apart from the project's ``target`` (whose
+    manifest Airflow reads).
+    """
     from dbt.cli.main import dbtRunner
 
     os.environ.setdefault("WAREHOUSE_DUCKDB_PATH", str(paths().warehouse))
+    where = ["--target-path", str(target_path)] if target_path else []
     result = dbtRunner().invoke(
-        [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)]
+        [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), *where]
     )
     if result.success:
         return

@@ -8,7 +8,10 @@ the next writer (another task, dbt) can take the lock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -53,18 +56,86 @@ def replay(start: date, end: date, run_id: str) -> dict[str, int]:
     return load([_describe(p) for p in batch], run_id)
 
 
-def check(start: date, end: date, run_id: str) -> str:
-    """Run the data checks for the window; raise ChecksFailed on a blocking failure."""
-    from expectations.runner import raise_on_blocking, run_checks
+def check_sources() -> tuple[list[dict[str, Any]], str | None]:
+    """dbt source freshness and the source tests: what they found (for the run record), and why
+    they failed (None when nothing blocks)."""
+    from warehouse.dbt import DbtError, run_dbt
+    from warehouse.quality import dbt_results
+
+    found: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for args in (["source", "freshness"], ["test", "--select", "source:*"]):
+        with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
+            try:
+                run_dbt(args, target_path=Path(target))
+            except DbtError as error:
+                errors.append(str(error))
+            found += dbt_results(Path(target))
+    return found, "\n".join(errors) or None
+
+
+def check(start: date, end: date, run_id: str, dbt_found: Iterable[Mapping[str, Any]] | None = None) -> str:
+    """Record what dbt found (``dbt_found``, from :func:`warehouse.quality.dbt_results`), run the
+    data checks for the window and publish their Data Docs; raise ChecksFailed on a blocking
+    failure."""
+    from expectations.runner import publish_data_docs, raise_on_blocking, run_checks
+    from warehouse.quality import record_dbt_results
 
     con = loader.connect(paths().warehouse)
     try:
+        if dbt_found is not None:
+            record_dbt_results(con, run_id, (start, end), dbt_found)
         report = run_checks(con, run_id, start, end, paths().gx)
     finally:
         con.close()
-    log.info("%s", report.summary())
+    docs = publish_data_docs(paths().gx, paths().published_data_docs)
+    log.info("%s\nPublished Data Docs: %s", report.summary(), docs)
     raise_on_blocking(report)
     return report.summary()
+
+
+def report_run(
+    run_id: str,
+    window: tuple[date, date],
+    found: Iterable[Mapping[str, Any]],
+    failed_steps: Sequence[str] = (),
+    context: Mapping[str, Any] | None = None,
+) -> str:
+    """Complete the run record with dbt's results, notify, and raise RunFailed if the run was
+    held back or a step failed; the outcome's message otherwise."""
+    from warehouse import quality
+
+    con = loader.connect(paths().warehouse)
+    try:
+        outcome = quality.record_and_assess(con, run_id, window, found, paths().published, failed_steps)
+    finally:
+        con.close()
+    message = outcome.message()
+    log.info("%s", message)
+    try:
+        quality.notify(outcome, load_config(), context)
+    except Exception as error:
+        if outcome.failed:
+            raise quality.RunFailed(f"{message}\nThe notification failed too: {error}") from error
+        raise
+    if outcome.failed:
+        raise quality.RunFailed(message)
+    return message
+
+
+def generate_dbt_docs() -> Path:
+    """dbt's documentation site for the warehouse as built, as one static page next to the snapshot."""
+    from warehouse.dbt import run_dbt
+
+    target = paths().published_dbt_docs
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="dbt-docs-") as build:
+        run_dbt(["docs", "generate", "--static"], target_path=Path(build))
+        page = target / "index.html"
+        temp = target / ".index.html.tmp"
+        shutil.copyfile(Path(build) / "static_index.html", temp)
+        os.replace(temp, page)
+    return page
 
 
 def raw_watermark() -> str | None:

@@ -33,12 +33,18 @@ class Paths:
         return self.data_dir / "published" / "warehouse.duckdb"
 
     @property
-    def gx(self) -> Path:
-        return self.data_dir / "gx"
+    def published_data_docs(self) -> Path:
+        """The Great Expectations Data Docs site, copied here after every run's checks."""
+        return self.data_dir / "published" / "data_docs"
 
     @property
-    def data_docs(self) -> Path:
-        return self.gx / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    def published_dbt_docs(self) -> Path:
+        """dbt's documentation site (one static page), regenerated after every publication."""
+        return self.data_dir / "published" / "dbt_docs"
+
+    @property
+    def gx(self) -> Path:
+        return self.data_dir / "gx"
 
 
 def paths() -> Paths:

@@ -111,7 +111,12 @@ def print_summary(start: date, end: date, seconds: float) -> None:
         ).fetchall()
         checks = con.execute(
             """
-            select count(*), count(*) filter (where success), count(*) filter (where not success)
+            select
+                count(*),
+                count(*) filter (where success),
+                count(*) filter (where not success),
+                count(*) filter (where suite like 'dbt%'),
+                count(distinct table_name)
             from audit.check_results
             where run_id = (select run_id from audit.publication)
             """
@@ -188,13 +193,16 @@ def print_summary(start: date, end: date, seconds: float) -> None:
             f"{_number(per_post, ',.1f'):>9} {_rank(p_rank, compared):>5}"
         )
     if checks:
-        total, passed, failed = checks
+        total, passed, failed, by_dbt, tables = checks
         print(
-            f"\nData checks: {passed} of {total} passed, {failed} warnings (blocking failures never publish)."
+            f"\nData checks: {passed} of {total} passed on {tables} tables ({by_dbt} by dbt, "
+            f"{total - by_dbt} by Great Expectations), {failed} warnings (blocking failures never "
+            "publish). The run record: audit.check_results."
         )
     print(f"\nWarehouse (live, pipeline only):  {where.warehouse}")
     print(f"Published snapshot for BI:        {where.published}  (open read-only)")
-    print(f"Data Docs:                        {where.data_docs}")
+    print(f"Data Docs (checks, every run):    {where.published_data_docs / 'index.html'}")
+    print(f"dbt docs (models, exposures):     {where.published_dbt_docs / 'index.html'}")
     print("Airflow UI:                       make demo-ui, then http://localhost:8080")
     print("                                  (user admin; the password is in")
     print("                                  .airflow/simple_auth_manager_passwords.json.generated)")

@@ -304,9 +304,27 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
             "from audit.check_results where run_id = ?",
             [run_id],
         ).fetchone()
+        by_suite = dict(
+            con.execute(
+                """
+                select case when suite like 'dbt%' then suite else 'gx' end, count(*)
+                from audit.check_results
+                where run_id = $run_id and window_start = $start and window_end = $end
+                group by all
+                """,
+                {"run_id": run_id, "start": start, "end": end},
+            ).fetchall()
+        )
+        raw_tables = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw'").fetchone()
     assert (start, end) == (START - timedelta(days=POST_LOOKBACK_DAYS), END), "checked with the look-back"
-    assert results[0] > 40 and results[1] == 0
-    assert (pipeline.data / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    assert results[1] == 0
+    # The run record: every check of the run, with its data interval, whatever ran it.
+    assert sum(by_suite.values()) == results[0]
+    assert by_suite["gx"] > 500 and by_suite["dbt"] > 500, by_suite
+    assert by_suite["dbt_source_freshness"] == raw_tables[0], "source freshness on every raw table"
+    data_docs = pipeline.data / "published" / "data_docs" / "index.html"
+    assert data_docs.exists() and run_id in data_docs.read_text()
+    assert "exposure." in (pipeline.data / "published" / "dbt_docs" / "index.html").read_text()
 
 
 def test_listening_and_benchmark_marts_are_published(pipeline) -> None:
@@ -470,9 +488,31 @@ def test_a_failed_check_keeps_the_previous_snapshot_and_fails_the_run(pipeline) 
         ).fetchall()
     assert changed == [(2,)]
     offset = pipeline.log.stat().st_size
-    with pytest.raises(DagRunFailed):
-        pipeline.run("social_transform_publish")
+    with smtp_catcher() as (port, received), pipeline.log.open("a") as output:
+        env = {**pipeline.env, **alert_connections(port, f"{pipeline.server_url}/_demo/webhook")}
+        with pytest.raises(DagRunFailed):
+            run_dag("social_transform_publish", START, END, env, output)
     output = pipeline.log.read_text()[offset:]
     assert "ChecksFailed" in output and "engagement_rate" in output and "fct_account_daily" in output
     assert "blocking" in output
+    assert "NOT published" in output  # the report task fails the run, naming the check
     assert hashlib.sha256(published.read_bytes()).hexdigest() == before
+    [email] = received
+    assert "held back" in email["subject"]
+    body = email.get_body(("html",)).get_content()
+    assert "marts.fct_account_daily" in body and "engagement_rate" in body
+    with pipeline.live() as con:
+        [(run_id,)] = con.execute(
+            "select run_id from audit.check_results order by checked_at desc limit 1"
+        ).fetchall()
+        failing = con.execute(
+            "select table_name, check_name, severity, sample_unexpected from audit.check_results "
+            "where run_id = $run_id and not success",
+            {"run_id": run_id},
+        ).fetchall()
+    assert any(
+        table == "marts.fct_account_daily" and check.startswith("engagement_rate_between_0_and_1")
+        for table, check, severity, _ in failing
+        if severity == "blocking"
+    ), failing
+    assert all(row[3] for row in failing if row[0] == "marts.fct_account_daily"), "sample rows are kept"

@@ -1,0 +1,271 @@
+"""The mart suites against the whole demo warehouse (every stream, every mart built by dbt).
+
+The clean warehouse passes every mart suite over its check window; each breakage below changes
+one thing in one mart of a private copy and must fail exactly one check, with its severity, its
+table and a sample naming the bad row. One GX directory is shared by the module.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from expectations.mart_suites import (
+    DIM_ACCOUNT_SUITE,
+    FCT_ACCOUNT_DAILY,
+    FCT_ACCOUNT_DAILY_VOLUME,
+    FCT_MENTIONS,
+    FCT_POST_PERFORMANCE,
+    FCT_SOCIAL_TRAFFIC_DAILY_VOLUME,
+    FCT_SUPPORT_CONVERSATIONS,
+    FCT_SUPPORT_DAILY,
+    MART_SUITES,
+)
+from expectations.runner import CheckReport, _read_batch, run_checks
+from expectations.suites import SuiteSpec
+from tests.conftest import DEMO_TODAY
+from warehouse.config import VolumeChecks
+from warehouse.logs import quiet_noisy_loggers
+
+quiet_noisy_loggers()
+
+VOLUME = VolumeChecks()  # the defaults: 28 days of history, 0.1 .. 10, baselines from 5
+
+
+def failed(report: CheckReport) -> set[tuple[str, str, str]]:
+    return {(r.table, r.check, r.severity) for r in report.results if not r.success}
+
+
+def named(sql: str, **parameters: Any) -> dict[str, Any]:
+    """The parameters ``sql`` uses (DuckDB refuses the others)."""
+    return {name: value for name, value in parameters.items() if f"${name}" in sql}
+
+
+def check(con: duckdb.DuckDBPyConnection, window: Any, gx_dir: Path, run_id: str, *suites: SuiteSpec):
+    start, end = window
+    names = [spec.name for spec in suites]
+    return run_checks(con, run_id, start, end, gx_dir, names, volume=VOLUME, today=DEMO_TODAY)
+
+
+@pytest.fixture(scope="module")
+def gx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("mart_checks") / "gx"
+
+
+@pytest.fixture(scope="module")
+def clean_report(full_warehouse: Any, gx_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> CheckReport:
+    """Every mart suite over the check window of an unbroken copy."""
+    with duckdb.connect(str(full_warehouse.copy(tmp_path_factory.mktemp("clean")))) as con:
+        return check(con, full_warehouse.check_window, gx_dir, "clean", *MART_SUITES)
+
+
+@pytest.fixture
+def broken(full_warehouse: Any, tmp_path: Path):
+    connection = duckdb.connect(str(full_warehouse.copy(tmp_path)))
+    yield connection
+    connection.close()
+
+
+def test_every_mart_has_a_suite(full_warehouse: Any) -> None:
+    with duckdb.connect(str(full_warehouse.path), read_only=True) as con:
+        marts = {
+            f"marts.{name}"
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+    checked = {spec.table for spec in MART_SUITES}
+    assert len(marts) >= 15
+    assert marts - checked == set(), "marts without a suite"
+    assert checked - marts == set(), "suites of tables dbt no longer builds"
+
+
+def test_every_mart_suite_passes_on_the_clean_warehouse(clean_report: CheckReport) -> None:
+    assert failed(clean_report) == set(), clean_report.summary()
+    assert len(clean_report.results) == sum(len(spec.checks) + 1 for spec in MART_SUITES)
+
+
+@pytest.mark.parametrize(
+    "spec", [FCT_ACCOUNT_DAILY, FCT_ACCOUNT_DAILY_VOLUME, FCT_SOCIAL_TRAFFIC_DAILY_VOLUME]
+)
+def test_volume_checks_judge_the_clean_window(full_warehouse: Any, spec: SuiteSpec) -> None:
+    """The demo history is long and large enough for every volume ratio of the window to be judged
+    (not null), so passing means the ratios are within bounds, not that nothing was compared."""
+    start, end = full_warehouse.check_window
+    parameters = {
+        "start": start,
+        "end": end,
+        "latest_day": DEMO_TODAY + timedelta(days=1),
+        "history_start": start - timedelta(days=VOLUME.history_days),
+        "min_baseline": VOLUME.min_baseline,
+    }
+    with duckdb.connect(str(full_warehouse.path), read_only=True) as con:
+        batch = _read_batch(con, spec, parameters)
+    (ratio,) = {c for check in spec.checks if check.severity == "warning" for c in check.columns} & {
+        "followers_vs_previous_reading",
+        "views_vs_history",
+        "sessions_vs_history",
+    }
+    judged = batch[ratio].dropna()
+    assert len(judged) >= 7, batch
+    assert judged.between(VOLUME.min_ratio, VOLUME.max_ratio, inclusive="neither").all(), batch
+
+
+@dataclass(frozen=True)
+class Breakage:
+    spec: SuiteSpec
+    pick: str | None  # SQL returning the key of the row to break, given $day (a day of the window)
+    sql: str  # SQL that breaks it, given $key and $day
+    check: str
+    severity: str
+    sample: str  # text the sample must hold ({key}, {day})
+
+
+ONE_FACEBOOK_ACCOUNT = "select min(account_key) from marts.dim_account where platform = 'facebook_pages'"
+
+BREAKAGES = {
+    "duplicate mention": Breakage(
+        FCT_MENTIONS,
+        "select min(mention_key) from marts.fct_mentions where mention_date = $day",
+        "insert into marts.fct_mentions select * from marts.fct_mentions where mention_key = $key",
+        "mention_key_unique",
+        "blocking",
+        '"mention_key": "{key}"',
+    ),
+    "negative count": Breakage(
+        FCT_SUPPORT_DAILY,
+        None,
+        "update marts.fct_support_daily set items_answered = -1 "
+        "where first_inbound_date = $day and channel = 'all'",
+        "items_answered_non_negative",
+        "blocking",
+        '"first_inbound_date": "{day}", "platform": "all", "account_id": "all", "channel": "all"',
+    ),
+    "future day": Breakage(
+        FCT_ACCOUNT_DAILY,
+        ONE_FACEBOOK_ACCOUNT,
+        "insert into marts.fct_account_daily select * replace (date '2026-11-25' as metric_date) "
+        "from marts.fct_account_daily where account_key = $key and metric_date = $day",
+        "date_day_not_in_future",
+        "blocking",
+        '"account_key": "{key}", "metric_date": "2026-11-25"',
+    ),
+    "share above 1": Breakage(
+        FCT_SUPPORT_DAILY,
+        None,
+        "update marts.fct_support_daily set response_rate = 1.5 "
+        "where first_inbound_date = $day and channel = 'all'",
+        "response_rate_between_0_and_1",
+        "blocking",
+        '"first_inbound_date": "{day}", "platform": "all", "account_id": "all", "channel": "all"',
+    ),
+    # A post's counters are live and its insights lag: more engagements than views is only news.
+    "post engagement rate above 1": Breakage(
+        FCT_POST_PERFORMANCE,
+        "select min(post_key) from marts.fct_post_performance where created_date = $day",
+        "update marts.fct_post_performance set engagement_rate = 1.8 where post_key = $key",
+        "engagement_rate_at_most_1",
+        "warning",
+        '"post_key": "{key}"',
+    ),
+    "account missing from dim_account": Breakage(
+        FCT_ACCOUNT_DAILY,
+        ONE_FACEBOOK_ACCOUNT,
+        "update marts.fct_account_daily set account_key = 'facebook_pages:404' "
+        "where account_key = $key and metric_date = $day",
+        "account_key_in_dim_account",
+        "blocking",
+        '"account_key": "facebook_pages:404", "metric_date": "{day}"',
+    ),
+    "post missing from dim_post": Breakage(
+        FCT_POST_PERFORMANCE,
+        "select min(post_key) from marts.fct_post_performance where created_date = $day",
+        "update marts.fct_post_performance set post_key = 'facebook_pages:404' where post_key = $key",
+        "post_key_in_dim_post",
+        "blocking",
+        '"post_key": "facebook_pages:404"',
+    ),
+    "support account missing from dim_account": Breakage(
+        FCT_SUPPORT_CONVERSATIONS,
+        "select min(support_item_key) from marts.fct_support_conversations where first_inbound_date = $day",
+        "update marts.fct_support_conversations set account_id = '404' where support_item_key = $key",
+        "account_id_in_dim_account",
+        "blocking",
+        '"support_item_key": "{key}"',
+    ),
+    "followers jump tenfold": Breakage(
+        FCT_ACCOUNT_DAILY,
+        ONE_FACEBOOK_ACCOUNT,
+        "update marts.fct_account_daily set followers = followers * 10 "
+        "where account_key = $key and metric_date = $day",
+        "followers_within_usual_change",
+        "warning",
+        '"account_key": "{key}", "metric_date": "{day}"',
+    ),
+    # A 95 % fall, so the day is below a tenth of its median whatever its usual level.
+    "platform views fall by more than 90 %": Breakage(
+        FCT_ACCOUNT_DAILY_VOLUME,
+        None,
+        "update marts.fct_account_daily set views = views // 20, reach = reach // 20 "
+        "where platform = 'facebook_pages' and metric_date = $day",
+        "platform_views_within_usual_volume",
+        "warning",
+        '"platform": "facebook_pages", "metric_date": "{day}"',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", BREAKAGES)
+def test_each_breakage_fails_its_check_alone(
+    broken: duckdb.DuckDBPyConnection, full_warehouse: Any, gx_dir: Path, clean_report: CheckReport, case: str
+) -> None:
+    breakage = BREAKAGES[case]
+    day = full_warehouse.check_window[1] - timedelta(days=3)
+    key = None
+    if breakage.pick:
+        (key,) = broken.execute(breakage.pick, named(breakage.pick, day=day)).fetchone() or (None,)
+        assert key is not None, "the demo warehouse has no row to break"
+    broken.execute(breakage.sql, named(breakage.sql, key=key, day=day))
+
+    report = check(broken, full_warehouse.check_window, gx_dir, f"broken-{case}", breakage.spec)
+
+    # The same suite passed on the unbroken copy.
+    assert not [r for r in clean_report.results if r.suite == breakage.spec.name and not r.success]
+    assert failed(report) == {(breakage.spec.table, breakage.check, breakage.severity)}, report.summary()
+    (result,) = [r for r in report.results if not r.success]
+    assert result.unexpected_count is not None and result.unexpected_count >= 1
+    expected = breakage.sample.format(key=key, day=day)
+    assert result.sample is not None and expected in result.sample, result.sample
+    assert len(json.loads(result.sample)) <= 5
+    assert bool(report.blocking_failures) == (breakage.severity == "blocking")
+
+
+def test_a_duplicated_dimension_row_fails_the_dimension_not_its_facts(
+    broken: duckdb.DuckDBPyConnection, full_warehouse: Any, gx_dir: Path
+) -> None:
+    """Facts look their keys up with ``exists``: a doubled dimension row cannot double a fact."""
+    (key,) = broken.execute(ONE_FACEBOOK_ACCOUNT).fetchone() or (None,)
+    broken.execute(
+        "insert into marts.dim_account select * from marts.dim_account where account_key = $key", {"key": key}
+    )
+
+    report = check(
+        broken,
+        full_warehouse.check_window,
+        gx_dir,
+        "duplicate-dimension",
+        DIM_ACCOUNT_SUITE,
+        FCT_ACCOUNT_DAILY,
+    )
+
+    assert failed(report) == {
+        ("marts.dim_account", "account_key_unique", "blocking"),
+        ("marts.dim_account", "platform__account_id_unique", "blocking"),
+    }, report.summary()
+    assert all(key in (r.sample or "") for r in report.blocking_failures)
