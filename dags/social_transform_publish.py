@@ -126,7 +126,7 @@ def report(**context: Any) -> str:
     """Record dbt's results next to GX's, notify, and fail the run if it was held back."""
     from datetime import date
 
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
     from warehouse.orchestration import window_from_context, with_lookback
     from warehouse.pipeline import report_run

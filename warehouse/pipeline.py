@@ -74,17 +74,24 @@ def check_sources() -> tuple[list[dict[str, Any]], str | None]:
     return found, "\n".join(errors) or None
 
 
-def check(start: date, end: date, run_id: str, dbt_found: Iterable[Mapping[str, Any]] | None = None) -> str:
-    """Record what dbt found (``dbt_found``, from :func:`warehouse.quality.dbt_results`), run the
-    data checks for the window and publish their Data Docs; raise ChecksFailed on a blocking
-    failure."""
-    from expectations.runner import publish_data_docs, raise_on_blocking, run_checks
+def record_dbt(start: date, end: date, run_id: str, found: Iterable[Mapping[str, Any]]) -> None:
+    """Put what dbt found (from :func:`warehouse.quality.dbt_results`) into the run record."""
     from warehouse.quality import record_dbt_results
 
     con = loader.connect(paths().warehouse)
     try:
-        if dbt_found is not None:
-            record_dbt_results(con, run_id, (start, end), dbt_found)
+        record_dbt_results(con, run_id, (start, end), found)
+    finally:
+        con.close()
+
+
+def check(start: date, end: date, run_id: str) -> str:
+    """Run the data checks for the window and publish their Data Docs; raise ChecksFailed on a
+    blocking failure."""
+    from expectations.runner import publish_data_docs, raise_on_blocking, run_checks
+
+    con = loader.connect(paths().warehouse)
+    try:
         report = run_checks(con, run_id, start, end, paths().gx)
     finally:
         con.close()

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 DBT_SUITE = "dbt"  # model builds, data tests and unit tests
 FRESHNESS_SUITE = "dbt_source_freshness"
 PASSING = {"pass", "success"}
+CHECKED_RESOURCES = {"model", "seed", "snapshot", "test", "unit_test"}
 MAX_LISTED = 10  # failing checks listed in the message; the rest are counted
 
 
@@ -67,7 +68,8 @@ def dbt_results(target_dir: Path) -> list[dict[str, Any]]:
     run_results = target_dir / "run_results.json"
     if run_results.is_file():
         for result in json.loads(run_results.read_text()).get("results", []):
-            found.append(_from_run_result(result, nodes.get(result["unique_id"], {}), nodes))
+            if result["unique_id"].split(".", 1)[0] in CHECKED_RESOURCES:  # not exposures (no-op)
+                found.append(_from_run_result(result, nodes.get(result["unique_id"], {}), nodes))
     sources = target_dir / "sources.json"
     if sources.is_file():
         for result in json.loads(sources.read_text()).get("results", []):
@@ -109,7 +111,11 @@ def _from_run_result(
         "column": column,
         "severity": severity,
         "success": status in PASSING,
-        "observed": one_line(str(result.get("message") or status), 500),
+        "observed": (
+            "skipped: something it depends on failed"
+            if status == "skipped"
+            else one_line(str(result.get("message") or status), 500)
+        ),
         "unexpected_count": int(failures) if isinstance(failures, int) and kind == "test" else None,
     }
 

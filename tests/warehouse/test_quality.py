@@ -206,3 +206,21 @@ def test_data_docs_and_dbt_docs_are_published(warehouse: Path) -> None:
     assert page == warehouse.parent / "published" / "dbt_docs" / "index.html"
     html = page.read_text()
     assert "fct_account_daily" in html and "exposure." in html
+
+
+def test_the_command_line_builds_records_dbt_checks_and_publishes(warehouse: Path, capsys) -> None:
+    """``python -m warehouse publish``: dbt build, its results in the run record, the GX checks,
+    the snapshot and dbt's docs, the same steps as the DAG."""
+    from warehouse.__main__ import main
+
+    assert main(["publish", "--start", "2026-11-13", "--end", "2026-11-19", "--run-id", "by-hand"]) == 0
+    out = capsys.readouterr().out
+    assert "published" in out and "dbt docs:" in out
+    with duckdb.connect(str(warehouse.parent / "published" / "warehouse.duckdb"), read_only=True) as con:
+        by_suite = dict(
+            con.execute(
+                "select case when suite = 'dbt' then 'dbt' else 'gx' end, count(*) from audit.check_results "
+                "where run_id = 'by-hand' and window_start = DATE '2026-11-13' group by all"
+            ).fetchall()
+        )
+    assert by_suite["dbt"] > 500 and by_suite["gx"] > 500, by_suite
