@@ -48,7 +48,7 @@ def test_dags_have_owner_tags_docs_and_retries(dagbag, dag_id) -> None:
 def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
     writers = {
         "social_extract_load": {"load_raw"},
-        "social_transform_publish": {"raw_sources", "check", "publish"},
+        "social_transform_publish": {"raw_sources", "check", "publish", "docs", "report"},
         "social_listening_alerts": {"load_raw", "build_models", "evaluate_rules", "send_alerts"},
     }
     for dag_id, task_ids in writers.items():
@@ -71,6 +71,16 @@ def test_publish_runs_only_after_checks_and_dbt(dagbag) -> None:
     assert "check" in upstream
     assert any(t.startswith("dbt.fct_account_daily") for t in upstream)
     assert "raw_sources" in dag.get_task("check").get_flat_relative_ids(upstream=True)
+
+
+def test_the_report_runs_last_whatever_happened(dagbag) -> None:
+    """It completes the run record, notifies and decides the run's state, so it must run after
+    every other task, also when one failed, and be the only leaf."""
+    dag = dagbag.dags["social_transform_publish"]
+    report = dag.get_task("report")
+    assert report.trigger_rule == "all_done"
+    assert report.get_flat_relative_ids(upstream=True) == set(dag.task_ids) - {"report"}
+    assert [t.task_id for t in dag.leaves] == ["report"]
 
 
 def test_transform_is_scheduled_on_the_raw_assets(dagbag) -> None:
