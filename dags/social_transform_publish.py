@@ -140,9 +140,8 @@ def report(**context: Any) -> str:
         window = with_lookback(window_from_context(context))
     found = _dbt_results(context)
     states = ti.get_task_states(dag_id=dag.dag_id, run_ids=[run_id]).get(run_id, {})
-    failed = sorted(
-        t for t, state in states.items() if state in ("failed", "upstream_failed") and t != ti.task_id
-    )
+    # The steps that failed themselves; those after them (upstream_failed) never ran.
+    failed = sorted(t for t, state in states.items() if state == "failed" and t != ti.task_id)
     try:
         return report_run(run_id, window, found, failed, context)
     except RunFailed as error:

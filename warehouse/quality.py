@@ -169,7 +169,7 @@ class RunOutcome:
     published: bool
     blocking: list[CheckResult]
     warnings: list[CheckResult]
-    failed_steps: list[str]  # tasks that failed or never ran because an upstream failed
+    failed_steps: list[str]  # tasks that failed (not those that never ran because of them)
     checks: int
 
     @property
