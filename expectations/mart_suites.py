@@ -31,12 +31,12 @@ from expectations.suites import (
     at_most_one,
     between,
     between_0_and_1,
-    change_within_volume,
     has_rows,
     in_set,
     non_negative,
     not_in_future,
     not_null,
+    ratio_within_volume,
     references,
     unique,
 )
@@ -309,7 +309,7 @@ FCT_ACCOUNT_DAILY = SuiteSpec(
         at_most("reach", "views", severity=WARNING),
         # Followers are a level: a tenfold jump or a fall to a tenth from one reading to the next
         # is an extraction or mapping bug (another account's count, a missing digit) or news.
-        change_within_volume(
+        ratio_within_volume(
             "followers_vs_previous_reading",
             "followers_within_usual_change",
             "followers are within the configured ratio of the account's previous reading",
@@ -369,7 +369,7 @@ FCT_ACCOUNT_DAILY_VOLUME = SuiteSpec(
     source_columns=("platform", _FCT["date_day"], "views"),
     key_columns=("platform", _FCT["date_day"], "views", "baseline_views"),
     checks=(
-        change_within_volume(
+        ratio_within_volume(
             "views_vs_history",
             "platform_views_within_usual_volume",
             "a platform's views that day are within the configured ratio of their recent median",
@@ -503,7 +503,7 @@ FCT_SOCIAL_TRAFFIC_DAILY_VOLUME = SuiteSpec(
     source_columns=("property_id", "report_date", "sessions"),
     key_columns=("property_id", "report_date", "sessions", "baseline_sessions"),
     checks=(
-        change_within_volume(
+        ratio_within_volume(
             "sessions_vs_history",
             "property_sessions_within_usual_volume",
             "a property's social sessions that day are within the configured ratio of their recent median",

@@ -421,12 +421,8 @@ def _validate(
     by_check = {}
     for suite_result in outcome.run_results.values():
         for result in suite_result.results:
-            meta = result.expectation_config.meta
-            by_check[(meta.get("table"), meta["check"])] = result
-    return [
-        _to_check_result(run_id, spec, check, by_check.get((check.table, check.name)))
-        for check in spec.checks
-    ]
+            by_check[result.expectation_config.meta["check"]] = result
+    return [_to_check_result(run_id, spec, check, by_check.get(check.name)) for check in spec.checks]
 
 
 def _to_check_result(run_id: str, spec: SuiteSpec, check: Check, result: Any) -> CheckResult:
@@ -447,7 +443,7 @@ def _to_check_result(run_id: str, spec: SuiteSpec, check: Check, result: Any) ->
     return CheckResult(
         run_id=run_id,
         suite=spec.name,
-        table=check.table or spec.table,
+        table=spec.table,
         check=check.name,
         column=column,
         severity=check.severity,

@@ -50,7 +50,6 @@ class Check:
     name: str
     severity: str
     expectation: gxe.Expectation
-    table: str | None = None  # the table the check is about, when not the suite's own
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -81,9 +80,7 @@ class SuiteSpec:
     table_columns: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        names = [
-            check.name if check.table is None else f"{check.table}:{check.name}" for check in self.checks
-        ]
+        names = [check.name for check in self.checks]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"suite {self.name}: check names must be unique: {', '.join(duplicates)}")
@@ -105,25 +102,15 @@ class SuiteSpec:
 
 
 def _check(
-    name: str,
-    severity: str,
-    expectation_cls: type[gxe.Expectation],
-    text: str,
-    *,
-    table: str | None = None,
-    **kwargs: Any,
+    name: str, severity: str, expectation_cls: type[gxe.Expectation], text: str, **kwargs: Any
 ) -> Check:
-    """One expectation, tagged with the check's name (and its table, for cross-table suites)."""
-    meta = {"check": name, "severity": severity}
-    if table:
-        meta["table"] = table
     expectation = expectation_cls(
         **kwargs,
-        meta=meta,
+        meta={"check": name, "severity": severity},
         description=f"[{severity}] {text}",
         severity=FailureSeverity.CRITICAL if severity == BLOCKING else FailureSeverity.WARNING,
     )
-    return Check(name, severity, expectation, table)
+    return Check(name, severity, expectation)
 
 
 def not_null(column: str, severity: str = BLOCKING) -> Check:
@@ -269,21 +256,21 @@ def references(column: str, dimension: str, flag: str | None = None, severity: s
     )
 
 
-def ratio_within_volume(
-    column: str, name: str, text: str, severity: str = WARNING, table: str | None = None, **rows: Any
-) -> Check:
-    """An anomaly check: ``column`` (a day's value divided by its history's median, computed by the
-    batch query; null when the baseline is too small) lies within the configured volume bounds."""
+def ratio_within_volume(column: str, name: str, text: str, severity: str = WARNING) -> Check:
+    """An anomaly check on a ratio to history computed by the batch query (a day's value over its
+    history's median, or a level over its previous reading; null when the baseline is too small):
+    strictly inside the configured volume bounds, so a tenfold jump or a fall to a tenth (the
+    bounds themselves, as ``quality.volume`` describes them) is flagged."""
     return _check(
         name,
         severity,
         gxe.ExpectColumnValuesToBeBetween,
         text,
-        table=table,
         column=column,
         min_value=VOLUME_MIN_RATIO,
         max_value=VOLUME_MAX_RATIO,
-        **rows,
+        strict_min=True,
+        strict_max=True,
     )
 
 
@@ -320,20 +307,3 @@ def between(
     bounds = {k: v for k, v in (("min_value", min_value), ("max_value", max_value)) if v is not None}
     name = name.replace("-", "minus_")
     return _check(name, severity, gxe.ExpectColumnValuesToBeBetween, text, column=column, **bounds)
-
-
-def change_within_volume(column: str, name: str, text: str, severity: str = WARNING) -> Check:
-    """An anomaly check on a ratio to history computed by the batch query (null when the baseline
-    is too small): strictly inside the configured volume bounds, so a tenfold jump or a fall to a
-    tenth (the bounds themselves, as ``quality.volume`` describes them) is flagged."""
-    return _check(
-        name,
-        severity,
-        gxe.ExpectColumnValuesToBeBetween,
-        text,
-        column=column,
-        min_value=VOLUME_MIN_RATIO,
-        max_value=VOLUME_MAX_RATIO,
-        strict_min=True,
-        strict_max=True,
-    )
