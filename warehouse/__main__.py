@@ -2,6 +2,7 @@
 
 python -m warehouse load --start 2026-10-04 --end 2026-11-07      # replay landed partitions
 python -m warehouse publish --start 2026-11-01 --end 2026-11-07   # check, then publish for BI
+python -m warehouse report --month 2026-10 [--send]               # the monthly report (archive, mail)
 """
 
 from __future__ import annotations
@@ -14,26 +15,37 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from expectations.runner import ChecksFailed
-from warehouse import pipeline
+from warehouse import pipeline, report
 from warehouse.config import ConfigError
 from warehouse.dbt import DbtError, run_dbt
 from warehouse.loader import LoadError
 from warehouse.logs import quiet_noisy_loggers
 from warehouse.quality import dbt_results
+from warehouse.report import Month, ReportError
 from warehouse.settings import paths
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m warehouse", description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["load", "publish"])
-    parser.add_argument("--start", type=date.fromisoformat, required=True, help="first day (YYYY-MM-DD)")
-    parser.add_argument("--end", type=date.fromisoformat, required=True, help="last day, inclusive")
+    parser.add_argument("step", choices=["load", "publish", "report"])
+    parser.add_argument("--start", type=date.fromisoformat, help="first day (YYYY-MM-DD)")
+    parser.add_argument("--end", type=date.fromisoformat, help="last day, inclusive")
+    parser.add_argument("--month", type=Month.parse, help="report: the month (YYYY-MM)")
+    parser.add_argument("--send", action="store_true", help="report: mail it to reporting.recipients")
     parser.add_argument("--run-id", default=f"manual__{datetime.now(UTC).isoformat(timespec='seconds')}")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_noisy_loggers()
+    needed = ("month",) if args.step == "report" else ("start", "end")
+    missing = [f"--{name}" for name in needed if getattr(args, name) is None]
+    if missing:
+        parser.error(f"{args.step} needs {' and '.join(missing)}")
     try:
-        if args.step == "load":
+        if args.step == "report":
+            print(f"archived: {report.build(args.month)}")
+            if args.send:
+                print(f"sent: {report.send(args.month)}")
+        elif args.step == "load":
             loaded = pipeline.replay(args.start, args.end, args.run_id)
             for table, rows in loaded.items():
                 print(f"{table}: {rows} rows")
@@ -55,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except ChecksFailed as error:
         print(f"error: not published, blocking checks failed:\n{error}", file=sys.stderr)
         return 1
-    except (ConfigError, LoadError, RuntimeError) as error:
+    except (ConfigError, LoadError, ReportError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

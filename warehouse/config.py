@@ -235,6 +235,7 @@ class Quality(_Strict):
 
 class Reporting(_Strict):
     recipients: tuple[str, ...] = Field(min_length=1)
+    smtp_conn_id: str = "smtp_default"
 
     @field_validator("recipients")
     @classmethod

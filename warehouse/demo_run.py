@@ -4,7 +4,8 @@ Starts the demo API server, points the Airflow connections at it (as ``AIRFLOW_C
 environment variables, the same way a deployment injects secrets), runs the extract-and-load DAG
 over a range of days as one run, then the transform-check-publish DAG over the same range, then
 the hourly listening-and-alerts DAG once (at an hour of the demo's incident, with email going to
-a local SMTP server), and prints a short summary of the published warehouse and the alerts sent.
+a local SMTP server), then the monthly report DAG for last month (mailed to the same server), and
+prints a short summary of the published warehouse, the alerts sent and the report.
 """
 
 from __future__ import annotations
@@ -205,12 +206,25 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {error}; the full output is in {log_path}", file=sys.stderr)
             return 1
         print(f"done in {time.monotonic() - alerts_began:.0f} s")
+        print("  social_monthly_report ...", end=" ", flush=True)
+        report_began = time.monotonic()
+        try:
+            month, report_subjects = run_monthly_report(env, today, url, log)
+        except DagRunFailed as error:
+            print("failed")
+            print(f"error: {error}; the full output is in {log_path}", file=sys.stderr)
+            return 1
+        print(f"done in {time.monotonic() - report_began:.0f} s")
     from warehouse.summary import print_summary
 
     print_summary(start, end, time.monotonic() - began)
     print(f"\nAlerts the hourly DAG sent for {at:%Y-%m-%d %H:%M} UTC (email to a local SMTP catcher,")
     print(f"and to the demo's webhook receiver, {url}/_demo/webhook):")
     for subject in sent or ["(none)"]:
+        print(f"  {subject}")
+    print(f"\nThe monthly report for {month} (mailed to a local SMTP catcher; archived with its charts")
+    print(f"and CSVs in {paths().published_reports / month}, open report.html there):")
+    for subject in report_subjects or ["(none)"]:
         print(f"  {subject}")
     return 0
 
@@ -267,6 +281,18 @@ def run_alerts(
         connections = alert_connections(port, f"{url}/_demo/webhook")
         run_dag("social_listening_alerts", None, None, {**env, **connections}, output, {"at": at.isoformat()})
     return at, [str(message["subject"]) for message in received]
+
+
+def run_monthly_report(
+    env: Mapping[str, str], today: date, url: str, output: IO[str]
+) -> tuple[str, list[str]]:
+    """Run the monthly report DAG for the month before ``today``, mailing a local SMTP server;
+    the month and the subjects received."""
+    month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    with smtp_catcher() as (port, received):
+        connections = alert_connections(port, f"{url}/_demo/webhook")
+        run_dag("social_monthly_report", None, None, {**env, **connections}, output, {"month": month})
+    return month, [str(message["subject"]) for message in received]
 
 
 if __name__ == "__main__":

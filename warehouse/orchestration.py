@@ -111,3 +111,26 @@ def instant_from_context(context: Mapping[str, Any]) -> datetime:
     end = context.get("data_interval_end")
     moment = end if end is not None else context["dag_run"].run_after
     return moment.astimezone(UTC)
+
+
+def company_timezone() -> str:
+    """The company's timezone from its config file, read without validating the rest (DAG files
+    call this at parse time; the tasks validate the whole file)."""
+    import yaml
+
+    from warehouse.settings import company_config_path
+
+    with company_config_path().open(encoding="utf-8") as handle:
+        return str(yaml.safe_load(handle)["company"]["timezone"])
+
+
+def report_month_from_context(context: Mapping[str, Any], timezone: str) -> Any:
+    """The month a monthly-report run covers: the ``month`` param (YYYY-MM), else the calendar
+    month before the run's logical date on the company's clock."""
+    from warehouse.report.content import Month
+
+    explicit = (context.get("params") or {}).get("month")
+    if explicit:
+        return Month.parse(str(explicit))
+    moment = context.get("logical_date") or context["dag_run"].run_after
+    return Month.before(moment, timezone)

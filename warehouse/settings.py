@@ -43,6 +43,11 @@ class Paths:
         return self.data_dir / "published" / "dbt_docs"
 
     @property
+    def published_reports(self) -> Path:
+        """The monthly reports' archive: one folder per month (HTML, charts, CSVs, the email)."""
+        return self.data_dir / "published" / "reports"
+
+    @property
     def gx(self) -> Path:
         return self.data_dir / "gx"
 

@@ -8,7 +8,12 @@ from warehouse.dbt import MANIFEST_PATH, run_dbt
 from warehouse.orchestration import WRITER_POOL
 from warehouse.settings import PROJECT_ROOT
 
-EXPECTED_DAGS = {"social_extract_load", "social_transform_publish", "social_listening_alerts"}
+EXPECTED_DAGS = {
+    "social_extract_load",
+    "social_transform_publish",
+    "social_listening_alerts",
+    "social_monthly_report",
+}
 # Data checks: a retry sees the same data and fails the same way.
 DETERMINISTIC_TASKS = {"raw_sources", "check", "build_models", "evaluate_rules"}
 MART_MODELS = {"dim_account", "dim_post", "fct_post_performance", "fct_account_daily"}
@@ -106,3 +111,27 @@ def test_listening_reads_only_streams_its_sources_have() -> None:
     for source, streams in LISTENING_STREAMS.items():
         known = {stream.name for stream in source_class(source).stream_types}
         assert set(streams) <= known, f"{source}: unknown streams {set(streams) - known}"
+
+
+def test_the_monthly_report_runs_on_the_1st_on_the_company_clock(dagbag) -> None:
+    """08:00 on the 1st in company.timezone; it reads the published snapshot only, so it writes
+    no warehouse and needs no writer slot; a month param must be YYYY-MM."""
+    from datetime import UTC, datetime
+
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    from warehouse.config import load_config
+    from warehouse.orchestration import report_month_from_context
+
+    dag = dagbag.dags["social_monthly_report"]
+    timezone = load_config().company.timezone
+    assert dag.timetable.summary == "0 8 1 * *"
+    assert str(dag.timetable._timezone.name) == timezone
+    assert [t.task_id for t in dag.leaves] == ["send_report"]
+    assert all(t.pool != WRITER_POOL for t in dag.tasks)
+    run_at = datetime(2026, 11, 1, 8, tzinfo=UTC)
+    assert str(report_month_from_context({"logical_date": run_at, "params": {}}, timezone)) == "2026-10"
+    assert str(report_month_from_context({"params": {"month": "2026-03"}}, timezone)) == "2026-03"
+    with pytest.raises(ParamValidationError):
+        dag.params.get_param("month").resolve("October")
+    assert dag.params.get_param("month").resolve("2026-10") == "2026-10"

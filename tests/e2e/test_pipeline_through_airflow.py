@@ -456,6 +456,47 @@ def test_the_hourly_dag_alerts_once_by_email_and_webhook(pipeline) -> None:
     assert len(incidents) == len(sent) and all(notified for _, notified in incidents)
 
 
+def test_the_monthly_report_dag_mails_last_month_with_the_generator_numbers(pipeline) -> None:
+    """The monthly DAG, for the month before today, reads the published snapshot and mails the
+    report over a real SMTP server: engagements, views and the rate, in total and per platform,
+    are the demo generator's own accounts' sums for that month; the month is archived."""
+    import csv
+    import io
+
+    month_start = (DEMO_TODAY.replace(day=1) - timedelta(days=1)).replace(day=1)
+    month = f"{month_start:%Y-%m}"
+    with smtp_catcher() as (port, messages), pipeline.log.open("a") as output:
+        env = {**pipeline.env, **alert_connections(port, f"{pipeline.server_url}/_demo/webhook")}
+        run_dag("social_monthly_report", None, None, env, output, params={"month": month})
+    assert len(messages) == 1
+    message = messages[0]
+    config = yaml.safe_load((PROJECT_ROOT / "config" / "company.yml").read_text())
+    assert message["To"] == ", ".join(config["reporting"]["recipients"])
+    csvs = {
+        part.get_filename(): list(csv.DictReader(io.StringIO(part.get_content())))
+        for part in message.iter_attachments()
+    }
+    truth: dict[str, list[int]] = {}
+    for platform, account in _accounts():
+        days = [d for d in _truth_daily(platform, account) if d["date"].replace(day=1) == month_start]
+        totals = truth.setdefault(platform, [0, 0])
+        totals[0] += _sum(d["engagements"] for d in days) or 0
+        totals[1] += _sum(d["views"] for d in days) or 0
+    engagements = sum(t[0] for t in truth.values())
+    views = sum(t[1] for t in truth.values())
+    kpis = {row["kpi"]: row for row in csvs[f"kpis-{month}.csv"]}
+    assert float(kpis["engagements"]["value"]) == engagements
+    assert float(kpis["views"]["value"]) == views
+    assert float(kpis["engagement_rate"]["value"]) == pytest.approx(engagements / views, rel=1e-12)
+    platforms = {row["platform"]: row for row in csvs[f"platforms-{month}.csv"]}
+    assert {p: [int(platforms[p]["engagements"]), int(platforms[p]["views"])] for p in platforms} == truth
+    assert f"{month_start:%B %Y}: {engagements:,} engagements" in message["Subject"]
+    html = message.get_body(("html",)).get_content()
+    assert html.count('src="cid:') == 4 and "<script" not in html.lower()
+    archive = pipeline.data / "published" / "reports" / month
+    assert {"report.html", "report.txt", "message.eml", "kpis.csv"} <= {p.name for p in archive.iterdir()}
+
+
 MART_TABLES = ("dim_account", "dim_post", "fct_post_performance", "fct_account_daily", "fct_account_monthly")
 
 
