@@ -53,8 +53,25 @@ airflow-init: install ## Initialise Airflow on SQLite and create the DuckDB writ
 demo: install manifest airflow-init ## Run the whole pipeline through Airflow on the demo data (last 90 days)
 	$(BIN)/python -m warehouse.demo_run --port $(DEMO_PORT) --days $(DEMO_DAYS)
 
+.PHONY: chromium
+chromium: ## Install Debian's Chromium (the report's rendering test and screenshots need it)
+	@command -v chromium >/dev/null || { \
+		[ "$$(id -u)" = 0 ] || { echo "error: installing chromium needs root (apt-get); install it and retry"; exit 1; }; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+.PHONY: report-screenshot
+report-screenshot: chromium ## Screenshot an archived monthly report: make report-screenshot MONTH=2026-10
+	@test -n "$(MONTH)" || { echo "usage: make report-screenshot MONTH=YYYY-MM"; exit 1; }
+	@test -f "$(WAREHOUSE_DATA_DIR)/published/reports/$(MONTH)/report.html" || { \
+		echo "error: no report archived for $(MONTH): run python -m warehouse report --month $(MONTH)"; exit 1; }
+	chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+		--disable-component-update --disable-sync --user-data-dir="$$(mktemp -d)" --hide-scrollbars \
+		--window-size=760,4000 --screenshot="$(WAREHOUSE_DATA_DIR)/published/reports/$(MONTH)/screenshot.png" \
+		"file://$(WAREHOUSE_DATA_DIR)/published/reports/$(MONTH)/report.html" 2>/dev/null
+	@echo "wrote $(WAREHOUSE_DATA_DIR)/published/reports/$(MONTH)/screenshot.png"
+
 .PHONY: test
-test: install manifest ## Run the test suite (installs first)
+test: install manifest chromium ## Run the test suite (installs first, with Chromium)
 	$(BIN)/python -m pytest
 
 .PHONY: lint
@@ -64,9 +81,10 @@ lint: install ## ruff (with Airflow rules) and sqlfluff
 	cd dbt_project && $(BIN)/sqlfluff lint models
 
 .PHONY: bench
-bench: install manifest ## Benchmarks: loader vs DuckDB's read_json, DAG import times (see bench/RESULTS.md)
+bench: install manifest ## Benchmarks: loader vs DuckDB's read_json, DAG import times, the monthly report (see bench/RESULTS.md)
 	$(BIN)/python -m bench.loader_bench
 	$(BIN)/python -m bench.dag_parse
+	$(BIN)/python -m bench.report_bench
 
 .PHONY: airflow-ui
 airflow-ui: install manifest airflow-init ## Serve Airflow (UI on http://localhost:8080) with your own connections

@@ -9,7 +9,8 @@ CSVs, the email), then mails it to `reporting.recipients` over the SMTP connecti
 
 * Another month: trigger with `{"month": "2026-10"}`; `{"send": false}` archives without mailing.
 * Past months: `airflow backfill create --dag-id social_monthly_report --from-date 2026-07-01
-  --to-date 2026-10-01` reports June to September (each run covers the month before its date).
+  --to-date 2026-10-02` reports June to September (runs on the 1st of July to October, each for the
+  month before).
 
 A month the warehouse covers only in part says so in the report: which source, which days.
 """

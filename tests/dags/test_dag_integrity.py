@@ -135,3 +135,23 @@ def test_the_monthly_report_runs_on_the_1st_on_the_company_clock(dagbag) -> None
     with pytest.raises(ParamValidationError):
         dag.params.get_param("month").resolve("October")
     assert dag.params.get_param("month").resolve("2026-10") == "2026-10"
+
+
+def test_a_backfill_range_reports_one_month_per_run(dagbag) -> None:
+    """The runs a backfill from 1 July to 2 October creates (the timetable's, as the scheduler
+    makes them) report June to September, the README's example."""
+    from datetime import UTC, datetime
+
+    from airflow.timetables.base import TimeRestriction
+
+    from warehouse.config import load_config
+    from warehouse.orchestration import report_month_from_context
+
+    timetable = dagbag.dags["social_monthly_report"].timetable
+    window = TimeRestriction(datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 10, 2, tzinfo=UTC), True)
+    months, last = [], None
+    while info := timetable.next_dagrun_info(last_automated_data_interval=last, restriction=window):
+        context = {"logical_date": info.logical_date, "params": {}}
+        months.append(str(report_month_from_context(context, load_config().company.timezone)))
+        last = info.data_interval
+    assert months == ["2026-06", "2026-07", "2026-08", "2026-09"]

@@ -205,3 +205,15 @@ def test_every_built_mart_column_is_documented(manifest: dict[str, Any], full_wa
         if table in documented and not (documented[table].get(column) or {}).get("description", "").strip()
     ]
     assert not offenders, "built mart columns with no description in the yml:\n" + "\n".join(offenders)
+
+
+def test_the_monthly_report_exposure_lists_exactly_the_marts_the_report_reads(
+    manifest: dict[str, Any],
+) -> None:
+    """The lineage in dbt's docs is the report's real one: every mart its SQL names, no other."""
+    from warehouse.report import content
+
+    source = Path(content.__file__).read_text(encoding="utf-8")
+    read = {f"model.social_warehouse.{name}" for name in re.findall(r"\bmarts\.(\w+)", source)}
+    exposure = next(e for e in manifest["exposures"].values() if e["name"] == "monthly_social_report")
+    assert set(exposure["depends_on"]["nodes"]) == read

@@ -174,6 +174,8 @@ class Report:
     tables: dict[str, Table]
     series: dict[str, list[dict[str, Any]]]  # chart data
     gaps: list[Gap] = field(default_factory=list)
+    # Months compared against that are missing some data: month -> missing source-days.
+    comparison_gaps: dict[Month, int] = field(default_factory=dict)
 
     def kpi(self, key: str) -> Kpi:
         return next(kpi for kpi in self.kpis if kpi.key == key)
@@ -201,11 +203,17 @@ def build_report(
     ``today`` (default: the date today) bounds the days counted as missing: today's data is
     never complete.
     """
-    publication = con.execute(
-        "select run_id, published_at from audit.publication order by published_at desc limit 1"
-    ).fetchone()
+    try:
+        publication = con.execute(
+            "select run_id, published_at from audit.publication order by published_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        publication = None
     if publication is None:
-        raise ReportError("the published warehouse has no publication record (audit.publication)")
+        raise ReportError(
+            "this warehouse file has no publication record (audit.publication): the report reads "
+            "only the snapshot the social_transform_publish DAG publishes, never the live warehouse"
+        )
     run_id, published_at = publication
     months = {"value": month, "previous": month.shift(-1), "year_before": month.shift(-12)}
     figures = {name: _kpi_values(con, m) for name, m in months.items()}
@@ -223,6 +231,7 @@ def build_report(
             _platforms(con, month),
             _posts(con, month, "top_posts", "Top posts", "desc"),
             _posts(con, month, "bottom_posts", "Bottom posts", "asc"),
+            _top_mentions(con, month),
             _campaigns(con, month),
             _competitors(con, month),
             _new_traffic_sources(con, month),
@@ -237,7 +246,13 @@ def build_report(
     report = Report(
         config.company.name, config.company.currency, month, published_at, run_id, kpis, tables, series
     )
-    report.gaps = find_gaps(con, month, config, today or date.today())
+    today = today or date.today()
+    report.gaps = find_gaps(con, month, config, today)
+    for name in ("previous", "year_before"):
+        gaps = find_gaps(con, months[name], config, today)
+        # A month with no data at all shows as "no data"; one with some gaps is worth a warning.
+        if gaps and not all(len(gap.days) == len(months[name].days()) for gap in gaps):
+            report.comparison_gaps[months[name]] = sum(len(gap.days) for gap in gaps)
     tables["data_gaps"] = Table(
         "data_gaps",
         "Missing data",
@@ -408,6 +423,25 @@ def _posts(con, month: Month, name: str, title: str, order: str) -> Table:
         limit {TOP_POSTS}
     """, month, "Ranked by engagements (lifetime metrics as of the last load) among the month's posts.",
     "platform published text engagements engagement_rate")  # fmt: skip
+
+
+def _top_mentions(con, month: Month) -> Table:
+    return _table(con, "top_mentions", "Most engaging brand mentions", f"""
+        select
+            mention_source as source,
+            mention_date as date,
+            author_name as author,
+            sentiment_label as sentiment,
+            coalesce(nullif(mention_text, ''), title) as text,
+            engagements,
+            reach,
+            url
+        from marts.fct_mentions
+        where mentions_own_brand and not is_on_own_post and mention_date between $start and $end
+        order by engagements desc nulls last, reach desc nulls last, mention_key
+        limit {TOP_POSTS}
+    """, month, "Mentions of the brand outside its own posts, by engagements, then reach.",
+    "source date author sentiment text engagements")  # fmt: skip
 
 
 def _campaigns(con, month: Month) -> Table:

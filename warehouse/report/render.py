@@ -75,7 +75,15 @@ def render_text(report: Report) -> str:
     )
 
 
-TABLE_ORDER = ("platforms", "top_posts", "bottom_posts", "campaigns", "competitors", "new_traffic_sources")
+TABLE_ORDER = (
+    "platforms",
+    "top_posts",
+    "bottom_posts",
+    "top_mentions",
+    "campaigns",
+    "competitors",
+    "new_traffic_sources",
+)
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -129,7 +137,7 @@ def format_cell(value: Any, column: str) -> str:
         return f"{value:,.2f}"
     if isinstance(value, int):
         return f"{value:,}"
-    if column == "platform":
+    if column in ("platform", "source"):
         return PLATFORM_LABELS.get(str(value), str(value))
     return str(value)
 
