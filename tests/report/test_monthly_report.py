@@ -148,6 +148,12 @@ def test_kpis_equal_the_marts(published, company) -> None:
     previous = report.kpi("engagements")
     assert previous.mom == pytest.approx((previous.value - previous.previous) / previous.previous)
     assert previous.year_before is None and previous.yoy is None  # no November 2025 in the warehouse
+    # November was not over on the demo's today: the report says so; October was.
+    assert report.in_progress_through == date(2026, 11, 19)
+    assert "This month is not over:</strong> the figures cover 1\u201319 Nov" in render_html(
+        report, _chart_srcs("x")
+    )
+    assert _report(published, OCTOBER, company).in_progress_through is None
     # October is covered from its 6th: the comparison says so; November 2025, with no data, does not.
     october_gaps = _report(published, OCTOBER, company).gaps
     assert report.comparison_gaps == {OCTOBER: sum(len(gap.days) for gap in october_gaps)}

@@ -176,6 +176,8 @@ class Report:
     gaps: list[Gap] = field(default_factory=list)
     # Months compared against that are missing some data: month -> missing source-days.
     comparison_gaps: dict[Month, int] = field(default_factory=dict)
+    # The last day the report can cover when the month is not over yet (else None).
+    in_progress_through: date | None = None
 
     def kpi(self, key: str) -> Kpi:
         return next(kpi for kpi in self.kpis if kpi.key == key)
@@ -222,8 +224,8 @@ def build_report(
             source, lower_is_better)
         for key, label, kind, source, lower_is_better in KPI_DEFINITIONS
     ]  # fmt: skip
-    followers = [_follower_change(con, month, other) for other in (months["previous"], months["year_before"])]
-    kpis[0] = replace(kpis[0], like_for_like=(followers[0], followers[1]))
+    followers = tuple(_follower_change(con, month, months[other]) for other in ("previous", "year_before"))
+    kpis = [replace(kpi, like_for_like=followers) if kpi.key == "followers" else kpi for kpi in kpis]
     tables = {
         table.name: table
         for table in (
@@ -247,6 +249,8 @@ def build_report(
         config.company.name, config.company.currency, month, published_at, run_id, kpis, tables, series
     )
     today = today or date.today()
+    if month.end >= today:
+        report.in_progress_through = today - timedelta(days=1)
     report.gaps = find_gaps(con, month, config, today)
     for name in ("previous", "year_before"):
         gaps = find_gaps(con, months[name], config, today)
@@ -289,7 +293,6 @@ with own_monthly as (
 ),
 traffic as (
     select
-        count(*) as days,
         sum(sessions) as sessions,
         sum(key_events) as key_events,
         sum(total_revenue) as revenue
@@ -355,10 +358,11 @@ def _kpi_table(kpis: list[Kpi]) -> Table:
     return Table(
         "kpis",
         "Key numbers",
-        ("kpi", "value", "previous_month", "same_month_last_year", "change_mom", "change_yoy", "change_unit"),
+        ("kpi", "value", "previous_month", "same_month_last_year", "change_mom", "change_yoy", "change_unit",
+         "source"),
         [
             (kpi.key, kpi.value, kpi.previous, kpi.year_before, kpi.mom, kpi.yoy,
-             "points" if kpi.kind in ("rate", "ratio") else "relative")
+             "points" if kpi.kind in ("rate", "ratio") else "relative", kpi.source)
             for kpi in kpis
         ],
     )  # fmt: skip
