@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -29,6 +30,7 @@ from warehouse.report.render import render_html
 
 NOVEMBER, OCTOBER, AUGUST = Month(2026, 11), Month(2026, 10), Month(2026, 8)
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=alert(1)> =HYPERLINK(\"http://evil\")"
+FORMULA = ' =HYPERLINK("http://evil","click")'  # a spreadsheet runs it despite the leading space
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
@@ -57,13 +59,25 @@ def published(full_warehouse, tmp_path_factory) -> tuple[Path, str]:
         con.execute("update marts.dim_post set message = ? where post_key = ?", [HOSTILE, post_key])
         con.execute(
             """
-            update marts.fct_mentions set mention_text = ?
+            update marts.fct_mentions
+            set mention_text = ?, author_name = '<b>author</b>', url = 'javascript:alert(1)'
             where mention_key = (
                 select mention_key from marts.fct_mentions
                 where mentions_own_brand and not is_on_own_post and mention_date >= '2026-11-01'
                 order by engagements desc nulls last, reach desc nulls last, mention_key limit 1)
             """,
             [HOSTILE],
+        )
+        con.execute(
+            """
+            update marts.dim_post set message = ? where post_key = (
+                select p.post_key from marts.fct_post_performance as p
+                join marts.dim_account as a using (account_key)
+                where a.is_own and p.created_date between '2026-11-01' and '2026-11-30'
+                    and p.engagements is not null
+                order by p.engagements, p.views nulls last, p.post_key limit 1)
+            """,
+            [FORMULA],
         )
     return path, post_key
 
@@ -78,11 +92,38 @@ def test_months_on_the_company_clock() -> None:
     midnight_utc = datetime(2026, 11, 1, 0, 30, tzinfo=UTC)
     assert Month.before(midnight_utc, "Europe/London") == Month(2026, 10)
     assert Month.before(midnight_utc, "America/Los_Angeles") == Month(2026, 9)  # still 31 October there
+    late_utc = datetime(2026, 10, 31, 23, 30, tzinfo=UTC)
+    assert Month.before(late_utc, "Europe/Berlin") == Month(2026, 10)  # already 1 November there
+    assert Month.before(late_utc, "Europe/London") == Month(2026, 9)
     assert Month.before(datetime(2026, 1, 1, 8, tzinfo=UTC), "Europe/London") == Month(2025, 12)
     assert Month.parse("2026-02").end == date(2026, 2, 28)
     assert Month(2026, 1).shift(-12) == Month(2025, 1) and Month(2026, 1).shift(-1) == Month(2025, 12)
     with pytest.raises(ReportError, match="YYYY-MM"):
         Month.parse("2026-13")
+
+
+def test_changes_are_relative_for_counts_in_points_for_rates_and_left_out_when_incomparable() -> None:
+    count = content.Kpi("engagements", "Engagements", "count", 120.0, 100.0, 150.0, "s", group="accounts")
+    assert count.mom == pytest.approx(0.2) and count.yoy == pytest.approx(-0.2)
+    rate = content.Kpi("engagement_rate", "Rate", "rate", 0.05, 0.04, None, "s", group="accounts")
+    assert rate.mom == pytest.approx(0.01) and rate.yoy is None
+    assert content.Kpi("sla_breaches", "SLA", "count", 5.0, 0.0, None, "s").mom is None  # from zero
+    assert replace(count, incomparable=frozenset({"previous"})).mom is None
+    assert replace(count, like_for_like=(0.5, None)).mom == 0.5
+
+
+def test_coverage_counts_source_days_per_group(company) -> None:
+    """One of six accounts missing 31 days is 5/6 coverage; the web misses 3 of 31 days."""
+    gaps = [content.Gap("youtube", "Lumo Strollers", tuple(AUGUST.days())),
+            content.Gap("google_analytics", "social sessions", tuple(AUGUST.days()[:3]))]  # fmt: skip
+    coverage = content._coverage(gaps, AUGUST, company, today=date(2026, 11, 20))
+    assert coverage == {"accounts": pytest.approx(5 / 6), "web": pytest.approx(28 / 31), "listening": 1.0,
+                        "support": 1.0}  # fmt: skip
+
+
+def test_a_month_that_has_not_started_is_refused(published, company) -> None:
+    with pytest.raises(ReportError, match="December 2026 has not started yet"):
+        _report(published, Month(2026, 12), company)
 
 
 def test_no_published_snapshot_is_a_clear_error(tmp_path: Path) -> None:
@@ -124,7 +165,8 @@ def test_kpis_equal_the_marts(published, company) -> None:
         ).fetchone()
         campaigns = con.execute(
             "select (sum(revenue) - sum(cost)) / sum(cost) from marts.fct_campaign_performance "
-            "where cost > 0 and not (end_date < '2026-11-01' or start_date > '2026-11-30')"
+            "where cost > 0 and revenue is not null "
+            "and not (end_date < '2026-11-01' or start_date > '2026-11-30')"
         ).fetchone()[0]
     expected = {
         "followers": followers,
@@ -144,10 +186,27 @@ def test_kpis_equal_the_marts(published, company) -> None:
     assert set(got) == set(expected)
     for key, value in expected.items():
         assert value is not None and got[key] == pytest.approx(float(value), rel=1e-9), key
-    # October is the month before: its engagements are October's sum, and the change is relative.
-    previous = report.kpi("engagements")
-    assert previous.mom == pytest.approx((previous.value - previous.previous) / previous.previous)
-    assert previous.year_before is None and previous.yoy is None  # no November 2025 in the warehouse
+    # October, the month before, is covered from its 6th (under 90 % of its account-days): no
+    # change against it is shown for account, web and listening numbers, but October's own sums are
+    # there. Followers compare the accounts with a reading in both months.
+    engagements_kpi = report.kpi("engagements")
+    assert engagements_kpi.previous is not None and engagements_kpi.mom is None
+    assert {"previous"} <= engagements_kpi.incomparable
+    assert engagements_kpi.year_before is None and engagements_kpi.yoy is None  # no November 2025
+    with duckdb.connect(str(published[0]), read_only=True) as con:
+        now, then = con.execute(
+            f"""select sum(n.followers_end), sum(o.followers_end)
+                from marts.fct_account_monthly n join marts.fct_account_monthly o using (account_key)
+                where n.{own} and n.month_start = '2026-11-01' and o.month_start = '2026-10-01'
+                and n.followers_end is not null and o.followers_end is not null"""
+        ).fetchone()
+        platform_change = dict(con.execute(
+            f"""select platform, sum(followers_end - followers_start) from marts.fct_account_monthly
+                where {own} and month_start = '2026-11-01' group by 1"""
+        ).fetchall())  # fmt: skip
+    assert report.kpi("followers").mom == pytest.approx((now - then) / then)
+    table = report.tables["platforms"]
+    assert {r["platform"]: r["follower_change"] for r in table.dicts()} == platform_change
     # November was not over on the demo's today: the report says so; October was.
     assert report.in_progress_through == date(2026, 11, 19)
     assert "This month is not over:</strong> the figures cover 1\u201319 Nov" in render_html(
@@ -269,13 +328,23 @@ def test_the_email_arrives_over_smtp_with_text_html_inline_charts_and_csvs(
     assert "<script>document.title='pwned'</script>" in text
     assert csvs["top_posts-2026-11.csv"][0]["text"] == HOSTILE  # starts with "<": no formula, kept
     assert csvs["top_mentions-2026-11.csv"][0]["text"] == HOSTILE
-    defused = mail.csv_bytes(("text",), [("=1+1",), ("@SUM(A1)",), ("fine",)])
-    assert defused == b"text\r\n'=1+1\r\n'@SUM(A1)\r\nfine\r\n"
+    assert csvs["bottom_posts-2026-11.csv"][0]["text"] == "'" + FORMULA  # a spreadsheet shows it as text
+    defused = mail.csv_bytes(("text",), [("=1+1",), ("\uff20SUM(A1)",), ("\t1",), ("fine",)])
+    assert defused == "text\r\n'=1+1\r\n'\uff20SUM(A1)\r\n'\t1\r\nfine\r\n".encode()
+    # The hostile mention's author is escaped and its javascript: URL is never a link.
+    assert "&lt;b&gt;author&lt;/b&gt;" in html and "<b>author" not in html
+    assert "javascript:" not in html and "javascript:" not in text
 
-    # The archive holds the same report for a browser, with the charts as files.
+    # The archive holds the same report for a browser, with the charts as files, readable by all;
+    # building the month again replaces it whole.
     charts = sorted(f"{name}.png" for name in cids_names(cids))
     assert sorted(p.name for p in (archive / "charts").iterdir()) == charts
     assert {p.name for p in archive.glob("*.csv")} == {f"{name}.csv" for name in report.tables}
+    assert archive.stat().st_mode & 0o777 == 0o755
+    (archive / "stale.txt").write_text("from an earlier build")
+    assert mail.write_archive(report, tmp_path / "reports") == archive
+    assert not (archive / "stale.txt").exists() and (archive / "message.eml").exists()
+    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["2026-11"]  # no staging left
 
 
 def cids_names(cids: list[str]) -> list[str]:

@@ -8,6 +8,7 @@ name is not parsed as a formula.
 from __future__ import annotations
 
 import io
+import math
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -98,6 +99,7 @@ def _follower_trend(ax: Any, report: Report) -> None:
 
 
 def _engagement_rate(ax: Any, report: Report) -> None:
+    # A platform-month without a rate draws no bar (NaN), never a 0 % one.
     rows = [row for row in report.series["engagement_rate"] if row["engagement_rate"] is not None]
     if not any(row["month_start"] == report.month.start for row in rows):
         _no_data(ax)
@@ -108,7 +110,7 @@ def _engagement_rate(ax: Any, report: Report) -> None:
     months = ((report.month.shift(-1), -width / 2, OTHER), (report.month, width / 2, OWN))
     for month, offset, colour in months:
         ax.bar([n + offset for n in range(len(platforms))],
-               [rate.get((platform, month.start), 0.0) for platform in platforms],
+               [rate.get((platform, month.start), math.nan) for platform in platforms],
                width, label=month.label, color=colour)  # fmt: skip
     ax.set_xticks(range(len(platforms)), [PLATFORM_LABELS.get(p, p) for p in platforms])
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1))

@@ -23,7 +23,9 @@ import duckdb
 from warehouse.config import CompanyConfig
 
 TOP_POSTS = 5
+MIN_COVERAGE = 0.9  # a change is shown when both months hold this share of the KPI's source-days
 DASH = "\u2013"
+PLATFORMS = ("facebook_pages", "instagram", "x", "linkedin", "youtube")
 
 
 class ReportError(ValueError):
@@ -94,10 +96,13 @@ class Kpi:
     year_before: float | None
     source: str
     lower_is_better: bool = False
+    group: str = ""  # the sources behind it, as in Gap.group: accounts, web, listening, support
     # (month over month, year over year) when the change is not value against previous: followers
     # compare only the accounts that reported in both months, so a platform whose first reading
     # falls in this month does not count as growth.
     like_for_like: tuple[float | None, float | None] | None = None
+    # Comparisons left out because one of the two months misses too much of the KPI's data.
+    incomparable: frozenset[str] = frozenset()  # of "previous", "year_before"
 
     def change(self, other: float | None) -> float | None:
         """The change against ``other``: relative for counts, in points for rates; None without data."""
@@ -111,10 +116,14 @@ class Kpi:
 
     @property
     def mom(self) -> float | None:
+        if "previous" in self.incomparable:
+            return None
         return self.like_for_like[0] if self.like_for_like else self.change(self.previous)
 
     @property
     def yoy(self) -> float | None:
+        if "year_before" in self.incomparable:
+            return None
         return self.like_for_like[1] if self.like_for_like else self.change(self.year_before)
 
 
@@ -147,6 +156,13 @@ class Gap:
     days: tuple[date, ...]
 
     @property
+    def group(self) -> str:
+        """The KPIs it affects: ``accounts`` (a platform account), ``web``, ``listening``, ``support``."""
+        return {"google_analytics": "web", "listening": "listening", "support": "support"}.get(
+            self.source, "accounts"
+        )
+
+    @property
     def ranges(self) -> str:
         """``1-8 Oct, 31 Oct`` (with an en dash)."""
         spans: list[list[date]] = []
@@ -176,6 +192,8 @@ class Report:
     gaps: list[Gap] = field(default_factory=list)
     # Months compared against that are missing some data: month -> missing source-days.
     comparison_gaps: dict[Month, int] = field(default_factory=dict)
+    # A change is shown only when both months hold at least this share of the KPI's source-days.
+    min_coverage: float = 0.9
     # The last day the report can cover when the month is not over yet (else None).
     in_progress_through: date | None = None
 
@@ -202,9 +220,12 @@ def build_report(
 ) -> Report:
     """Every number and table of ``month``'s report, from the published marts on ``con``.
 
-    ``today`` (default: the date today) bounds the days counted as missing: today's data is
-    never complete.
+    ``today`` (default: today on the company's clock) bounds the days counted as missing:
+    today's data is never complete. A month that has not started is refused.
     """
+    today = today or datetime.now(ZoneInfo(config.company.timezone)).date()
+    if month.start >= today:
+        raise ReportError(f"{month.label} has not started yet (today is {today}): nothing to report")
     try:
         publication = con.execute(
             "select run_id, published_at from audit.publication order by published_at desc limit 1"
@@ -221,11 +242,20 @@ def build_report(
     figures = {name: _kpi_values(con, m) for name, m in months.items()}
     kpis = [
         Kpi(key, label, kind, figures["value"][key], figures["previous"][key], figures["year_before"][key],
-            source, lower_is_better)
-        for key, label, kind, source, lower_is_better in KPI_DEFINITIONS
+            source, lower_is_better, group)
+        for key, label, kind, source, lower_is_better, group in KPI_DEFINITIONS
     ]  # fmt: skip
     followers = tuple(_follower_change(con, month, months[other]) for other in ("previous", "year_before"))
     kpis = [replace(kpi, like_for_like=followers) if kpi.key == "followers" else kpi for kpi in kpis]
+    gaps = {name: find_gaps(con, m, config, today) for name, m in months.items()}
+    coverage = {name: _coverage(gaps[name], m, config, today) for name, m in months.items()}
+    kpis = [
+        replace(kpi, incomparable=frozenset(
+            other for other in ("previous", "year_before")
+            if min(coverage["value"].get(kpi.group, 1.0), coverage[other].get(kpi.group, 1.0)) < MIN_COVERAGE
+        )) if kpi.group and kpi.key != "followers" else kpi
+        for kpi in kpis
+    ]  # fmt: skip
     tables = {
         table.name: table
         for table in (
@@ -248,15 +278,14 @@ def build_report(
     report = Report(
         config.company.name, config.company.currency, month, published_at, run_id, kpis, tables, series
     )
-    today = today or date.today()
     if month.end >= today:
         report.in_progress_through = today - timedelta(days=1)
-    report.gaps = find_gaps(con, month, config, today)
+    report.gaps = gaps["value"]
+    report.min_coverage = MIN_COVERAGE
     for name in ("previous", "year_before"):
-        gaps = find_gaps(con, months[name], config, today)
         # A month with no data at all shows as "no data"; one with some gaps is worth a warning.
-        if gaps and not all(len(gap.days) == len(months[name].days()) for gap in gaps):
-            report.comparison_gaps[months[name]] = sum(len(gap.days) for gap in gaps)
+        if gaps[name] and not all(len(gap.days) == len(months[name].days()) for gap in gaps[name]):
+            report.comparison_gaps[months[name]] = sum(len(gap.days) for gap in gaps[name])
     tables["data_gaps"] = Table(
         "data_gaps",
         "Missing data",
@@ -268,21 +297,25 @@ def build_report(
 
 # --- KPIs -------------------------------------------------------------------------------------
 
-# key, label, kind, where it comes from, lower is better
-KPI_DEFINITIONS: Sequence[tuple[str, str, str, str, bool]] = (
-    ("followers", "Followers", "count", "fct_account_monthly (own accounts, last reading)", False),
-    ("engagements", "Engagements", "count", "fct_account_monthly (own accounts)", False),
-    ("engagement_rate", "Engagement rate", "rate", "fct_account_monthly: engagements / views", False),
-    ("views", "Reach / views", "count", "fct_account_monthly (own accounts)", False),
-    ("social_sessions", "Social sessions", "count", "fct_social_traffic_daily", False),
-    ("key_events", "Key events", "count", "fct_social_traffic_daily", False),
-    ("revenue", "Revenue from social", "money", "fct_social_traffic_daily", False),
-    ("campaign_roi", "Campaign ROI", "ratio", "fct_campaign_performance (campaigns running)", False),
-    ("share_of_voice", "Share of voice", "rate", "fct_share_of_voice_monthly", False),
-    ("net_sentiment", "Net sentiment", "ratio", "fct_share_of_voice_monthly", False),
-    ("median_first_response_minutes", "Median first response (min)", "minutes", "fct_support_monthly", True),
-    ("sla_breaches", "SLA breaches", "count", "fct_support_monthly", True),
-)
+# key, label, kind, where it comes from, lower is better, the sources behind it (Gap.group)
+KPI_DEFINITIONS: Sequence[tuple[str, str, str, str, bool, str]] = (
+    ("followers", "Followers", "count", "fct_account_monthly (own accounts, last reading)", False,
+     "accounts"),
+    ("engagements", "Engagements", "count", "fct_account_monthly (own accounts)", False, "accounts"),
+    ("engagement_rate", "Engagement rate", "rate", "fct_account_monthly: engagements / views", False,
+     "accounts"),
+    ("views", "Reach / views", "count", "fct_account_monthly (own accounts)", False, "accounts"),
+    ("social_sessions", "Social sessions", "count", "fct_social_traffic_daily", False, "web"),
+    ("key_events", "Key events", "count", "fct_social_traffic_daily", False, "web"),
+    ("revenue", "Revenue from social", "money", "fct_social_traffic_daily", False, "web"),
+    ("campaign_roi", "Campaign ROI", "ratio",
+     "fct_campaign_performance (whole campaigns running in the month, with web data)", False, ""),
+    ("share_of_voice", "Share of voice", "rate", "fct_share_of_voice_monthly", False, "listening"),
+    ("net_sentiment", "Net sentiment", "ratio", "fct_share_of_voice_monthly", False, "listening"),
+    ("median_first_response_minutes", "Median first response (min)", "minutes", "fct_support_monthly", True,
+     "support"),
+    ("sla_breaches", "SLA breaches", "count", "fct_support_monthly", True, "support"),
+)  # fmt: skip
 
 KPI_SQL = """
 with own_monthly as (
@@ -302,7 +335,7 @@ traffic as (
 campaigns as (
     select sum(revenue) as revenue, sum(cost) as cost
     from marts.fct_campaign_performance
-    where start_date <= $end and end_date >= $start and cost > 0
+    where start_date <= $end and end_date >= $start and cost > 0 and revenue is not null
 ),
 voice as (
     select share_of_voice, net_sentiment
@@ -394,7 +427,7 @@ def _platforms(con, month: Month) -> Table:
         select
             m.platform,
             sum(m.followers_end) as followers,
-            sum(m.followers_end) - sum(m.followers_start) as follower_change,
+            sum(m.followers_end - m.followers_start) as follower_change,
             sum(m.posts_published) as posts,
             sum(m.engagements) as engagements,
             sum(m.views) as views,
@@ -546,6 +579,17 @@ order by mention_date
 # --- missing data -----------------------------------------------------------------------------
 
 
+def _coverage(gaps: list[Gap], month: Month, config: CompanyConfig, today: date) -> dict[str, float]:
+    """Per KPI group, the share of the month's source-days (before ``today``) that hold data."""
+    days = len([day for day in month.days() if day < today])
+    sources = {"accounts": sum(len(config.own_accounts(p)) for p in PLATFORMS), "listening": 1, "support": 1,
+               "web": 1 if config.sources.google_analytics.property_id else 0}  # fmt: skip
+    missing: dict[str, int] = {}
+    for gap in gaps:
+        missing[gap.group] = missing.get(gap.group, 0) + len(gap.days)
+    return {group: 1 - missing.get(group, 0) / (n * days) for group, n in sources.items() if n and days}
+
+
 def find_gaps(con: duckdb.DuckDBPyConnection, month: Month, config: CompanyConfig, today: date) -> list[Gap]:
     """Per source and own account, the days of ``month`` before ``today`` with no data in the marts.
 
@@ -557,7 +601,7 @@ def find_gaps(con: duckdb.DuckDBPyConnection, month: Month, config: CompanyConfi
     if not days:
         return []
     covered: dict[tuple[str, str], set[date]] = {}
-    for platform in ("facebook_pages", "instagram", "x", "linkedin", "youtube"):
+    for platform in PLATFORMS:
         for account in config.own_accounts(platform):
             covered[(platform, account.name)] = set()
     rows = con.execute(

@@ -11,8 +11,9 @@ Archive, one folder per month under ``data/published/reports/YYYY-MM/``:
 * ``report.txt``, ``*.csv``: the plain-text version and the tables;
 * ``message.eml``: the email as built, without sender and recipients (added when sent).
 
-CSV cells that a spreadsheet would run as a formula (text starting with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return) get a leading apostrophe: social media text is untrusted.
+CSV cells that a spreadsheet would run as a formula (text starting, after any white space, with
+``=``, ``+``, ``-``, ``@`` or their full-width forms, or starting with a tab or a carriage return)
+get a leading apostrophe: social media text is untrusted.
 """
 
 from __future__ import annotations
@@ -36,17 +37,23 @@ from warehouse.report.render import render_html, render_text, subject
 
 log = logging.getLogger(__name__)
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def defuse(value: Any) -> Any:
+    """``value`` with a leading apostrophe if a spreadsheet would read it as a formula."""
+    if isinstance(value, str) and (
+        value.startswith(("\t", "\r")) or value.lstrip().startswith(FORMULA_STARTS)
+    ):
+        return "'" + value
+    return value
 
 
 def csv_bytes(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow(
-            ["'" + v if isinstance(v, str) and v.startswith(FORMULA_PREFIXES) else v for v in row]
-        )
+    writer.writerows([defuse(value) for value in row] for row in rows)
     return out.getvalue().encode("utf-8")
 
 
@@ -78,6 +85,7 @@ def write_archive(report: Report, archive_root: Path) -> Path:
     archive_root.mkdir(parents=True, exist_ok=True)
     target = archive_root / str(report.month)
     staging = Path(tempfile.mkdtemp(prefix=f".{report.month}.", dir=archive_root))
+    staging.chmod(0o755)  # mkdtemp makes it private; the archive is for whoever reads the reports
     try:
         (staging / "charts").mkdir()
         for name, png in charts.items():
@@ -93,8 +101,12 @@ def write_archive(report: Report, archive_root: Path) -> Path:
             old = target.with_name(f".{report.month}.old")
             shutil.rmtree(old, ignore_errors=True)
             target.rename(old)
-            staging.rename(target)
-            shutil.rmtree(old)
+            try:
+                staging.rename(target)
+            except BaseException:
+                old.rename(target)  # put the previous archive back
+                raise
+            shutil.rmtree(old, ignore_errors=True)
         else:
             staging.rename(target)
     except BaseException:

@@ -158,6 +158,6 @@ def text_table(table: Table) -> str:
             for column in table.visible
         ]
         lines.append(textwrap.fill("; ".join(cells), 100, initial_indent="  - ", subsequent_indent="    "))
-        if row.get("url"):
+        if safe_http_url(row.get("url")):
             lines.append(f"    {row['url']}")
     return "\n".join(lines) + "\n"
