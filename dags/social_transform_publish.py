@@ -185,6 +185,8 @@ with DAG(
             # A relationships test needs both models built: run it as its own task after both.
             should_detach_multiple_parents_tests=True,
             emit_datasets=False,
+            # Exposures (the report, the dashboards) document lineage; they are not tasks.
+            select=["exclude_resource_type:exposure"],
         ),
         operator_args={
             "pool": WRITER_POOL,
