@@ -42,7 +42,7 @@ OTHER = "#b8c4cc"
 SENTIMENT_COLOURS = {"positive": "#2a7f62", "neutral": "#b8c4cc", "negative": "#c0392b"}
 
 CHARTS: dict[str, str] = {
-    "follower_trend": "Followers per platform, daily",
+    "follower_trend": "Follower growth this month, per platform (followers now)",
     "engagement_rate": "Engagement rate by platform",
     "share_of_voice": "Share of voice",
     "sentiment": "Brand mentions by sentiment, daily",
@@ -87,15 +87,19 @@ def _follower_trend(ax: Any, report: Report) -> None:
     by_platform: dict[str, list[tuple[Any, int]]] = defaultdict(list)
     for row in rows:
         by_platform[row["platform"]].append((row["metric_date"], row["followers"]))
+    # Platforms differ by orders of magnitude: each line is the change since its first reading of
+    # the month, so every platform's trend is readable on one axis.
     for platform, points in by_platform.items():
         days, values = zip(*points, strict=True)
-        label = PLATFORM_LABELS.get(platform, platform)
+        label = f"{PLATFORM_LABELS.get(platform, platform)} ({values[-1]:,})"
         marker = "." if len(points) < 3 else None
-        ax.plot(days, values, marker=marker, label=label, color=PLATFORM_COLOURS.get(platform))
-    ax.legend(fontsize=7, frameon=False, ncols=min(len(by_platform), 5), loc="upper left")
+        ax.plot(days, [value - values[0] for value in values], marker=marker, label=label,
+                color=PLATFORM_COLOURS.get(platform))  # fmt: skip
+    ax.axhline(0, color="#d8dee4", linewidth=0.8)
+    ax.legend(fontsize=7, frameon=False, ncols=3, loc="upper left", bbox_to_anchor=(0, -0.12))
     ax.tick_params(axis="x", labelsize=7)
     ax.xaxis.set_major_formatter(matplotlib.dates.DateFormatter("%d %b"))
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:,.0f}"))
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:+,.0f}"))
 
 
 def _engagement_rate(ax: Any, report: Report) -> None:
