@@ -57,7 +57,7 @@ demo: install manifest airflow-init ## Run the whole pipeline through Airflow on
 chromium: ## Install Debian's Chromium (the report's rendering test and screenshots need it)
 	@command -v chromium >/dev/null || { \
 		[ "$$(id -u)" = 0 ] || { echo "error: installing chromium needs root (apt-get); install it and retry"; exit 1; }; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }
 
 .PHONY: report-screenshot
 report-screenshot: chromium ## Screenshot an archived monthly report: make report-screenshot MONTH=2026-10
