@@ -39,11 +39,13 @@ def build_report(**context: Any) -> dict[str, str]:
 
 @task(retries=3, retry_delay=timedelta(minutes=10))
 def send_report(built: dict[str, str], **context: Any) -> str:
+    import logging
+
     from warehouse.report import Month, send
 
     month = built["month"]
     if not context["params"].get("send", True):
-        print(f"Not sending the {month} report (send is false)")
+        logging.getLogger(__name__).info("Not sending the %s report (send is false)", month)
         return ""
     return send(Month.parse(month))
 
