@@ -4,9 +4,9 @@ Each raw table holds one JSON ``record`` per row, filed under ``partition_day`` 
 (see ARCHITECTURE.md). Every stream table gets up to three suites:
 
 * a **row suite** (``raw_<table>``): the run window's partitions, payload fields picked out with
-  DuckDB's JSON operators. Keys not null and unique, counts non-negative, rates within [0, 1],
-  the record's own day equal to the partition it is filed under (where the partition means that
-  day), and no partition dated after the latest possible day;
+  DuckDB's JSON operators. Keys not null and each from one landed file, counts non-negative,
+  rates within [0, 1], the record's own day equal to the partition it is filed under (where the
+  partition means that day), and no partition dated after the latest possible day;
 * a **payload-field suite** (``raw_<table>_payload_fields``): the field names the window's
   records carry, against the reviewed list in ``payload_fields.yml`` (a new field is reported,
   not silently dropped; a field every record should carry is reported when missing);
@@ -42,10 +42,9 @@ from expectations.suites import (
     not_null,
     ratio_within_volume,
     same_day,
-    unique,
 )
 
-RAW_COLUMNS_READ = ("account_id", "partition_day", "record", "extracted_at")
+RAW_COLUMNS_READ = ("account_id", "partition_day", "record", "extracted_at", "_source_file")
 PAYLOAD_FIELDS_FILE = Path(__file__).with_name("payload_fields.yml")
 PAYLOAD_SUFFIX = "_payload_fields"
 VOLUME_SUFFIX = "_volume"
@@ -95,9 +94,15 @@ def row_suite(
 ) -> SuiteSpec:
     """The row suite of ``raw.<table>``: the checks every stream shares, then ``checks``.
 
-    ``fields`` maps batch columns to SQL over ``record``; ``key`` is what makes a row unique (batch
+    ``fields`` maps batch columns to SQL over ``record``; ``key`` is what identifies a row (batch
     columns, following the stream's ``primary_key``); its columns other than account_id and
-    partition_day are the record's own key, which must not be null. ``own_day`` names the field
+    partition_day are the record's own key, which must not be null.
+
+    A key may repeat inside one landed file: the API sent the object twice (a feed re-sending a
+    revised entry, a page of results shifted by a new post) and staging keeps one by the stream's
+    documented rule, so no published number changes. The same key from two landed files is
+    blocking: two partitions claim one object, or the loader read a file twice or under the wrong
+    account, and staging could keep the wrong one. ``own_day`` names the field
     holding the day the record says it belongs to, which must be the partition it is filed under.
     """
     record_key = [column for column in key if column not in ("account_id", "partition_day")]
@@ -107,7 +112,11 @@ def row_suite(
         not_null("partition_day"),
         not_null("extracted_at"),
         *(not_null(column) for column in record_key),
-        unique(*key),
+        all_true(
+            "landed_once",
+            "__".join(key) + "_landed_once",
+            f"({', '.join(key)}) comes from one landed file",
+        ),
         not_in_future("partition_day"),
         *((same_day(own_day, "partition_day"),) if own_day else ()),
     )
@@ -116,12 +125,18 @@ def row_suite(
         table=f"raw.{table}",
         query=f"""
         select
-            account_id,
-            partition_day,
-            extracted_at,
-            {columns}
-        from raw.{table}
-        where {_BATCH_ROWS}
+            * exclude (_source_file),
+            count(distinct _source_file) over (partition by {", ".join(key)}) = 1 as landed_once
+        from (
+            select
+                account_id,
+                partition_day,
+                extracted_at,
+                _source_file,
+                {columns}
+            from raw.{table}
+            where {_BATCH_ROWS}
+        )
         """,
         source_columns=RAW_COLUMNS_READ,
         key_columns=tuple(dict.fromkeys(("account_id", "partition_day", *record_key))),

@@ -35,6 +35,7 @@ from great_expectations.exceptions import DataContextError
 from expectations.catalog import SUITES
 from expectations.suites import BLOCKING, WARNING, Check, SuiteSpec
 from warehouse.config import VolumeChecks
+from warehouse.settings import utc_today
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ def run_checks(
         if page_insights_metrics is None:
             page_insights_metrics = config.sources.facebook_pages.page_insights_metrics
         volume = volume or config.quality.volume
-    latest_day = max(end, (today or datetime.now(UTC).date()) + timedelta(days=1))
+    latest_day = max(end, (today or utc_today()) + timedelta(days=1))
     query_parameters = {
         "start": start,
         "end": end,

@@ -22,6 +22,7 @@ from extractors.errors import ExtractError, Where
 from extractors.http import HttpClient
 from extractors.landing import Partition, partition_path, write_partition
 from warehouse.config import Account, CompanyConfig
+from warehouse.settings import utc_today
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,7 @@ class Source(ABC):
 
         ``today`` (UTC, default the real date) only matters to snapshot streams.
         """
-        today = today or datetime.now(UTC).date()
+        today = today or utc_today()
         if not self.accounts():
             log.info("[source=%s] no accounts configured; skipping", self.name)
             return []

@@ -51,6 +51,7 @@ from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, Redactor, RetryPolicy, retry_after_seconds
 from warehouse.config import Account, CompanyConfig, RedditSettings
+from warehouse.settings import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -350,7 +351,7 @@ def listing_pages(
 
 
 def _utc_now() -> datetime:
-    return datetime.now(UTC)
+    return utc_now()
 
 
 class Search(Stream):

@@ -9,13 +9,15 @@ day (see ``Stream.window``), one record per entry. The bytes are fetched by the 
 ``HttpClient`` (retries, timeouts) and parsed by ``feedparser``, which is never given a URL, so
 it never fetches anything itself. A record is::
 
-    {id, link, title, summary, published, author, _feed: {name, title, link}, _canonical_url}
+    {id, link, title, summary, published, updated, author, _feed: {name, title, link}, _canonical_url}
 
 ``id`` is the Atom ``id`` or RSS ``guid``; ``link`` the entry's link as sent (a Google Alerts
 link is a ``https://www.google.com/url?...&url=<article>`` redirect); ``title`` and ``summary``
 are text: feedparser's (sanitised) HTML with the tags dropped and the entities decoded, so
 markup a writer typed arrives as the characters they typed; ``published`` is ISO-8601 UTC
-(``updated`` when an entry has no publication time; null when it has neither); ``author`` is
+(``updated`` when an entry has no publication time; null when it has neither), ``updated`` the
+entry's last revision (Atom ``updated``; an RSS 2.0 ``pubDate``): feeds re-send a revised entry under
+the same id, sometimes beside its older version, and staging keeps the newest; ``author`` is
 null when the feed names nobody. ``_canonical_url`` is the URL mentions are deduplicated by
 (:func:`canonical_url`): the redirect unwrapped, scheme and host lowercased, ``www.``, the
 fragment, ``utm_*`` parameters and a trailing slash dropped.
@@ -383,6 +385,7 @@ def entry_record(entry: Any, feed: dict[str, Any]) -> Record:
         "title": _text(entry.get("title"), entry.get("title_detail")),
         "summary": _text(entry.get("summary"), summary_detail),
         "published": _iso(entry.get("published_parsed") or entry.get("updated_parsed")),
+        "updated": _iso(entry.get("updated_parsed")),
         "author": entry.get("author") or None,
         "_feed": feed,
         "_canonical_url": canonical_url(link) if link else None,

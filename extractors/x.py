@@ -70,6 +70,7 @@ from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
 from warehouse.config import Account, CompanyConfig, ListeningTarget, XSettings
+from warehouse.settings import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +339,7 @@ class _Timeline:
 
 
 def _utc_now() -> datetime:
-    return datetime.now(UTC)
+    return utc_now()
 
 
 class User(Stream):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -65,3 +66,33 @@ def company_config_path() -> Path:
 def campaigns_path() -> Path:
     """The campaign registry file, honouring ``WAREHOUSE_CAMPAIGNS``."""
     return Path(os.environ.get("WAREHOUSE_CAMPAIGNS", PROJECT_ROOT / "config" / "campaigns.yml"))
+
+
+def pinned_today() -> date | None:
+    """The date ``WAREHOUSE_TODAY`` pins the pipeline's clock to, or None on the real clock.
+
+    Production leaves it unset. The demo and the tests set it so that a run reproduces the same
+    warehouse whatever the real date (snapshots filed under "yesterday", X's and Reddit's search
+    windows, "no partition in the future", the report's current month all follow it).
+    """
+    raw = os.environ.get("WAREHOUSE_TODAY", "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"WAREHOUSE_TODAY={raw!r} is not a date: give YYYY-MM-DD, or unset it") from None
+
+
+def utc_now() -> datetime:
+    """The pipeline's clock: the real time, or 00:00 UTC of the pinned ``WAREHOUSE_TODAY``
+    (the instant the demo server with a fixed today lives at)."""
+    pinned = pinned_today()
+    if pinned is None:
+        return datetime.now(UTC)
+    return datetime(pinned.year, pinned.month, pinned.day, tzinfo=UTC)
+
+
+def utc_today() -> date:
+    """Today's UTC date on the pipeline's clock."""
+    return utc_now().date()

@@ -404,7 +404,7 @@ def _articles(day: date) -> list[Article]:
             published = _moment(rng, day)
             found.append(
                 Article(
-                    url=f"https://{site}/{published:%Y/%m}/{_slug(title)}-{n}",
+                    url=f"https://{site}/{published:%Y/%m/%d}/{_slug(title)}-{n}",
                     site=site,
                     brands=(brand.slug,),
                     title=title,

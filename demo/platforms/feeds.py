@@ -30,7 +30,7 @@ import hashlib
 import html
 import re
 import xml.etree.ElementTree as ET
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
@@ -95,6 +95,30 @@ def summary_of(entry: mentions.Sighting) -> str:
     return (entry.text or "").removeprefix(f"{entry.title}. ")
 
 
+REVISED_SHARE = 0.12
+"""Share of Google Alerts entries the feed re-sends after a revision: the revised entry and its
+first version stand side by side under one ``id``, as real feeds do. The revision (a newer
+``updated``, the full summary) is the entry; the first version must not count."""
+REVISION_DELAY = timedelta(minutes=45)
+
+
+def is_revised(entry: mentions.Sighting) -> bool:
+    """Whether the Google Alerts feed re-sends this entry beside its first version."""
+    # Revised the same UTC day it was alerted, so the revision never postdates the feed's today.
+    return entry.created_at.hour < 23 and seeded("feeds", "revised", entry.id).random() < REVISED_SHARE
+
+
+def revised_at(entry: mentions.Sighting) -> datetime:
+    """The ``updated`` time of a revised entry's revision (its first version has ``published``)."""
+    return entry.created_at + REVISION_DELAY
+
+
+def first_draft(entry: mentions.Sighting) -> str:
+    """The summary of a revised entry's first version: cut short, as an alert sent too early."""
+    words = summary_of(entry).split()
+    return " ".join(words[: max(1, len(words) // 2)]) + " ..."
+
+
 def atom_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -134,14 +158,18 @@ def render_alerts(feed: str, entries: list[mentions.Sighting], updated: datetime
     )
     _child(root, f"{a}updated", atom_time(updated))
     for entry in entries:
-        node = _child(root, f"{a}entry")
-        _child(node, f"{a}id", entry.id)
-        _child(node, f"{a}title", _bold(entry.title or "", keywords), type="html")
-        _child(node, f"{a}link", href=mentions.google_alerts_link(entry.url, entry.id))
-        _child(node, f"{a}published", atom_time(entry.created_at))
-        _child(node, f"{a}updated", atom_time(entry.created_at))
-        _child(node, f"{a}content", _bold(summary_of(entry), keywords), type="html")
-        _child(_child(node, f"{a}author"), f"{a}name", "")
+        versions = [(entry.created_at, summary_of(entry))]
+        if is_revised(entry):  # the revision, then its first version under the same id
+            versions = [(revised_at(entry), summary_of(entry)), (entry.created_at, first_draft(entry))]
+        for updated_at, summary in versions:
+            node = _child(root, f"{a}entry")
+            _child(node, f"{a}id", entry.id)
+            _child(node, f"{a}title", _bold(entry.title or "", keywords), type="html")
+            _child(node, f"{a}link", href=mentions.google_alerts_link(entry.url, entry.id))
+            _child(node, f"{a}published", atom_time(entry.created_at))
+            _child(node, f"{a}updated", atom_time(updated_at))
+            _child(node, f"{a}content", _bold(summary, keywords), type="html")
+            _child(_child(node, f"{a}author"), f"{a}name", "")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
@@ -167,9 +195,13 @@ def render_blog(entries: list[mentions.Sighting], updated: datetime) -> bytes:
 def render(feed: str, as_of: date) -> tuple[bytes, datetime, str]:
     """The feed's body, its newest entry time (``Last-Modified``) and its content type."""
     entries = mentions.feed_entries(feed, as_of)
-    updated = max((e.created_at for e in entries), default=utc_midnight(mentions.MENTIONS_EPOCH))
     if feed == mentions.BLOG_FEED:
+        updated = max((e.created_at for e in entries), default=utc_midnight(mentions.MENTIONS_EPOCH))
         return render_blog(entries, updated), updated, RSS_TYPE
+    updated = max(
+        (revised_at(e) if is_revised(e) else e.created_at for e in entries),
+        default=utc_midnight(mentions.MENTIONS_EPOCH),
+    )
     return render_alerts(feed, entries, updated), updated, ATOM_TYPE
 
 
@@ -246,6 +278,8 @@ def truth_entries(request: Request, feed: str, as_of: date | None = None) -> lis
             "summary": summary_of(e),
             "published": atom_time(e.created_at),
             "key": e.key,
+            # Re-sent beside its first version under the same id (Google Alerts feeds only).
+            "revised": feed != mentions.BLOG_FEED and is_revised(e),
         }
         for e in entries
     ]

@@ -122,7 +122,9 @@ def built(
     con = duckdb.connect(str(db_path))
     load_partitions(con, partitions, "load-1", company)
     con.close()
-    result = run_dbt(["build", "--select", *(f"+{mart}" for mart in MARTS)], db_path, tmp / "main")
+    # Cautious: the company accounts' relationships test reads models this build leaves out.
+    selection = ["--indirect-selection", "cautious", "--select", *(f"+{mart}" for mart in MARTS)]
+    result = run_dbt(["build", *selection], db_path, tmp / "main")
     con = duckdb.connect(str(db_path), read_only=True)
     yield Built(tmp, db_path, con, result)
     con.close()
@@ -312,3 +314,59 @@ def test_a_line_appended_to_the_seed_makes_a_source_social(built: Built) -> None
         r["report_date"]: r["sessions"] for r in mumsnet
     }
     assert all(row["platform"] is None and row["social_category"] == "social" for row in got.values())
+
+
+def test_traffic_from_a_network_without_an_own_account_is_carried_and_passes_the_checks(
+    built: Built, tmp_path: Path
+) -> None:
+    """A company with a GA4 property and no LinkedIn page: lnkd.in sessions are social traffic
+    all the same, published with `platform` null (no join to dim_account points nowhere), and the
+    blocking `platform_in_dim_account` check passes; it still fails a row that names a platform
+    the company has no account on."""
+    from expectations.runner import run_checks
+
+    linkedin = [r for r in truth_rows() if network(r["session_source"], r["session_medium"]) == "LinkedIn"]
+    assert linkedin, "the demo serves LinkedIn referrals"
+    db_path = built.copy("no_linkedin")
+    with duckdb.connect(str(db_path)) as con:
+        con.execute("delete from raw.company__accounts where platform = 'linkedin'")
+    assert_dbt_succeeded(
+        run_dbt(
+            [
+                "build",
+                "--indirect-selection",
+                "cautious",
+                "--select",
+                "stg_company__accounts",
+                "fct_social_traffic_daily",
+            ],
+            db_path,
+            built.tmp / "no_linkedin",
+        )
+    )
+    with duckdb.connect(str(db_path)) as con:
+        rows = built.rows(
+            "select * from marts.fct_social_traffic_daily where social_network = 'LinkedIn'", con
+        )
+        sessions: dict[date, int] = defaultdict(int)
+        for r in linkedin:
+            sessions[r["report_date"]] += r["sessions"]
+        assert {r["report_date"]: r["sessions"] for r in rows} == dict(sessions)
+        assert {(r["platform"], r["network_platform"]) for r in rows} == {(None, "linkedin")}
+        facebook = built.rows("select distinct platform from marts.fct_social_traffic_daily "
+                              "where social_network = 'Facebook'", con)  # fmt: skip
+        assert facebook == [{"platform": "facebook_pages"}]
+
+        # The check reads the accounts dimension: the company's own accounts, LinkedIn left out.
+        con.execute(
+            "create table marts.dim_account as select platform, account_id, is_own "
+            "from staging.stg_company__accounts"
+        )
+        suite, window = ["marts_fct_social_traffic_daily"], (AS_OF - timedelta(days=6), AS_OF)
+        report = run_checks(con, "ok", *window, built.tmp / "gx_ok", suite, today=DEMO_TODAY)
+        assert not report.blocking_failures, report.summary()
+
+        con.execute("update marts.fct_social_traffic_daily set platform = 'linkedin' where platform is null "
+                    "and social_network = 'LinkedIn'")  # fmt: skip
+        report = run_checks(con, "bad", *window, built.tmp / "gx_bad", suite, today=DEMO_TODAY)
+        assert {r.check for r in report.blocking_failures} == {"platform_in_dim_account"}, report.summary()

@@ -21,7 +21,10 @@ from demo.platforms.feeds import (
     DC_NS,
     FEED_PATHS,
     blog_author,
+    first_draft,
+    is_revised,
     render_blog,
+    revised_at,
     summary_of,
 )
 from demo.server import DemoServer
@@ -67,17 +70,22 @@ def test_google_alerts_feed_is_atom_as_google_writes_it(demo, path: str) -> None
 
     expected = mentions.feed_entries(feed, DEMO_TODAY)
     assert expected, "the demo feed should not be empty"
-    assert [e.id for e in parsed.entries] == [s.id for s in expected]
-    for entry, sighting in zip(parsed.entries, expected, strict=True):
+    # A revised entry is sent twice under one id: the revision (newer `updated`), then its first
+    # version (`updated` = `published`, the summary cut short).
+    versions = [(s, v) for s in expected for v in ((True, False) if is_revised(s) else (None,))]
+    assert [e.id for e in parsed.entries] == [s.id for s, _ in versions]
+    for entry, (sighting, revision) in zip(parsed.entries, versions, strict=True):
         assert re.fullmatch(r"tag:google\.com,2013:googlealerts/feed:\d+", entry.id)
         assert entry.link == mentions.google_alerts_link(sighting.url, sighting.id)
         assert entry.link.startswith("https://www.google.com/url?")
         assert entry.title_detail.type == "text/html"
         assert "<b>" in entry.title and html_text(entry.title) == sighting.title
         assert entry.content[0].type == "text/html"
-        assert html_text(entry.content[0].value) == summary_of(sighting)
-        moment = datetime(*entry.published_parsed[:6], tzinfo=UTC)
-        assert moment == sighting.created_at == datetime(*entry.updated_parsed[:6], tzinfo=UTC)
+        summary = first_draft(sighting) if revision is False else summary_of(sighting)
+        assert html_text(entry.content[0].value) == summary
+        assert datetime(*entry.published_parsed[:6], tzinfo=UTC) == sighting.created_at
+        updated = revised_at(sighting) if revision else sighting.created_at
+        assert datetime(*entry.updated_parsed[:6], tzinfo=UTC) == updated
 
 
 def test_alert_titles_name_their_brands_and_bold_them(demo) -> None:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from warehouse.config import CompanyConfig
+from warehouse.settings import pinned_today
 
 TOP_POSTS = 5
 MIN_COVERAGE = 0.9  # a change is shown when both months hold this share of the KPI's source-days
@@ -223,7 +224,7 @@ def build_report(
     ``today`` (default: today on the company's clock) bounds the days counted as missing:
     today's data is never complete. A month that has not started is refused.
     """
-    today = today or datetime.now(ZoneInfo(config.company.timezone)).date()
+    today = today or pinned_today() or datetime.now(ZoneInfo(config.company.timezone)).date()
     if month.start >= today:
         raise ReportError(f"{month.label} has not started yet (today is {today}): nothing to report")
     try:

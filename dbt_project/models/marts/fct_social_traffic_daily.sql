@@ -1,7 +1,10 @@
 {#
     One row per GA4 property per report day per social network: the social
     traffic of int_google_analytics__traffic_classified summed over sources,
-    mediums and campaigns. Rates are ratios of the row's sums.
+    mediums and campaigns. Rates are ratios of the row's sums. Traffic from a
+    network where the company runs no account of its own (lnkd.in without a
+    LinkedIn page) is social traffic all the same: it is carried in full,
+    with `platform` null, so a join to dim_account never points nowhere.
 #}
 
 with
@@ -16,6 +19,14 @@ social_traffic as (
 
     select * from classified
     where is_social_traffic
+
+),
+
+own_platforms as (
+
+    select distinct platform
+    from {{ ref('stg_company__accounts') }}
+    where is_own
 
 ),
 
@@ -47,7 +58,8 @@ final as (
 
         ---------- strings
         social_network,
-        platform,
+        own_platforms.platform,
+        daily.platform as network_platform,
         social_category,
 
         ---------- numerics
@@ -65,6 +77,7 @@ final as (
         report_date
 
     from daily
+    left join own_platforms on daily.platform = own_platforms.platform
 
 )
 

@@ -1,6 +1,8 @@
 {#
     Feed entries (RSS 2.0 or Atom, parsed by the extractor), one row per entry
-    per feed, latest read of each. `summary` and `title` may hold HTML (Google
+    per feed: its newest revision. Feeds re-send a revised entry under the
+    same id, sometimes beside its older version in one answer; the newest
+    `updated` wins, then the latest read. `summary` and `title` may hold HTML (Google
     Alerts puts the keyword in <b>): the text columns strip tags and decode
     the common entities; the raw HTML is never rendered anywhere.
 #}
@@ -35,6 +37,7 @@ renamed as (
 
         ---------- timestamps
         {{ to_utc_timestamp(json_extract_text('record', '$.published')) }} as published_at,
+        {{ to_utc_timestamp(json_extract_text('record', '$.updated')) }} as updated_at,
         {{ to_utc_timestamp('extracted_at') }} as extracted_at,
         {{ to_utc_timestamp('_loaded_at') }} as loaded_at
 
@@ -42,14 +45,14 @@ renamed as (
 
 ),
 
-latest_read as (
+newest_revision as (
 
     {{ deduplicate(
         relation='renamed',
         partition_by='feed_name, entry_id',
-        order_by='extracted_at desc, loaded_at desc, source_file desc',
+        order_by='updated_at desc nulls last, extracted_at desc, loaded_at desc, source_file desc',
     ) }}
 
 )
 
-select * from latest_read
+select * from newest_revision
