@@ -24,6 +24,9 @@ export AIRFLOW__USAGE_DATA_COLLECTION__ENABLED := False
 
 DEMO_PORT   ?= 8787
 DEMO_DAYS   ?= 90
+# The demo's today: pinned so its figures are the README's; DEMO_TODAY=today runs on the real date
+# (the demo's story moves with it, demo/story.py), or give any YYYY-MM-DD.
+DEMO_TODAY  ?= 2026-12-01
 
 .PHONY: help
 help: ## List the targets
@@ -50,8 +53,8 @@ airflow-init: install ## Initialise Airflow on SQLite and create the DuckDB writ
 	$(BIN)/airflow pools set duckdb_writer 1 "DuckDB allows one writing process" >/dev/null
 
 .PHONY: demo
-demo: install manifest airflow-init ## Run the whole pipeline through Airflow on the demo data (last 90 days)
-	$(BIN)/python -m warehouse.demo_run --port $(DEMO_PORT) --days $(DEMO_DAYS)
+demo: install manifest airflow-init ## Run the whole pipeline through Airflow on the demo data (90 days to DEMO_TODAY)
+	DEMO_TODAY=$(DEMO_TODAY) $(BIN)/python -m warehouse.demo_run --port $(DEMO_PORT) --days $(DEMO_DAYS)
 
 .PHONY: chromium
 chromium: ## Install Debian's Chromium (the report's rendering test and screenshots need it)
@@ -72,7 +75,7 @@ report-screenshot: chromium ## Screenshot an archived monthly report: make repor
 
 .PHONY: test
 test: install manifest chromium ## Run the test suite (installs first, with Chromium)
-	$(BIN)/python -m pytest
+	env -u DEMO_TODAY -u WAREHOUSE_TODAY $(BIN)/python -m pytest
 
 .PHONY: lint
 lint: install ## ruff (with Airflow rules) and sqlfluff
@@ -92,11 +95,11 @@ airflow-ui: install manifest airflow-init ## Serve Airflow (UI on http://localho
 
 .PHONY: demo-ui
 demo-ui: install manifest airflow-init ## Serve Airflow (UI on http://localhost:8080) wired to the demo APIs
-	$(BIN)/python -m warehouse.demo_run --ui --port $(DEMO_PORT)
+	DEMO_TODAY=$(DEMO_TODAY) $(BIN)/python -m warehouse.demo_run --ui --port $(DEMO_PORT)
 
 .PHONY: demo-server
-demo-server: install ## Serve the demo APIs on 127.0.0.1:8787 (DEMO_PORT) in the foreground
-	$(BIN)/python -m demo serve --port $(DEMO_PORT)
+demo-server: install ## Serve the demo APIs on 127.0.0.1:8787 (DEMO_PORT) in the foreground, on DEMO_TODAY
+	DEMO_TODAY=$(DEMO_TODAY) $(BIN)/python -m demo serve --port $(DEMO_PORT)
 
 .PHONY: clean
 clean: ## Remove the data directory and Airflow's local state (keeps the virtualenv)

@@ -1,7 +1,8 @@
 """
 ### Transform, check and publish
 
-Starts when the daily load updates a raw asset (or by hand with `{"start", "end"}` params).
+Starts when the daily load updates the `raw_warehouse` asset, once every source has loaded or
+failed (or by hand with `{"start", "end"}` params); a source that failed keeps its earlier data.
 Write, audit, publish:
 
 1. dbt source freshness and source tests on every raw table;
@@ -24,15 +25,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Asset, AssetAny, Param, TriggerRule, task
+from airflow.sdk import DAG, Asset, Param, TriggerRule, task
 from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
 from warehouse.dbt import DBT_PROJECT_DIR, MANIFEST_PATH, PROFILE_NAME, PROFILES_YML
-from warehouse.orchestration import DEFAULT_ARGS, WRITER_POOL, raw_assets
+from warehouse.orchestration import DEFAULT_ARGS, WRITER_POOL, raw_warehouse_asset
 from warehouse.settings import paths
 
-RAW_ASSETS = raw_assets()
+RAW_WAREHOUSE = raw_warehouse_asset()
 PUBLISHED = Asset(name="published_warehouse", uri="duckdb://warehouse/published")
 
 
@@ -152,7 +153,7 @@ with DAG(
     dag_id="social_transform_publish",
     description="dbt build, Great Expectations checks, then publish a read-only snapshot for BI",
     doc_md=__doc__,
-    schedule=AssetAny(*RAW_ASSETS),
+    schedule=RAW_WAREHOUSE,
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 
@@ -10,6 +11,7 @@ import uvicorn
 
 from demo.app import create_app
 from demo.state import DEFAULT_TOKENS
+from demo.story import DEMO_TODAY_VARIABLE, demo_today
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,7 +24,8 @@ def _parser() -> argparse.ArgumentParser:
         "--today",
         type=date.fromisoformat,
         default=None,
-        help="fix the server's date (YYYY-MM-DD); default: the real current UTC date",
+        help="fix the server's date (YYYY-MM-DD); default: DEMO_TODAY when set (demo/story.py), "
+        "else the real current UTC date",
     )
     serve.add_argument(
         "--chaos-rate",
@@ -43,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
+    if args.today is None and os.environ.get(DEMO_TODAY_VARIABLE):
+        args.today = demo_today()
     app = create_app(
         today=args.today,
         tokens=set(args.token) if args.token else None,

@@ -7,13 +7,16 @@ The ids and names match ``config/company.yml`` so ``make demo`` needs no configu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+
+from demo import story
+from demo.story import story_day
 
 COMPANY_NAME = "Lumo Strollers"
 BRAND = "Lumo"
 
-EPOCH = date(2024, 1, 1)
-"""First day the demo accounts have data; follower totals accumulate from here."""
+EPOCH = story_day(story.EPOCH)
+"""First day the demo accounts have data (2024-01-01 in the story's calendar, ``demo.story``);
+follower totals accumulate from here."""
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,20 @@ class Where:
 
 @dataclass
 class ExtractError(Exception):
-    """A fatal extraction failure: retrying will not help until someone acts on ``hint``."""
+    """A failed extraction, with where it happened and what to do (``hint``).
+
+    ``retriable`` is false when a later attempt cannot succeed until someone acts (a rejected or
+    expired token, a missing permission, a usage cap, a retired metric, a bad configuration):
+    the orchestrator then fails at once instead of retrying. It is true when the platform stayed
+    throttled or unavailable through every attempt of the HTTP client: a later run may succeed.
+    """
 
     where: Where
     message: str
     hint: str = ""
     status: int | None = None
     platform_code: int | str | None = field(default=None)
+    retriable: bool = False
 
     def __str__(self) -> str:
         text = f"[{self.where}] {self.message}"

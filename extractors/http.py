@@ -171,6 +171,7 @@ class HttpClient:
                 hint="the platform is throttling or unavailable; re-run this day later "
                 "(runs are idempotent) or raise max_attempts in the connection extras",
                 status=error.status,
+                retriable=True,
             ) from None
 
     def _attempt(

@@ -14,21 +14,24 @@ import argparse
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import IO, Any
 
 import requests
 
 from demo.state import DEMO_REDDIT_CLIENT_ID, DEMO_REDDIT_CLIENT_SECRET, DEMO_TOKENS
+from demo.story import DEMO_TODAY_VARIABLE, STORY_TODAY, campaign_registry, demo_today
 from warehouse.campaigns import load_campaigns
-from warehouse.settings import PROJECT_ROOT, paths
+from warehouse.settings import PROJECT_ROOT, campaigns_path, paths, utc_now
 
 PIPELINE_DAGS = ("social_extract_load", "social_transform_publish")
 
@@ -71,12 +74,15 @@ def demo_connections(base_url: str, tokens: Mapping[str, str] = DEMO_TOKENS) -> 
 
 @contextmanager
 def demo_server(port: int, today: date | None = None, chaos_rate: float = 0.03) -> Iterator[str]:
-    """Serve the demo APIs in a child process for the duration of the block."""
+    """Serve the demo APIs in a child process for the duration of the block; with ``today``, on
+    that day and on the demo's calendar for it (``demo.story``)."""
     command = [sys.executable, "-m", "demo", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--chaos-rate", str(chaos_rate)]
+    env = dict(os.environ)
     if today:
         command += ["--today", today.isoformat()]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT)
+        env[DEMO_TODAY_VARIABLE] = today.isoformat()
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, process)
@@ -104,6 +110,72 @@ class DagRunFailed(RuntimeError):
     """An ``airflow dags test`` run ended in failure."""
 
 
+PROGRESS_SECONDS = 2.0
+
+
+class DagRunProgress:
+    """What a DAG run is doing, read from Airflow's metadata database (SQLite, read-only): the
+    running tasks and how many of the run's tasks have finished."""
+
+    def __init__(self, dag_id: str, database: Path) -> None:
+        self.dag_id, self.database = dag_id, database
+
+    def states(self) -> list[tuple[str, str | None]]:
+        """(task_id, state) of every task of the DAG's newest run; empty until the run exists."""
+        if not self.database.exists():
+            return []
+        try:
+            with closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=1)) as con:
+                return con.execute(
+                    """select task_id, state from task_instance where dag_id = ? and run_id = (
+                        select run_id from dag_run where dag_id = ? order by id desc limit 1)""",
+                    (self.dag_id, self.dag_id),
+                ).fetchall()
+        except sqlite3.Error:  # the database is busy or not migrated yet: no news this time
+            return []
+
+    def line(self, elapsed: float) -> str:
+        states = self.states()
+        done = sum(state in FINISHED_STATES for _, state in states)
+        running = sorted(task for task, state in states if state == "running")
+        doing = ", ".join(running[:2]) + (f" (+{len(running) - 2})" if len(running) > 2 else "")
+        total = f"{done}/{len(states)} tasks" if states else "starting"
+        return f"{self.dag_id}: {total}{f', running {doing}' if doing else ''} [{_clock(elapsed)}]"
+
+
+FINISHED_STATES = {"success", "failed", "skipped", "upstream_failed", "removed"}
+
+
+class ProgressLine:
+    """Shows a DAG run's progress on one terminal line, rewritten in place; where the output is
+    not a terminal (a CI log), prints a new line at most every ``every`` seconds."""
+
+    def __init__(self, stream: IO[str] = sys.stdout, every: float = 30.0) -> None:
+        self.stream, self.every = stream, every
+        self.tty = stream.isatty()
+        self.width, self.last = 0, -every
+
+    def __call__(self, text: str) -> None:
+        if self.tty:
+            self.stream.write("\r" + text.ljust(self.width)[: max(self.width, len(text))])
+            self.width = len(text)
+        elif time.monotonic() - self.last >= self.every:
+            self.stream.write(f"    {text}\n")
+            self.last = time.monotonic()
+        self.stream.flush()
+
+    def clear(self) -> None:
+        if self.tty and self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+        self.width = 0
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
 def run_dag(
     dag_id: str,
     start: date | None,
@@ -111,21 +183,32 @@ def run_dag(
     env: Mapping[str, str],
     output: IO[str] | None = None,
     params: Mapping[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
     """``airflow dags test`` one DAG over [start, end] as a single params-driven run (or with
-    other ``params``, such as the listening DAG's ``at``)."""
+    other ``params``, such as the listening DAG's ``at``). ``progress`` is called every few
+    seconds with a line saying which task runs, how many are done of how many, and the time."""
     logical = datetime.now(UTC).isoformat()
     given = params if params is not None else {"start": start.isoformat(), "end": end.isoformat()}
     conf = json.dumps(dict(given))
     print(f"\n==> airflow dags test {dag_id} {logical} -c '{conf}'", file=output or sys.stdout, flush=True)
     began = time.monotonic()
-    completed = subprocess.run(
+    run_env = {**os.environ, **env}
+    process = subprocess.Popen(
         ["airflow", "dags", "test", dag_id, logical, "-c", conf],
-        env={**os.environ, **env},
+        env=run_env,
         cwd=PROJECT_ROOT,
         stdout=output,
         stderr=subprocess.STDOUT if output else None,
     )
+    watcher = DagRunProgress(dag_id, Path(run_env.get("AIRFLOW_HOME", ".airflow")) / "airflow.db")
+    while process.poll() is None:
+        try:
+            process.wait(timeout=PROGRESS_SECONDS)
+        except subprocess.TimeoutExpired:
+            if progress:
+                progress(watcher.line(time.monotonic() - began))
+    completed = process
     if completed.returncode != 0:
         raise DagRunFailed(f"DAG {dag_id} failed (exit {completed.returncode}); see its task logs above")
     print(
@@ -135,16 +218,30 @@ def run_dag(
 
 def serve_ui(port: int) -> int:
     """``airflow standalone`` (UI, scheduler, DAG processor, triggerer) wired to the demo APIs."""
-    with demo_server(port) as url:
+    today = demo_today()
+    calendar = demo_calendar(today)
+    with demo_server(port, today) as url:
         home = os.environ.get("AIRFLOW_HOME", ".airflow")
-        print("Airflow UI on http://localhost:8080, user admin; Ctrl-C stops.")
+        print(f"Airflow UI on http://localhost:8080, user admin; Ctrl-C stops. The demo's today is {today}.")
         print(f"The password is in {home}/simple_auth_manager_passwords.json.generated")
         try:
             return subprocess.run(
-                ["airflow", "standalone"], env={**os.environ, **demo_connections(url)}
+                ["airflow", "standalone"], env={**os.environ, **demo_connections(url), **calendar}
             ).returncode
         except KeyboardInterrupt:
             return 0
+
+
+def demo_calendar(today: date) -> dict[str, str]:
+    """The environment that puts the pipeline on the demo's calendar: its clock pinned to the
+    demo's today (``WAREHOUSE_TODAY``), the demo's today for the demo server and its ground truth
+    (``DEMO_TODAY``), and the campaign registry with the campaigns on that calendar."""
+    registry = campaign_registry(campaigns_path(), paths().data_dir / "demo" / "campaigns.yml")
+    return {
+        DEMO_TODAY_VARIABLE: today.isoformat(),
+        "WAREHOUSE_TODAY": today.isoformat(),
+        "WAREHOUSE_CAMPAIGNS": str(registry),
+    }
 
 
 def history_start(today: date, days: int) -> date:
@@ -177,44 +274,48 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.ui:
         return serve_ui(args.port)
-    today = datetime.now(UTC).date()
+    today = demo_today()
+    calendar = demo_calendar(today)
+    os.environ.update(calendar)  # this process reads the registry too (history_start)
     start, end = history_start(today, args.days), today - timedelta(days=1)
     log_path = paths().data_dir / "demo-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"Running the pipeline over {start} .. {end}; Airflow's output goes to {log_path}")
+    pinned = "pinned" if today == STORY_TODAY else f"{DEMO_TODAY_VARIABLE}"
+    print(f"The demo's today is {today} ({pinned}); running the pipeline over {start} .. {end}.")
+    print(f"Airflow's output goes to {log_path}")
     began = time.monotonic()
-    with demo_server(args.port) as url, log_path.open("w") as log:
-        env = demo_connections(url)
-        for dag_id in PIPELINE_DAGS:
-            print(f"  {dag_id} ...", end=" ", flush=True)
-            dag_began = time.monotonic()
-            try:
-                run_dag(dag_id, start, end, env, log)
-            except DagRunFailed as error:
-                print("failed")
-                log.flush()
-                print("".join(log_path.read_text().splitlines(keepends=True)[-40:]), file=sys.stderr)
-                print(f"error: {error}; the full output is in {log_path}", file=sys.stderr)
-                return 1
-            print(f"done in {time.monotonic() - dag_began:.0f} s")
-        print("  social_listening_alerts ...", end=" ", flush=True)
-        alerts_began = time.monotonic()
+    progress = ProgressLine()
+    steps = len(PIPELINE_DAGS) + 2
+
+    def step(number: int, dag_id: str, run: Callable[[], Any]) -> Any:
+        print(f"  [{number}/{steps}] {dag_id} ...", flush=True)
+        dag_began = time.monotonic()
         try:
-            at, sent = run_alerts(env, start, end, url, log)
+            result = run()
+        except DagRunFailed:
+            progress.clear()
+            print(f"  [{number}/{steps}] {dag_id} failed after {_clock(time.monotonic() - dag_began)}")
+            raise
+        progress.clear()
+        print(f"  [{number}/{steps}] {dag_id} done in {_clock(time.monotonic() - dag_began)}", flush=True)
+        return result
+
+    with demo_server(args.port, today) as url, log_path.open("w") as log:
+        env = {**demo_connections(url), **calendar}
+        try:
+            for number, dag_id in enumerate(PIPELINE_DAGS, start=1):
+                step(number, dag_id, lambda d=dag_id: run_dag(d, start, end, env, log, progress=progress))
+            at, sent = step(
+                steps - 1, "social_listening_alerts", lambda: run_alerts(env, start, end, url, log, progress)
+            )
+            month, report_subjects = step(
+                steps, "social_monthly_report", lambda: run_monthly_report(env, today, url, log, progress)
+            )
         except DagRunFailed as error:
-            print("failed")
+            log.flush()
+            print("".join(log_path.read_text().splitlines(keepends=True)[-40:]), file=sys.stderr)
             print(f"error: {error}; the full output is in {log_path}", file=sys.stderr)
             return 1
-        print(f"done in {time.monotonic() - alerts_began:.0f} s")
-        print("  social_monthly_report ...", end=" ", flush=True)
-        report_began = time.monotonic()
-        try:
-            month, report_subjects = run_monthly_report(env, today, url, log)
-        except DagRunFailed as error:
-            print("failed")
-            print(f"error: {error}; the full output is in {log_path}", file=sys.stderr)
-            return 1
-        print(f"done in {time.monotonic() - report_began:.0f} s")
     from warehouse.summary import print_summary
 
     print_summary(start, end, time.monotonic() - began)
@@ -268,30 +369,42 @@ def alert_connections(smtp_port: int, webhook_url: str) -> dict[str, str]:
 
 
 def run_alerts(
-    env: Mapping[str, str], start: date, end: date, url: str, output: IO[str]
+    env: Mapping[str, str],
+    start: date,
+    end: date,
+    url: str,
+    output: IO[str],
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[datetime, list[str]]:
     """Run the hourly listening DAG once, at an hour of the demo's incident when the history
     covers it (else the last full hour), with email going to a local SMTP server; the subjects."""
     from demo.generator.comments import INCIDENT_DAYS
 
     incident = datetime.combine(min(INCIDENT_DAYS), datetime.min.time(), UTC) + timedelta(hours=20)
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    now = utc_now().replace(minute=0, second=0, microsecond=0)
     at = incident if start <= incident.date() <= end else now
     with smtp_catcher() as (port, received):
         connections = alert_connections(port, f"{url}/_demo/webhook")
-        run_dag("social_listening_alerts", None, None, {**env, **connections}, output, {"at": at.isoformat()})
+        params = {"at": at.isoformat()}
+        run_dag("social_listening_alerts", None, None, {**env, **connections}, output, params, progress)
     return at, [str(message["subject"]) for message in received]
 
 
 def run_monthly_report(
-    env: Mapping[str, str], today: date, url: str, output: IO[str]
+    env: Mapping[str, str],
+    today: date,
+    url: str,
+    output: IO[str],
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[str, list[str]]:
     """Run the monthly report DAG for the month before ``today``, mailing a local SMTP server;
     the month and the subjects received."""
     month = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
     with smtp_catcher() as (port, received):
         connections = alert_connections(port, f"{url}/_demo/webhook")
-        run_dag("social_monthly_report", None, None, {**env, **connections}, output, {"month": month})
+        run_dag(
+            "social_monthly_report", None, None, {**env, **connections}, output, {"month": month}, progress
+        )
     return month, [str(message["subject"]) for message in received]
 
 

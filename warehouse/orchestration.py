@@ -36,15 +36,33 @@ DEFAULT_ARGS = {
 }
 
 
+EXTRACT_ERROR_XCOM = "extract_error"
+"""Where a failed extract task leaves its error (source, stream, account, day, what to do)."""
+
+
 def raw_asset_uri(source: str) -> str:
     return f"duckdb://warehouse/raw/{source}"
 
 
-def raw_assets() -> list[Any]:
-    """One Airflow asset per source's raw tables: the load updates them, the transform waits on them."""
+def raw_asset(source: str) -> Any:
+    """The Airflow asset of one source's raw tables: its load updates it (lineage in the UI)."""
     from airflow.sdk import Asset
 
-    return [Asset(name=f"raw_{source}", uri=raw_asset_uri(source)) for source in EXTRACT_SOURCES]
+    return Asset(name=f"raw_{source}", uri=raw_asset_uri(source))
+
+
+def raw_assets() -> list[Any]:
+    """One Airflow asset per source's raw tables."""
+    return [raw_asset(source) for source in EXTRACT_SOURCES]
+
+
+def raw_warehouse_asset() -> Any:
+    """The raw warehouse as a whole: updated once per daily load, when every source has loaded or
+    failed, with the days the loaded sources replaced; the transform is scheduled on it, so a
+    daily load starts one transform however many sources it has."""
+    from airflow.sdk import Asset
+
+    return Asset(name="raw_warehouse", uri="duckdb://warehouse/raw")
 
 
 def window_from_params(params: Mapping[str, Any]) -> tuple[date, date] | None:

@@ -40,7 +40,7 @@ from expectations.runner import (
     describe,
     write_results,
 )
-from warehouse.alerts.notify import Alert, Evidence, deliver, one_line
+from warehouse.alerts.notify import Alert, DeliveryError, Evidence, deliver, one_line
 from warehouse.config import CompanyConfig
 
 log = logging.getLogger(__name__)
@@ -132,8 +132,10 @@ def _from_freshness(result: Mapping[str, Any], node: Mapping[str, Any]) -> dict[
         "table": _relation(node) if node else result["unique_id"],
         "check": "source_freshness",
         "column": node.get("loaded_at_field") if node else None,
-        # dbt fails the run on `error` (error_after passed); `warn` publishes with a warning.
-        "severity": WARNING if status == "warn" else BLOCKING,
+        # Stale is not wrong: a source that stopped loading (an expired token) keeps its last
+        # data, and the rest of the warehouse publishes. Past warn_after or error_after alike, it
+        # is a warning that names the table; the stale-source alert rule pages for it.
+        "severity": WARNING,
         "success": status == "pass",
         "observed": observed,
         "unexpected_count": None,
@@ -329,3 +331,73 @@ def push_dbt_results(project_dir: str, context: Mapping[str, Any], **_: Any) -> 
     """Cosmos callback after each dbt task (also when dbt failed): hand the task's results to the
     run's last task, which records them."""
     context["ti"].xcom_push(key=DBT_RESULTS_XCOM, value=dbt_results(Path(project_dir) / "target"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources that failed to extract
+
+
+class SourcesFailed(RuntimeError):
+    """Some sources did not extract or load; the message names each, its error and what to do."""
+
+
+def sources_alert(
+    failed: Mapping[str, str],
+    loaded: Sequence[str],
+    window: tuple[date, date],
+    run_id: str,
+    data_link: str | None,
+) -> Alert:
+    """The alert for a daily load in which some sources failed: which, why (their errors carry
+    the hint: the connection to renew, the metric to remove), and that the others were loaded."""
+    start, end = window
+    names = ", ".join(sorted(failed))
+    others = ", ".join(sorted(loaded)) or "no other source"
+    return Alert(
+        key=f"sources_failed:{run_id}",
+        rule="sources_failed",
+        status="open",
+        title=f"Daily load {start}..{end}: {names} failed",
+        summary=(
+            f"{others} loaded and will be published; {names} did not. Their marts keep the data "
+            "of earlier runs (dbt source freshness flags them stale after 30 h). Act on each error "
+            "below (renew the token in the named connection, fix the permission or the config), "
+            "then re-run the days for that source."
+        ),
+        evidence=tuple(
+            Evidence(text=error, url=None, label=source) for source, error in sorted(failed.items())
+        ),
+        data_link=data_link,
+        data_hint=f"{AUDIT_TABLE} and the Airflow task logs of run {run_id}",
+        opened_at=datetime.now(UTC),
+        resolved_at=None,
+    )
+
+
+def report_sources(
+    failed: Mapping[str, str],
+    loaded: Sequence[str],
+    window: tuple[date, date],
+    run_id: str,
+    config: CompanyConfig,
+    context: Mapping[str, Any] | None = None,
+) -> None:
+    """Notify through the alert channels and raise ``SourcesFailed`` when a source failed."""
+    if not failed:
+        return
+    settings = config.alerts
+    alert = sources_alert(failed, loaded, window, run_id, settings.data_url)
+    lines = [f"  {source}: {error}" for source, error in sorted(failed.items())]
+    message = f"{alert.title}; loaded: {', '.join(sorted(loaded)) or 'none'}.\n" + "\n".join(lines)
+    try:
+        deliver(
+            [alert],
+            context,
+            email_to=settings.email_to,
+            smtp_conn_id=settings.smtp_conn_id,
+            webhook_conn_id=settings.webhook_conn_id,
+            company_name=config.company.name,
+        )
+    except DeliveryError as error:
+        raise SourcesFailed(f"{message}\nThe alert was not sent: {error}") from error
+    raise SourcesFailed(message)

@@ -45,10 +45,12 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from demo import story
 from demo.company import EPOCH, FACEBOOK_PAGES_BY_ID
 from demo.generator import facebook_pages, instagram
 from demo.generator.common import days, poisson, seeded, utc_midnight
 from demo.generator.voices import draw_language, draw_sentiment, mention_text
+from demo.story import story_day
 
 PLATFORMS = ("facebook_pages", "instagram")
 BRAND = "lumo"
@@ -77,7 +79,10 @@ QUIET_REPLY_MAX_MINUTES = 200
 INCIDENT_REPLY_MEDIAN_MINUTES = 110.0
 REPLY_SIGMA = 1.2
 
-INCIDENT_DAYS: dict[date, float] = {date(2026, 11, 17): 1.0, date(2026, 11, 18): 0.5}
+INCIDENT_DAYS: dict[date, float] = {
+    story_day(story.INCIDENT_DAYS[0]): 1.0,
+    story_day(story.INCIDENT_DAYS[1]): 0.5,
+}
 """Incident days and the burst's strength on each (a multiple of the account's ``INCIDENT_MEAN``)."""
 INCIDENT_MEAN: dict[str, float] = {
     "104729381726354": 60.0,

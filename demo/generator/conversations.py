@@ -53,14 +53,16 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from demo import story
 from demo.company import EPOCH, FACEBOOK_PAGES, FACEBOOK_PAGES_BY_ID
 from demo.generator.comments import FIRST_NAMES, INCIDENT_DAYS, LAST_NAMES
 from demo.generator.common import days, poisson, seeded, utc_midnight
 from demo.generator.messages import COLOURS
 from demo.generator.voices import BRAND_VOICES
+from demo.story import story_moment
 
 SESSION_GAP = timedelta(hours=24)
 """A customer message this long (or longer) after the previous message starts a new session."""
@@ -71,7 +73,7 @@ INCIDENT_SESSIONS: dict[str, dict[date, int]] = {
     for page, count in INCIDENT_FIRST_DAY_SESSIONS.items()
 }
 """Extra complaint sessions (one new thread each) on the incident days: 25 and 12 on the busy Page."""
-DESIGNED_UNANSWERED = ("104729381726354", datetime(2026, 11, 12, 14, 5, tzinfo=UTC))
+DESIGNED_UNANSWERED = ("104729381726354", story_moment(story.UNANSWERED_COMPLAINT))
 """The one complaint of a quiet period the Page never answers."""
 
 LONG_SHARE, RETURNING_SHARE = 0.05, 0.22

@@ -19,8 +19,9 @@ Conventions the warehouse must agree with:
   days before at ``SETTLING[2]`` (85 %) of the final values (rounded down; revenue to pence);
   older days are final. A run on ``as_of`` that re-reads three days therefore holds final
   values for every day but the last two.
-* ``threads.net`` referrals first appear on ``THREADS_FIRST_DAY`` (2026-11-03), so a "new
-  traffic sources" mart has a referrer to find in the weeks around the demo's fixed today.
+* ``threads.net`` referrals first appear on ``THREADS_FIRST_DAY`` (2026-11-07 in the story's
+  calendar: 23 to 29 days before the demo's today), so a "new traffic sources" mart has a
+  referrer to find whatever the demo's today.
 * ``CAMPAIGN_EFFECTS`` adds utm-tagged campaign traffic on the campaign's days: extra sessions
   a day, a key-event rate and revenue per key event. It holds the campaigns of the demo
   company's registry (config/campaigns.yml, same utm_campaign and dates; a test keeps the two
@@ -31,18 +32,20 @@ Conventions the warehouse must agree with:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from demo import story
 from demo.company import EPOCH
 from demo.generator.common import days, poisson, seeded
+from demo.story import story_day
 
 PLATFORM = "google_analytics"
 SETTLING = {1: 0.60, 2: 0.85}
 """Fraction of a day's final metrics served when the day is 1 or 2 days old."""
-THREADS_FIRST_DAY = date(2026, 11, 3)
+THREADS_FIRST_DAY = story_day(story.NEW_TRAFFIC_SOURCE_DAY)
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,7 @@ SOURCES: tuple[TrafficSource, ...] = (
 
 # The campaign registry's campaigns (config/campaigns.yml), with the traffic each one brought.
 # Three have a designed outcome (CAMPAIGN_OUTCOMES); tests hold the warehouse's verdicts to it.
-REGISTRY_CAMPAIGNS = (
+_REGISTRY_CAMPAIGNS_AS_WRITTEN = (
     # Instagram giveaway: a clear lift in Instagram sessions and orders, far more revenue than cost.
     CampaignEffect(
         "spring_giveaway_2026", "instagram", "social", date(2026, 5, 4), date(2026, 5, 31), 60.0, 0.02, 120.0
@@ -190,6 +193,10 @@ REGISTRY_CAMPAIGNS = (
         "black_friday_2026", "newsletter", "email", date(2026, 11, 17), date(2026, 11, 30), 70.0, 0.05, 205.0
     ),
 )
+REGISTRY_CAMPAIGNS = tuple(
+    replace(c, start=story_day(c.start), end=story_day(c.end)) for c in _REGISTRY_CAMPAIGNS_AS_WRITTEN
+)
+"""The campaigns on this process's calendar (``demo.story``): as written when it is unmoved."""
 CAMPAIGN_EFFECTS: tuple[CampaignEffect, ...] = REGISTRY_CAMPAIGNS
 """Campaign traffic included in the daily data; extend it to wire in more known-effect campaigns."""
 CAMPAIGN_OUTCOMES = {

@@ -37,19 +37,24 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from urllib.parse import quote
 
+from demo import story
 from demo.generator.common import days, poisson, seeded, utc_midnight
 from demo.generator.voices import BRAND_VOICES, direct_text, draw_language, draw_sentiment, mention_text
 from demo.generator.x import snowflake
+from demo.story import story_day
 
-MENTIONS_EPOCH = date(2026, 1, 1)
+MENTIONS_EPOCH = story_day(story.MENTIONS_EPOCH)
 INCIDENT_SPIKE: dict[date, dict[str, float]] = {
-    date(2026, 11, 17): {"x": 90.0, "reddit": 8.0, "article": 2.0},
-    date(2026, 11, 18): {"x": 45.0, "reddit": 4.0, "article": 1.0},
+    story_day(story.INCIDENT_DAYS[0]): {"x": 90.0, "reddit": 8.0, "article": 2.0},
+    story_day(story.INCIDENT_DAYS[1]): {"x": 45.0, "reddit": 4.0, "article": 1.0},
 }
 """Extra negative Lumo mentions per source on the incident days (Poisson means)."""
 DIRECT_PER_DAY = 6.5
 """Tweets addressed to @lumostrollers (questions, complaints, praise) per day, beside ``BRANDS``'."""
-DIRECT_INCIDENT_SPIKE: dict[date, float] = {date(2026, 11, 17): 14.0, date(2026, 11, 18): 7.0}
+DIRECT_INCIDENT_SPIKE: dict[date, float] = {
+    story_day(story.INCIDENT_DAYS[0]): 14.0,
+    story_day(story.INCIDENT_DAYS[1]): 7.0,
+}
 """Extra direct complaints to @lumostrollers on the incident days (Poisson means)."""
 
 FEED_DAYS = 14

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from warehouse.dbt import MANIFEST_PATH, run_dbt
-from warehouse.orchestration import WRITER_POOL
+from warehouse.orchestration import EXTRACT_SOURCES, WRITER_POOL
 from warehouse.settings import PROJECT_ROOT
 
 EXPECTED_DAGS = {
@@ -15,7 +15,7 @@ EXPECTED_DAGS = {
     "social_monthly_report",
 }
 # Data checks: a retry sees the same data and fails the same way.
-DETERMINISTIC_TASKS = {"raw_sources", "check", "build_models", "evaluate_rules"}
+DETERMINISTIC_TASKS = {"raw_sources", "check", "build_models", "evaluate_rules", "sources"}
 MART_MODELS = {"dim_account", "dim_post", "fct_post_performance", "fct_account_daily"}
 
 
@@ -52,7 +52,7 @@ def test_dags_have_owner_tags_docs_and_retries(dagbag, dag_id) -> None:
 
 def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
     writers = {
-        "social_extract_load": {"load_raw"},
+        "social_extract_load": {f"{source}.load" for source in EXTRACT_SOURCES},
         "social_transform_publish": {"raw_sources", "check", "publish", "docs", "report"},
         "social_listening_alerts": {"load_raw", "build_models", "evaluate_rules", "send_alerts"},
     }
@@ -88,12 +88,28 @@ def test_the_report_runs_last_whatever_happened(dagbag) -> None:
     assert [t.task_id for t in dag.leaves] == ["report"]
 
 
-def test_transform_is_scheduled_on_the_raw_assets(dagbag) -> None:
+def test_transform_is_scheduled_on_the_raw_warehouse_once_every_source_is_done(dagbag) -> None:
+    """One transform per daily load: `loaded` updates the asset the transform waits on after every
+    source's load, whether it succeeded or not, as long as one did."""
     dag = dagbag.dags["social_transform_publish"]
-    producer = dagbag.dags["social_extract_load"].get_task("load_raw")
-    produced = {a.uri for a in producer.outlets}
-    consumed = {a.uri for a in dag.timetable.asset_condition.objects}
-    assert produced and produced == consumed
+    extract_load = dagbag.dags["social_extract_load"]
+    producer = extract_load.get_task("loaded")
+    consumed = {dag.timetable.asset_condition.uri}  # one asset, not a condition over many
+    assert {a.uri for a in producer.outlets} == consumed == {"duckdb://warehouse/raw"}
+    assert producer.trigger_rule == "all_done_min_one_success"
+    assert producer.upstream_task_ids == {f"{source}.load" for source in EXTRACT_SOURCES}
+
+
+def test_sources_fail_alone(dagbag) -> None:
+    """Each source's load waits for its own extract only, and updates its own raw asset; the last
+    task runs whatever happened, so a failed source fails the run by name."""
+    dag = dagbag.dags["social_extract_load"]
+    for source in EXTRACT_SOURCES:
+        load = dag.get_task(f"{source}.load")
+        assert load.upstream_task_ids == {f"{source}.extract"}
+        assert [a.name for a in load.outlets] == [f"raw_{source}"]
+    assert [t.task_id for t in dag.leaves] == ["sources"]
+    assert dag.get_task("sources").trigger_rule == "all_done"
 
 
 def test_listening_runs_hourly_and_never_starts_the_transform(dagbag) -> None:

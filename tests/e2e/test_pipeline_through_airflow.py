@@ -8,6 +8,7 @@ whose checks fail is shown to leave the published snapshot untouched.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from demo.generator import facebook_pages as truth
 from demo.generator import google_analytics, instagram, linkedin, x, youtube
 from demo.server import DemoServer
 from demo.state import DEMO_TOKENS
+from demo.story import STORY_TODAY
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
 from tests.conftest import posts_on_pacific_days
@@ -36,13 +38,15 @@ from warehouse.demo_run import (
     run_dag,
     smtp_catcher,
 )
+from warehouse.orchestration import EXTRACT_SOURCES
 from warehouse.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
-# Airflow runs the extractors on the real date (it decides which day a snapshot is filed under and
-# how far LinkedIn's and YouTube's lagging statistics reach), so the demo server runs on it too.
-DEMO_TODAY = datetime.now(UTC).date()
+# The demo's pinned today, for the demo server and for the pipeline's clock (WAREHOUSE_TODAY: the
+# day snapshots are filed under, how far LinkedIn's and YouTube's lagging statistics reach, X's
+# search window), so the run is the same whatever the real date.
+DEMO_TODAY = STORY_TODAY
 
 START, END = DEMO_TODAY - timedelta(days=90), DEMO_TODAY - timedelta(days=1)
 POST_LOOKBACK_DAYS = 28  # every platform's post look-back in config/company.yml
@@ -73,11 +77,11 @@ class Pipeline:
 def pipeline(tmp_path_factory) -> Iterator[Pipeline]:
     root = tmp_path_factory.mktemp("e2e")
     log = root / "airflow-output.log"
-    # On the real date, as in production: X recent search measures end_time against the real clock.
-    with DemoServer(today=None, chaos_rate=0.05, chaos_seed=11) as server:
+    with DemoServer(today=DEMO_TODAY, chaos_rate=0.05, chaos_seed=11) as server:
         env = {
             **os.environ,
             **demo_connections(server.url),
+            "WAREHOUSE_TODAY": DEMO_TODAY.isoformat(),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "AIRFLOW_HOME": str(root / "airflow"),
             "WAREHOUSE_DATA_DIR": str(root / "data"),
@@ -428,8 +432,7 @@ def test_the_hourly_dag_alerts_once_by_email_and_webhook(pipeline) -> None:
     """The listening DAG at an hour of the incident: each incident goes out once by email (a
     real SMTP server) and once to the webhook (the demo server's receiver), escaped; a second run
     at the same hour sends nothing."""
-    if not START <= INCIDENT_HOUR.date() <= END:
-        pytest.skip("the demo's incident (2026-11-17) is outside the 90 days before today")
+    assert START <= INCIDENT_HOUR.date() <= END, "the demo's pinned today keeps its incident in view"
     webhook = f"{pipeline.server_url}/_demo/webhook"
     params = {"at": INCIDENT_HOUR.isoformat()}
     posted_before = len(requests.get(webhook, timeout=10).json())
@@ -515,15 +518,67 @@ def _mart_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return fingerprints
 
 
-def test_re_running_a_day_gives_identical_marts(pipeline) -> None:
+def _task_tries(pipeline: Pipeline, dag_id: str) -> dict[str, tuple[str, int]]:
+    """(state, try number) of each task of the DAG's newest run, from Airflow's database."""
+    import sqlite3
+
+    with sqlite3.connect(pipeline.root / "airflow" / "airflow.db") as con:
+        rows = con.execute(
+            """select task_id, state, try_number from task_instance where dag_id = ? and run_id = (
+                select run_id from dag_run where dag_id = ? order by id desc limit 1)""",
+            (dag_id, dag_id),
+        ).fetchall()
+    return {task: (state, tries) for task, state, tries in rows}
+
+
+def test_re_running_a_day_with_one_sources_token_expired_publishes_the_others(pipeline) -> None:
+    """The last day again, Facebook's token expired: Facebook fails at once (no Airflow retry)
+    and alone, the run fails naming the connection to renew and alerts it, every other source
+    reloads, the transform runs on what loaded and publishes marts identical to before."""
     with pipeline.live() as con:
         before = _mart_fingerprints(con)
-    with pipeline.log.open("a") as output:
-        for dag_id in PIPELINE_DAGS:
-            run_dag(dag_id, END, END, pipeline.env, output)
+        loads_before = dict(
+            con.execute("select account_id, max(_loaded_at) from raw.x__user group by 1").fetchall()
+        )
+    expired = json.loads(pipeline.env["AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT"]) | {
+        "password": "expired-demo-token"
+    }
+    with smtp_catcher() as (port, received), pipeline.log.open("a") as output:
+        env = {
+            **pipeline.env,
+            **alert_connections(port, f"{pipeline.server_url}/_demo/webhook"),
+            "AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT": json.dumps(expired),
+        }
+        with pytest.raises(DagRunFailed):
+            run_dag("social_extract_load", END, END, env, output)
+        tasks = _task_tries(pipeline, "social_extract_load")
+        run_dag("social_transform_publish", END, END, env, output)
+    assert tasks["facebook_pages.extract"] == ("failed", 1), tasks  # no retry of an expired token
+    assert tasks["facebook_pages.load"][0] == "upstream_failed"
+    assert all(tasks[f"{s}.load"][0] == "success" for s in EXTRACT_SOURCES if s != "facebook_pages"), tasks
+    assert tasks["loaded"][0] == "success" and tasks["sources"][0] == "failed"
+    [alert] = [m for m in received if "Daily load" in m["subject"]]
+    assert "facebook_pages" in alert["subject"]
+    assert "facebook_pages_default" in alert.get_body(("html",)).get_content()
     with pipeline.live() as con:
-        after = _mart_fingerprints(con)
-    assert after == before
+        assert _mart_fingerprints(con) == before
+        reloaded = dict(
+            con.execute("select account_id, max(_loaded_at) from raw.x__user group by 1").fetchall()
+        )
+    assert all(reloaded[a] > loads_before[a] for a in loads_before), "the other sources loaded again"
+    with pipeline.published() as con:
+        [(run_id,)] = con.execute("select run_id from audit.publication").fetchall()
+    assert run_id == _newest_run_id(pipeline, "social_transform_publish")
+
+
+def _newest_run_id(pipeline: Pipeline, dag_id: str) -> str:
+    import sqlite3
+
+    with sqlite3.connect(pipeline.root / "airflow" / "airflow.db") as con:
+        [(run_id,)] = con.execute(
+            "select run_id from dag_run where dag_id = ? order by id desc limit 1", (dag_id,)
+        ).fetchall()
+    return run_id
 
 
 def test_a_failed_check_keeps_the_previous_snapshot_and_fails_the_run(pipeline) -> None:

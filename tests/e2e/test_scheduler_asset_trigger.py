@@ -15,22 +15,24 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from demo.server import DemoServer
+from demo.story import STORY_TODAY
 from warehouse.config import load_config
 from warehouse.demo_run import demo_connections, run_dag
 from warehouse.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
-# Airflow runs the extractors on the real date (it decides which day a snapshot is filed under and
-# how far LinkedIn's and YouTube's lagging statistics reach), so the demo server runs on it too.
-DEMO_TODAY = datetime.now(UTC).date()
+# The demo's pinned today, for the demo server and for the pipeline's clock (WAREHOUSE_TODAY: the
+# day snapshots are filed under, how far LinkedIn's and YouTube's lagging statistics reach, X's
+# search window), so the run is the same whatever the real date.
+DEMO_TODAY = STORY_TODAY
 
 START, END = DEMO_TODAY - timedelta(days=3), DEMO_TODAY - timedelta(days=1)
 TIMEOUT_SECONDS = 1500  # one process per dbt task under the scheduler: the transform takes minutes
@@ -67,10 +69,11 @@ def transform_runs(env: dict[str, str]) -> list[dict]:
 def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
     api_port = free_port()
     log = tmp_path / "standalone.log"
-    with DemoServer(today=None) as server:  # the real date, as X recent search's clock check needs
+    with DemoServer(today=DEMO_TODAY) as server:
         env = {
             **os.environ,
             **demo_connections(server.url),
+            "WAREHOUSE_TODAY": DEMO_TODAY.isoformat(),
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "PYTHONPATH": str(PROJECT_ROOT),
             "AIRFLOW_HOME": str(tmp_path / "airflow"),

@@ -99,6 +99,19 @@ def test_dbt_artifacts_become_run_record_rows(warehouse: Path, tmp_path: Path) -
     assert all(f["observed"].startswith("last load ") for f in freshness)
 
 
+def test_a_stale_source_is_a_warning_never_a_hold_back(warehouse: Path) -> None:
+    """A source whose loads stopped four days ago (an expired token) is past dbt's error_after:
+    the run record names it stale, as a warning, and the source checks do not hold the run back,
+    so every other source still publishes."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update raw.x__user set _loaded_at = _loaded_at - interval 4 days")
+    found, error = pipeline.check_sources()
+    assert error is None, error
+    stale = [f for f in found if f["suite"] == quality.FRESHNESS_SUITE and not f["success"]]
+    assert [f["table"] for f in stale] == ["raw.x__user"], stale
+    assert stale[0]["severity"] == WARNING and "error" in stale[0]["observed"]
+
+
 def test_a_held_back_run_is_recorded_notified_and_fails_naming_the_check(warehouse: Path, channels) -> None:
     received, webhooks = channels
     run_id = "scheduled__held_back"

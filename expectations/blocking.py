@@ -1,0 +1,239 @@
+"""Every blocking check, and why it blocks: the table in ``expectations/BLOCKING_CHECKS.md``.
+
+A check blocks only when a published number would be wrong. Each blocking check, Great
+Expectations' (from the suites) and dbt's (``error`` severity tests, unit tests and model builds,
+from the manifest), falls into one kind below, and each kind says what would be wrong. A check of
+no known kind is an error here, so a new blocking check cannot land without its reason.
+
+``python -m expectations.blocking`` rewrites the file; a test keeps it current.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from expectations.catalog import SUITES
+from expectations.suites import BLOCKING
+
+DOC_PATH = Path(__file__).with_name("BLOCKING_CHECKS.md")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    why: str
+    gx: str | None  # regex on a GX check name
+    dbt: tuple[str, ...] = ()  # dbt generic test names (or "unit_test", "model", "singular")
+
+
+KINDS = (
+    Kind(
+        "landed once",
+        "A key read from two landed files: two partitions claim one object, or the loader read a "
+        "file twice or under the wrong account, and staging could keep the wrong copy. (The same "
+        "key twice inside one file is the API re-sending it: staging keeps one, no failure.)",
+        r"_landed_once$",
+    ),
+    Kind(
+        "key or required value present",
+        "A row without its key or a required value cannot be joined, deduplicated or counted "
+        "where it belongs.",
+        r"_not_null$",
+        ("not_null",),
+    ),
+    Kind(
+        "grain unique",
+        "A mart's grain repeated: every sum over it, in BI and in the report, counts the row twice.",
+        r"_unique$",
+        ("unique", "unique_combination_of_columns"),
+    ),
+    Kind(
+        "filed under its own day",
+        "A record filed under another day puts its numbers on the wrong day.",
+        r"(_matches_partition_day|_near_created_at|_is_published_day|_is_local_day)$",
+    ),
+    Kind(
+        "not in the future",
+        "A row dated after today is filed wrong: no number can exist for a day that has not ended.",
+        r"_not_in_future$",
+    ),
+    Kind(
+        "counts not negative",
+        "A negative count is impossible: the sums and rates built on it are wrong.",
+        r"_non_negative(_not_\w+)?$",
+        ("non_negative",),
+    ),
+    Kind(
+        "rates within their bounds",
+        "A rate or score outside its bounds means its numerator or denominator is wrong.",
+        r"(_between_0_and_1(_not_\w+)?|_between_minus_1_and_1|_at_least_minus_1)$",
+        ("between",),
+    ),
+    Kind(
+        "a part never above its whole",
+        "A part larger than its whole (engaged sessions above sessions, answered above inbound): "
+        "a join fanned out or a sum counted twice.",
+        r"_at_most_\w+$",
+    ),
+    Kind(
+        "counts that define the row",
+        "A rank, a sighting count or an SLA that must be at least 1 is 0: the row was built from "
+        "nothing, or the ranking is broken.",
+        r"_at_least_1$",
+    ),
+    Kind(
+        "facts found in their dimension",
+        "A fact whose account or post is missing from its dimension drops out of every BI join "
+        "and every per-account number.",
+        r"_in_dim_(account|post)$",
+        ("relationships",),
+    ),
+    Kind(
+        "values from the documented set",
+        "A value outside the documented set (platform, channel, format, verdict): the BI filters "
+        "and the report's breakdowns miss the row.",
+        r"_expected$",
+        ("accepted_values",),
+    ),
+    Kind(
+        "keys built from their parts",
+        "A surrogate key not built from its parts: joins on it pair the wrong rows.",
+        r"_key_is_\w+$",
+    ),
+    Kind(
+        "stated rules of the numbers",
+        "A rule a model states about its own numbers (parts adding up to their whole, shares of "
+        "voice summing to 1, an end not before its start) is broken: one of them is wrong.",
+        r"_add_up(_to_1)?$",
+        ("expression_is_true",),
+    ),
+    Kind(
+        "months hold their own days",
+        "A monthly row counting days outside its month sums the wrong days.",
+        r"(_fit_month|_in_month|_is_first_of_month)$",
+    ),
+    Kind(
+        "windows as defined",
+        "A 'new' source outside its window breaks the mart's definition.",
+        r"_in_last_30_days$",
+    ),
+    Kind(
+        "flags agree with their numbers",
+        "A flag that contradicts the numbers it describes (answered without a reply, within SLA "
+        "above the SLA, a score without a scored text) misleads every count built on it.",
+        r"(_iff_\w+|_matches_response_time)$",
+    ),
+    Kind(
+        "a mart holds rows",
+        "An empty mart while its raw tables hold data: the build lost every row.",
+        r"^has_rows$|_has_rows$",
+    ),
+    Kind(
+        "metric formulas",
+        "A unit test of a metric formula (engagement rate, ROI, uplift, first response time) "
+        "failed: the formula computes a wrong number.",
+        None,
+        ("unit_test",),
+    ),
+    Kind(
+        "models build",
+        "A model that did not build has no data to publish.",
+        None,
+        ("model",),
+    ),
+    Kind(
+        "singular data tests",
+        "A project-specific rule of the data (one platform per social network) is broken.",
+        None,
+        ("singular",),
+    ),
+)
+
+
+class UnexplainedCheck(ValueError):
+    """A blocking check of no known kind: say why it blocks (a ``Kind``) before it can land."""
+
+
+def gx_kind(check_name: str) -> Kind:
+    for kind in KINDS:
+        if kind.gx and re.search(kind.gx, check_name):
+            return kind
+    raise UnexplainedCheck(
+        f"blocking GX check {check_name!r} is of no known kind: add it to expectations.blocking"
+    )
+
+
+def dbt_kind(node: dict[str, Any]) -> Kind:
+    if node["resource_type"] in ("unit_test", "model"):
+        name = node["resource_type"]
+    else:
+        name = (node.get("test_metadata") or {}).get("name") or "singular"
+    for kind in KINDS:
+        if name in kind.dbt:
+            return kind
+    raise UnexplainedCheck(f"blocking dbt test {node['unique_id']} ({name}) is of no known kind")
+
+
+def blocking_checks(manifest: dict[str, Any]) -> dict[str, dict[str, set[str]]]:
+    """Kind name -> {"gx": tables, "dbt": models} over every blocking check."""
+    found: dict[str, dict[str, set[str]]] = defaultdict(lambda: {"gx": set(), "dbt": set()})
+    for spec in SUITES.values():
+        for check in spec.checks:
+            if check.severity == BLOCKING:
+                found[gx_kind(check.name).name]["gx"].add(spec.table)
+    nodes = {**manifest["nodes"], **manifest.get("unit_tests", {})}
+    for node in nodes.values():
+        kind = node["resource_type"]
+        if kind == "test" and str(node["config"].get("severity", "error")).lower() == "warn":
+            continue
+        if kind in ("test", "unit_test", "model"):
+            if kind == "model" and node["package_name"] != manifest["metadata"].get("project_name"):
+                continue
+            target = node.get("model") or node.get("attached_node") or node["unique_id"]
+            found[dbt_kind(node).name]["dbt"].add(str(target).split(".")[-1])
+    return found
+
+
+def render(manifest: dict[str, Any]) -> str:
+    found = blocking_checks(manifest)
+    lines = [
+        "# Blocking checks, and why each blocks",
+        "",
+        "Generated by `python -m expectations.blocking` from the Great Expectations suites and",
+        "dbt's manifest; a test keeps it current. A check blocks only when a published number",
+        "would be wrong. Everything else is a **warning**: recorded in `audit.check_results`,",
+        "sent when `quality.notify_warnings` is on, never holding anything back: new or missing",
+        "payload fields, volume outside its usual range, dbt tests of `warn` severity, and source",
+        "freshness (a source that stopped loading keeps its last data and is flagged stale; the",
+        "other sources publish).",
+        "",
+        "| kind | why it blocks | Great Expectations (tables) | dbt (models) |",
+        "|---|---|---|---|",
+    ]
+    for kind in KINDS:
+        tables = found.get(kind.name, {"gx": set(), "dbt": set()})
+        gx = f"{len(tables['gx'])}: " + ", ".join(sorted(tables["gx"])) if tables["gx"] else "-"
+        dbt = f"{len(tables['dbt'])}: " + ", ".join(sorted(tables["dbt"])) if tables["dbt"] else "-"
+        lines.append(f"| {kind.name} | {kind.why} | {gx} | {dbt} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    from warehouse.dbt import MANIFEST_PATH
+
+    if not MANIFEST_PATH.exists():
+        print(f"error: {MANIFEST_PATH} is missing: run `make manifest` first", file=sys.stderr)
+        return 2
+    DOC_PATH.write_text(render(json.loads(MANIFEST_PATH.read_text())), encoding="utf-8")
+    print(f"wrote {DOC_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
