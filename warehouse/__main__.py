@@ -20,6 +20,7 @@ from warehouse.config import ConfigError
 from warehouse.dbt import DbtError, run_dbt
 from warehouse.loader import LoadError
 from warehouse.logs import quiet_noisy_loggers
+from warehouse.publish import NotPublishable
 from warehouse.quality import dbt_results
 from warehouse.report import Month, ReportError
 from warehouse.settings import paths
@@ -51,21 +52,32 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{table}: {rows} rows")
         else:
             watermark = pipeline.raw_watermark()
+            dbt_failed: DbtError | None = None
             with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
                 try:
                     run_dbt(["build"], target_path=Path(target))
+                except DbtError as error:  # a failed model or test holds back what is built from it
+                    dbt_failed = error
                 finally:  # the run record keeps what dbt found, even when the build failed
                     found = dbt_results(Path(target))
                     pipeline.record_dbt(args.start, args.end, args.run_id, found)
+            if dbt_failed and not found:
+                raise dbt_failed  # dbt did not run at all: nothing to judge
             print(pipeline.check(args.start, args.end, args.run_id))
             publication = pipeline.publish_snapshot(args.start, args.end, args.run_id, watermark)
             print(f"published {len(publication.tables)} tables to {paths().published}")
             print(f"dbt docs: {pipeline.generate_dbt_docs()}")
+            if publication.held_back or dbt_failed:
+                held = "".join(f"\n  {mart}: {why}" for mart, why in publication.held_back.items())
+                print(
+                    f"error: blocking failures; held back at their last good version:{held}", file=sys.stderr
+                )
+                return 1
     except DbtError as error:
         print(f"error: not published, dbt build failed:\n{error}", file=sys.stderr)
         return 1
-    except ChecksFailed as error:
-        print(f"error: not published, blocking checks failed:\n{error}", file=sys.stderr)
+    except (ChecksFailed, NotPublishable) as error:
+        print(f"error: not published:\n{error}", file=sys.stderr)
         return 1
     except (ConfigError, LoadError, ReportError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)

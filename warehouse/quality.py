@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -173,24 +173,38 @@ class RunOutcome:
     warnings: list[CheckResult]
     failed_steps: list[str]  # tasks that failed (not those that never ran because of them)
     checks: int
+    held_back_marts: dict[str, str] = field(default_factory=dict)  # mart -> why, when published
 
     @property
     def held_back(self) -> bool:
+        """Nothing of the run was published."""
         return not self.published
 
     @property
+    def partly_held_back(self) -> bool:
+        """The run published, but kept some marts at their last good version."""
+        return self.published and bool(self.held_back_marts)
+
+    @property
     def failed(self) -> bool:
-        """The run fails when it was held back or any step failed (even after publishing)."""
-        return self.held_back or bool(self.failed_steps)
+        """The run fails when anything was held back or any step failed (even after publishing)."""
+        return self.held_back or self.partly_held_back or bool(self.blocking) or bool(self.failed_steps)
 
     def message(self) -> str:
-        """Names each failing check with its table, observed value and sample rows."""
+        """Names each failing check with its table, observed value and sample rows, and each mart
+        held back."""
         start, end = self.window
+        counts = f"{len(self.blocking)} blocking failure(s), {len(self.warnings)} warning(s)"
+        counts += f" in {self.checks} checks"
         if self.held_back:
             head = (
                 f"Run {self.run_id} ({start}..{end}) was NOT published: BI and the report keep the "
-                f"previous snapshot. {len(self.blocking)} blocking failure(s), {len(self.warnings)} "
-                f"warning(s) in {self.checks} checks."
+                f"previous snapshot. {counts}."
+            )
+        elif self.partly_held_back:
+            head = (
+                f"Run {self.run_id} ({start}..{end}) was published, but {len(self.held_back_marts)} "
+                f"mart(s) are HELD BACK at their last good version: {counts}."
             )
         else:
             head = (
@@ -198,6 +212,8 @@ class RunOutcome:
                 f"warning(s) in {self.checks} checks."
             )
         lines = [head]
+        for mart, why in self.held_back_marts.items():
+            lines.append(f"  held back: {mart} ({why})")
         if self.failed_steps:
             lines.append(f"  Failed steps: {', '.join(self.failed_steps)} (see their task logs).")
         failing = [*self.blocking, *self.warnings]
@@ -238,10 +254,12 @@ def record_and_assess(
         {"run_id": run_id},
     ).fetchall()
     results = [CheckResult(*row) for row in rows]
+    published = published_run(published_path) == run_id
     return RunOutcome(
         run_id=run_id,
         window=window,
-        published=published_run(published_path) == run_id,
+        published=published,
+        held_back_marts=held_back_in(published_path) if published else {},
         blocking=[r for r in results if not r.success and r.severity == BLOCKING],
         warnings=[r for r in results if not r.success and r.severity == WARNING],
         failed_steps=list(failed_steps),
@@ -250,12 +268,23 @@ def record_and_assess(
 
 
 def published_run(path: Path) -> str | None:
-    """The run id of the snapshot BI reads now (None before the first publication)."""
+    """The run that wrote the snapshot BI reads now (None before the first publication)."""
     if not path.exists():
         return None
     with duckdb.connect(str(path), read_only=True) as snapshot:
-        row = snapshot.execute("select run_id from audit.publication").fetchone()
+        row = snapshot.execute("select max(snapshot_run_id) from audit.publication").fetchone()
     return row[0] if row else None
+
+
+def held_back_in(path: Path) -> dict[str, str]:
+    """The marts the published snapshot holds back (mart -> why), from its ``audit.publication``."""
+    if not path.exists():
+        return {}
+    with duckdb.connect(str(path), read_only=True) as snapshot:
+        rows = snapshot.execute(
+            "select table_name, held_back_reason from audit.publication where status = 'held_back' order by 1"
+        ).fetchall()
+    return dict(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -273,6 +302,14 @@ def quality_alert(outcome: RunOutcome, data_link: str | None) -> Alert:
         summary = (
             "This run was not published: BI and the monthly report keep showing the previous "
             "snapshot. Fix the data (or the check) and re-run the days."
+        )
+    elif outcome.partly_held_back:
+        marts = ", ".join(outcome.held_back_marts)
+        title = f"{run} published, {len(outcome.held_back_marts)} mart(s) held back: {marts}"
+        summary = (
+            f"{len(outcome.blocking)} blocking check(s) failed. The marts downstream of them are "
+            f"held back at their last good version ({marts}); every other mart was published from "
+            "this run. Fix the data (or the check) and re-run the days."
         )
     elif outcome.failed_steps:
         title = f"{run} published, but {steps} failed"

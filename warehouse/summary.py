@@ -118,7 +118,7 @@ def print_summary(start: date, end: date, seconds: float) -> None:
                 count(*) filter (where suite like 'dbt%'),
                 count(distinct table_name)
             from audit.check_results
-            where run_id = (select run_id from audit.publication)
+            where run_id = (select max(snapshot_run_id) from audit.publication)
             """
         ).fetchone()
     finally:

@@ -231,6 +231,43 @@ def test_a_month_without_data_says_so_and_shows_no_zero(published, company, tmp_
     assert not any(re.search(r">0(\.0+)?%?<", row) for row in kpi_cells)
 
 
+def test_numbers_from_a_held_back_mart_say_so_and_as_of_when(published, company, tmp_path) -> None:
+    """A snapshot that keeps fct_account_monthly at an older run's version (a blocking check
+    failed downstream of it): the report names the mart, the KPIs read from it, as of which run
+    and when, and why, escaped; a current mart is not named."""
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(published[0], path)
+    reason = "engagement_rate_between_0_and_1 on marts.fct_account_daily <b>"
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            """
+            create or replace table audit.publication as
+            select * from (values
+                ('marts.fct_account_monthly', 'run-41', timestamptz '2026-11-18 06:00:00+00', 'held_back', ?),
+                ('marts.fct_mentions', 'run-42', timestamptz '2026-11-20 06:00:00+00', 'current', null)
+            ) as t (table_name, run_id, published_at, status, held_back_reason)
+            """,
+            [reason],
+        )
+    report = _report((path, published[1]), NOVEMBER, company)
+    [held] = report.held_back
+    assert (held.mart, held.run_id, held.reason) == ("fct_account_monthly", "run-41", reason)
+    assert {"Followers", "Engagements", "Engagement rate", "Reach / views"} == set(held.kpis)
+    assert report.published_run_id == "run-42"
+    html = render_html(report, _chart_srcs("x"))
+    [item] = re.findall(r'<li id="held-back-fct_account_monthly">(.*?)</li>', html, re.S)
+    assert "as of run run-41, published 2026-11-18 06:00" in item and "Followers" in item
+    assert "&lt;b&gt;" in item and "<b>" not in item
+    assert "fct_mentions" not in re.findall(r'<table id="held-back".*?</table>', html, re.S)[0]
+    from warehouse.report.render import render_text
+
+    assert "HELD BACK" in render_text(report) and "fct_account_monthly, as of run run-41" in render_text(
+        report
+    )
+    unheld = _report(published, NOVEMBER, company)  # a snapshot without per-mart rows holds none back
+    assert unheld.held_back == [] and 'id="held-back"' not in render_html(unheld, _chart_srcs("x"))
+
+
 def test_a_partly_covered_month_names_each_source_and_its_missing_days(published, company) -> None:
     """The warehouse starts on 9 October, a few days earlier through look-backs (X and the inbox
     further): those sources miss the first days of October, and every day a gap lists has no

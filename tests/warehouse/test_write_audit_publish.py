@@ -1,10 +1,11 @@
-"""Write-audit-publish over a sequence of runs: the snapshot BI reads only ever holds data from a
-run whose blocking checks passed.
+"""Write-audit-publish over a sequence of runs: the snapshot BI reads never holds a mart built
+from data that failed a blocking check, and holds back only what is downstream of a failure.
 
 Each run writes a value of its own into the live marts (a follower count no other run writes),
-some runs also write a defect, then the run goes through the real checks (every suite) and, if
-they pass, the real publish step. After every run the snapshot is inspected: it is the last
-passing run's, byte for byte unchanged by a blocked run, and no defect ever reaches it.
+some runs also write a defect, then the run goes through the real checks (every suite) and the
+real publish step. After every run the snapshot is inspected: no defect ever reaches it; each
+mart downstream of the failing table (by dbt's lineage) is byte for byte its last good version,
+and says so in `audit.publication`; every other mart comes from the run.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from expectations.runner import ChecksFailed
+from expectations.runner import CheckResult, ChecksFailed, write_results
 from warehouse import pipeline
+from warehouse.dbt import MANIFEST_PATH
+from warehouse.lineage import Lineage
 from warehouse.publish import NotPublishable
 
 WINDOW = (date(2026, 11, 13), date(2026, 11, 19))
@@ -25,12 +28,21 @@ MARKED = (
     "account_key = (select min(account_key) from marts.fct_account_daily) and metric_date = DATE '2026-11-18'"
 )
 # Defects the blocking checks must stop, each written by one run.
+# Defects the blocking checks must stop, each written by one run: the table it breaks, and how.
 DEFECTS = {
-    "rate_above_1": "update marts.fct_account_daily set engagement_rate = 4.2 "
-    "where platform = 'youtube' and metric_date = DATE '2026-11-17'",
-    "duplicate_key": "insert into marts.dim_account select * from marts.dim_account limit 1",
-    "negative_count": "update marts.fct_social_traffic_daily set sessions = -5 "
-    "where report_date = DATE '2026-11-16'",
+    "rate_above_1": (
+        "marts.fct_account_daily",
+        "update marts.fct_account_daily set engagement_rate = 4.2 "
+        "where platform = 'youtube' and metric_date = DATE '2026-11-17'",
+    ),
+    "duplicate_key": (
+        "marts.dim_account",
+        "insert into marts.dim_account select * from marts.dim_account limit 1",
+    ),
+    "negative_count": (
+        "marts.fct_social_traffic_daily",
+        "update marts.fct_social_traffic_daily set sessions = -5 where report_date = DATE '2026-11-16'",
+    ),
 }
 RUNS = [
     ("run-1", None),
@@ -62,7 +74,8 @@ def test_the_snapshot_only_ever_holds_runs_whose_blocking_checks_passed(
     pristine = str(tmp_path / "pristine.duckdb")
     full_warehouse.copy(tmp_path).rename(pristine)
 
-    passed: list[str] = []
+    lineage = Lineage.load(MANIFEST_PATH)
+    last_good: dict[str, tuple[str, str]] = {}  # mart -> (run id, content hash) of its last good version
     for number, (run_id, defect) in enumerate(RUNS, start=1):
         with duckdb.connect(str(live)) as con:  # this run's "build": fresh marts, its marker, its defect
             con.execute(f"attach '{pristine}' as pristine (read_only)")
@@ -74,23 +87,31 @@ def test_the_snapshot_only_ever_holds_runs_whose_blocking_checks_passed(
             con.execute("detach pristine")
             con.execute(f"update marts.fct_account_daily set followers = {_marker(number)} where {MARKED}")
             if defect:
-                con.execute(DEFECTS[defect])
-        before = _digest(snapshot) if snapshot.exists() else None
+                con.execute(DEFECTS[defect][1])
+            live_hashes = {m: _content(con, m) for m in lineage.marts}
 
-        if defect:
-            with pytest.raises(ChecksFailed) as failed:
-                pipeline.check(*WINDOW, run_id)
-            assert failed.value.report.blocking_failures, defect
-            with pytest.raises(NotPublishable):  # even if asked to, it will not publish this run
-                pipeline.publish_snapshot(*WINDOW, run_id)
-            assert (_digest(snapshot) if snapshot.exists() else None) == before
-        else:
-            pipeline.check(*WINDOW, run_id)
-            pipeline.publish_snapshot(*WINDOW, run_id)
-            passed.append(run_id)
+        report = pipeline.check(*WINDOW, run_id)
+        publication = pipeline.publish_snapshot(*WINDOW, run_id)
 
+        failing_table = DEFECTS[defect][0] if defect else None
+        expected_held = lineage.downstream_marts(failing_table) if failing_table else set()
+        assert set(publication.held_back) == expected_held, (defect, report)
+        assert not defect or failing_table in expected_held
         with duckdb.connect(str(snapshot), read_only=True) as published:
-            [(published_run,)] = published.execute("select run_id from audit.publication").fetchall()
+            rows = published.execute(
+                "select table_name, run_id, status, held_back_reason, snapshot_run_id from audit.publication"
+            ).fetchall()
+            statuses = {table: (origin, status, why) for table, origin, status, why, _ in rows}
+            assert {row[4] for row in rows} == {run_id}
+            for mart in lineage.marts:
+                origin, status, why = statuses[mart]
+                if mart in expected_held:
+                    assert status == "held_back" and failing_table in why, (mart, why)
+                    assert (origin, _content(published, mart)) == last_good[mart], mart
+                else:
+                    assert (origin, status, why) == (run_id, "current", None), mart
+                    assert _content(published, mart) == live_hashes[mart], mart
+                    last_good[mart] = (run_id, live_hashes[mart])
             [(marker,)] = published.execute(
                 f"select followers from marts.fct_account_daily where {MARKED}"
             ).fetchall()
@@ -104,7 +125,43 @@ def test_the_snapshot_only_ever_holds_runs_whose_blocking_checks_passed(
             negative_sessions = published.execute(
                 "select count(*) from marts.fct_social_traffic_daily where sessions < 0"
             ).fetchone()[0]
-        assert published_run == passed[-1]
-        assert marker == _marker(int(passed[-1].split("-")[1]))
+        daily_run = statuses["marts.fct_account_daily"][0]
+        assert marker == _marker(int(daily_run.split("-")[1]))
         assert (rates_above_1, duplicate_accounts, negative_sessions) == (0, 0, 0)
-    assert passed == ["run-1", "run-3"]
+    assert last_good["marts.fct_account_daily"][0] == "run-5"  # run-2 held it back, later runs did not
+    assert last_good["marts.dim_account"][0] == "run-5"
+
+
+def test_a_run_whose_every_mart_is_held_back_publishes_nothing(
+    full_warehouse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure upstream of every mart (the company's accounts) leaves the snapshot as it was."""
+    data = tmp_path / "data"
+    data.mkdir()
+    live = full_warehouse.copy(data)
+    monkeypatch.setenv("WAREHOUSE_DATA_DIR", str(data))
+    monkeypatch.delenv("WAREHOUSE_DUCKDB_PATH", raising=False)
+    snapshot = data / "published" / "warehouse.duckdb"
+    pipeline.check(*WINDOW, "run-1")
+    pipeline.publish_snapshot(*WINDOW, "run-1")
+    before = _digest(snapshot)
+    with duckdb.connect(str(live)) as con:
+        write_results(con, "run-2", WINDOW, ["everything"], [_blocking("run-2", "audit.unknown_table")])
+    with pytest.raises(NotPublishable, match="every mart is held back"):
+        pipeline.publish_snapshot(*WINDOW, "run-2")
+    assert _digest(snapshot) == before
+    with duckdb.connect(str(live)) as con:
+        con.execute(DEFECTS["rate_above_1"][1])
+    with pytest.raises(ChecksFailed):  # the checks alone, strict, fail on a blocking failure
+        pipeline.check(*WINDOW, "run-3", strict=True)
+
+
+def _blocking(run_id: str, table: str) -> CheckResult:
+    return CheckResult(run_id, "everything", table, "made_up", None, "blocking", False, "x", 1, None)
+
+
+def _content(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    schema, name = table.split(".")
+    return con.execute(
+        f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from {schema}.{name} as t"
+    ).fetchone()[0]

@@ -180,6 +180,23 @@ class Gap:
         )
 
 
+@dataclass(frozen=True)
+class HeldBack:
+    """A mart the published snapshot keeps at its last good version: its numbers are as of then."""
+
+    mart: str  # e.g. "fct_account_monthly"
+    run_id: str | None
+    published_at: datetime | None  # None: never published, so empty
+    reason: str
+    kpis: tuple[str, ...]  # the labels of the KPIs read from it
+
+    @property
+    def as_of(self) -> str:
+        if self.published_at is None:
+            return "never published: it is empty"
+        return f"as of run {self.run_id}, published {self.published_at:%Y-%m-%d %H:%M %Z}"
+
+
 @dataclass
 class Report:
     company: str
@@ -197,6 +214,8 @@ class Report:
     min_coverage: float = 0.9
     # The last day the report can cover when the month is not over yet (else None).
     in_progress_through: date | None = None
+    # Marts the snapshot holds back at their last good version, with the numbers read from them.
+    held_back: list[HeldBack] = field(default_factory=list)
 
     def kpi(self, key: str) -> Kpi:
         return next(kpi for kpi in self.kpis if kpi.key == key)
@@ -282,6 +301,7 @@ def build_report(
     if month.end >= today:
         report.in_progress_through = today - timedelta(days=1)
     report.gaps = gaps["value"]
+    report.held_back = _held_back(con, kpis)
     report.min_coverage = MIN_COVERAGE
     for name in ("previous", "year_before"):
         # A month with no data at all shows as "no data"; one with some gaps is worth a warning.
@@ -294,6 +314,23 @@ def build_report(
         [(gap.source, gap.account, len(gap.days), gap.ranges) for gap in report.gaps],
     )
     return report
+
+
+def _held_back(con: duckdb.DuckDBPyConnection, kpis: Sequence[Kpi]) -> list[HeldBack]:
+    """The marts the snapshot holds back (``audit.publication``), with the KPIs read from each."""
+    try:
+        rows = con.execute(
+            "select table_name, run_id, published_at, held_back_reason from audit.publication "
+            "where status = 'held_back' order by table_name"
+        ).fetchall()
+    except duckdb.BinderException:  # a snapshot from before per-mart publication rows
+        return []
+    found = []
+    for table, run_id, published_at, reason in rows:
+        mart = table.removeprefix("marts.")
+        labels = tuple(k.label for k in kpis if k.source.split(" ")[0].rstrip(":") == mart)
+        found.append(HeldBack(mart, run_id, published_at, reason or "", labels))
+    return found
 
 
 # --- KPIs -------------------------------------------------------------------------------------
