@@ -161,12 +161,15 @@ def raw_watermark() -> str | None:
 
 
 def publish_snapshot(
-    start: date, end: date, run_id: str, raw_watermark_at_start: str | None = None
+    start: date, end: date, run_id: str, raw_watermark_at_start: str | None = None, built_in_run: bool = True
 ) -> Publication:
-    """Publish the checked marts for BI (refused if raw data changed since the run began)."""
+    """Publish the checked marts for BI (refused if raw data changed since the run began),
+    holding back those downstream of a blocking failure; ``built_in_run``: see ``publish``."""
     con = loader.connect(paths().warehouse)
     try:
-        return publish(con, paths().published, run_id, start, end, raw_watermark_at_start)
+        return publish(
+            con, paths().published, run_id, start, end, raw_watermark_at_start, built_in_run=built_in_run
+        )
     finally:
         con.close()
 

@@ -51,13 +51,16 @@ def publish(
     end: date,
     raw_watermark_at_start: str | None = None,
     lineage: Lineage | None = None,
+    built_in_run: bool = False,
 ) -> Publication:
     """Copy the published schemas from ``con``'s database into ``target`` atomically, holding
     back the marts downstream of the run's blocking failures (``lineage``: dbt's, by default
     from the project's manifest).
 
     ``raw_watermark_at_start`` is the raw tables' watermark when the run began building; if the
-    raw data changed since, the marts may mix two loads and are not published.
+    raw data changed since, the marts may mix two loads and are not published. ``built_in_run``
+    says the run built its marts with dbt (the pipeline always does): a mart without a successful
+    build in the run record is then held back, even when dbt's results never reached the record.
     """
     _require_checks(con, run_id)
     if raw_watermark_at_start is not None and raw_watermark(con) != raw_watermark_at_start:
@@ -84,7 +87,7 @@ def publish(
         from warehouse.dbt import MANIFEST_PATH
 
         lineage = Lineage.load(MANIFEST_PATH)
-    held = {m: why for m, why in run_held_back(con, run_id, lineage).items() if m in marts}
+    held = {m: why for m, why in run_held_back(con, run_id, lineage, built_in_run).items() if m in marts}
     if len(held) == len(marts):
         raise NotPublishable(
             f"run {run_id!r}: every mart is held back by its blocking failures; the previous "
@@ -141,7 +144,9 @@ def publish(
     return Publication(target, counts, published_at, held)
 
 
-def run_held_back(con: duckdb.DuckDBPyConnection, run_id: str, lineage: Lineage) -> dict[str, str]:
+def run_held_back(
+    con: duckdb.DuckDBPyConnection, run_id: str, lineage: Lineage, built_in_run: bool = False
+) -> dict[str, str]:
     """The marts the run's record holds back (mart -> why): downstream of a blocking failure, or
     not built in the run (when the record holds dbt's results: a model without a successful
     build did not run, its upstream having failed)."""
@@ -158,7 +163,8 @@ def run_held_back(con: duckdb.DuckDBPyConnection, run_id: str, lineage: Lineage)
         "where run_id = $run_id and suite = 'dbt'",
         {"run_id": run_id},
     ).fetchall()
-    built = {table for table, check, ok in dbt_rows if check == "model_builds" and ok} if dbt_rows else None
+    built_here = dbt_rows or built_in_run
+    built = {table for table, check, ok in dbt_rows if check == "model_builds" and ok} if built_here else None
     return held_back_marts(lineage, failures, built)
 
 

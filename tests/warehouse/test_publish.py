@@ -108,6 +108,21 @@ def test_a_mart_never_published_before_is_held_back_empty_and_says_so(live, tmp_
     assert _rows(target, "marts.fct_mentions") == [(10,)]
 
 
+def test_a_dbt_run_whose_builds_never_reached_the_record_holds_back_every_mart(live, tmp_path) -> None:
+    """A pipeline run builds its marts with dbt: with no successful build in its record (the dbt
+    tasks never ran, or their results were lost), no mart can be called current."""
+    live.execute(_results(("run-1", "marts.fct_mentions", "blocking", True)))
+    with pytest.raises(NotPublishable, match="every mart is held back"):
+        publish(live, tmp_path / "w.duckdb", "run-1", DAY, DAY, lineage=LINEAGE, built_in_run=True)
+    live.execute(
+        "insert into audit.check_results values ('run-1', 'dbt', 'marts.fct_mentions', 'model_builds', "
+        "'blocking', true)"
+    )
+    publication = publish(live, tmp_path / "w.duckdb", "run-1", DAY, DAY, lineage=LINEAGE, built_in_run=True)
+    why = "its model did not build in this run; never published before, so it is empty"
+    assert publication.held_back == {"marts.fct_account_daily": why}
+
+
 def test_when_every_mart_is_held_back_nothing_is_published(live, tmp_path) -> None:
     target = tmp_path / "published" / "warehouse.duckdb"
     live.execute(_results(("run-1", "audit.something_dbt_does_not_know", "blocking", False)))

@@ -160,6 +160,37 @@ def _publish(warehouse: Path, run_id: str) -> None:
         publish(con, warehouse.parent / "published" / "warehouse.duckdb", run_id, *WINDOW)
 
 
+def test_a_partly_held_back_run_publishes_the_rest_fails_and_names_the_held_back_marts(
+    warehouse: Path, channels
+) -> None:
+    """A blocking failure on fct_account_daily: the run publishes every other mart, keeps
+    fct_account_daily and what is built from it at the clean run's version, fails in its
+    report naming the check and the held-back marts, and the alert says so."""
+    received, webhooks = channels
+    with duckdb.connect(str(warehouse)) as con:
+        write_results(con, "clean", WINDOW, ["marts_fct_account_daily"], _results("clean"))
+    _publish(warehouse, "clean")
+    run_id = "scheduled__partly"
+    with duckdb.connect(str(warehouse)) as con:
+        write_results(
+            con, run_id, WINDOW, ["marts_fct_account_daily"], _results(run_id, _failure(run_id, BLOCKING))
+        )
+    _publish(warehouse, run_id)
+    with pytest.raises(quality.RunFailed) as failed:
+        pipeline.report_run(run_id, WINDOW, [])
+    message = str(failed.value)
+    assert "was published, but" in message and "HELD BACK" in message
+    assert (
+        "held back: marts.fct_account_daily (engagement_rate_between_0_and_1 on marts.fct_account_daily)"
+        in message
+    )
+    assert "held back: marts.fct_account_monthly" in message and "fct_mentions" not in message
+    [email] = received
+    assert "mart(s) held back: marts.fct_account_daily" in email["subject"]
+    assert "marts.fct_account_monthly" in _body(email)
+    assert len(webhooks()) == 1
+
+
 def test_warnings_publish_and_notify(warehouse: Path, channels) -> None:
     received, webhooks = channels
     run_id = "scheduled__warned"

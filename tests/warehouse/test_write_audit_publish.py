@@ -5,7 +5,8 @@ Each run writes a value of its own into the live marts (a follower count no othe
 some runs also write a defect, then the run goes through the real checks (every suite) and the
 real publish step. After every run the snapshot is inspected: no defect ever reaches it; each
 mart downstream of the failing table (by dbt's lineage) is byte for byte its last good version,
-and says so in `audit.publication`; every other mart comes from the run.
+and says so in `audit.publication`; every other mart comes from the run. (These runs build their
+marts by copying, not with dbt: `built_in_run=False`.)
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def test_the_snapshot_only_ever_holds_runs_whose_blocking_checks_passed(
             live_hashes = {m: _content(con, m) for m in lineage.marts}
 
         report = pipeline.check(*WINDOW, run_id)
-        publication = pipeline.publish_snapshot(*WINDOW, run_id)
+        publication = pipeline.publish_snapshot(*WINDOW, run_id, built_in_run=False)
 
         failing_table = DEFECTS[defect][0] if defect else None
         expected_held = lineage.downstream_marts(failing_table) if failing_table else set()
@@ -143,12 +144,12 @@ def test_a_run_whose_every_mart_is_held_back_publishes_nothing(
     monkeypatch.delenv("WAREHOUSE_DUCKDB_PATH", raising=False)
     snapshot = data / "published" / "warehouse.duckdb"
     pipeline.check(*WINDOW, "run-1")
-    pipeline.publish_snapshot(*WINDOW, "run-1")
+    pipeline.publish_snapshot(*WINDOW, "run-1", built_in_run=False)
     before = _digest(snapshot)
     with duckdb.connect(str(live)) as con:
         write_results(con, "run-2", WINDOW, ["everything"], [_blocking("run-2", "audit.unknown_table")])
     with pytest.raises(NotPublishable, match="every mart is held back"):
-        pipeline.publish_snapshot(*WINDOW, "run-2")
+        pipeline.publish_snapshot(*WINDOW, "run-2", built_in_run=False)
     assert _digest(snapshot) == before
     with duckdb.connect(str(live)) as con:
         con.execute(DEFECTS["rate_above_1"][1])
