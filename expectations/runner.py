@@ -6,7 +6,8 @@ does not work on DuckDB, see STACK.md). Each suite runs as its own Checkpoint, b
 Checkpoint hands the same ``dataframe`` batch parameter to every validation definition. The HTML
 Data Docs are rebuilt once per run, for that run's results. Results are written to
 ``audit.check_results`` (one row per run and check: the run record) and returned as a
-``CheckReport``; the pipeline calls ``raise_on_blocking`` to stop before publishing.
+``CheckReport``. Publishing reads the run record back and holds back the marts downstream of
+each blocking failure (``warehouse.publish``); ``raise_on_blocking`` is for the checks alone.
 """
 
 from __future__ import annotations
@@ -112,7 +113,9 @@ class CheckReport:
             if r.sample:
                 lines.append(f"      sample: {r.sample}")
         if self.blocking_failures:
-            lines.append("Blocking failures stop the warehouse from being published: fix the data, re-run.")
+            lines.append(
+                "Blocking failures hold back the marts downstream of their tables: fix the data, re-run."
+            )
         lines.append(f"Data Docs: {self.data_docs}")
         return "\n".join(lines)
 

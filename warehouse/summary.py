@@ -114,13 +114,17 @@ def print_summary(start: date, end: date, seconds: float) -> None:
             select
                 count(*),
                 count(*) filter (where success),
-                count(*) filter (where not success),
+                count(*) filter (where not success and severity = 'warning'),
+                count(*) filter (where not success and severity = 'blocking'),
                 count(*) filter (where suite like 'dbt%'),
                 count(distinct table_name)
             from audit.check_results
             where run_id = (select max(snapshot_run_id) from audit.publication)
             """
         ).fetchone()
+        held_back = con.execute(
+            "select table_name, held_back_reason from audit.publication where status = 'held_back' order by 1"
+        ).fetchall()
     finally:
         con.close()
 
@@ -193,12 +197,15 @@ def print_summary(start: date, end: date, seconds: float) -> None:
             f"{_number(per_post, ',.1f'):>9} {_rank(p_rank, compared):>5}"
         )
     if checks:
-        total, passed, failed, by_dbt, tables = checks
+        total, passed, warned, blocking, by_dbt, tables = checks
         print(
             f"\nData checks: {passed} of {total} passed on {tables} tables ({by_dbt} by dbt, "
-            f"{total - by_dbt} by Great Expectations), {failed} warnings (blocking failures never "
-            "publish). The run record: audit.check_results."
+            f"{total - by_dbt} by Great Expectations), {warned} warnings, {blocking} blocking failures "
+            "(a blocking failure holds back the marts built from its table). The run record: "
+            "audit.check_results."
         )
+    for table, why in held_back:
+        print(f"  held back at its last good version: {table} ({why})")
     print(f"\nWarehouse (live, pipeline only):  {where.warehouse}")
     print(f"Published snapshot for BI:        {where.published}  (open read-only)")
     print(f"Data Docs (checks, every run):    {where.published_data_docs / 'index.html'}")

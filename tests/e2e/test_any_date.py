@@ -29,7 +29,7 @@ from warehouse.settings import PROJECT_ROOT
 pytestmark = pytest.mark.e2e
 
 TODAY = date(2028, 3, 1)
-START, END = TODAY - timedelta(days=49), TODAY - timedelta(days=1)
+START, END = TODAY - timedelta(days=42), TODAY - timedelta(days=1)
 
 
 def free_port() -> int:
