@@ -36,20 +36,27 @@ from warehouse.settings import PROJECT_ROOT, campaigns_path, paths, utc_now
 PIPELINE_DAGS = ("social_extract_load", "social_transform_publish")
 
 
-def demo_connections(base_url: str, tokens: Mapping[str, str] = DEMO_TOKENS) -> dict[str, str]:
+def demo_connections(
+    base_url: str, tokens: Mapping[str, str] = DEMO_TOKENS, today: date | None = None
+) -> dict[str, str]:
     """``AIRFLOW_CONN_*`` variables pointing every source at the demo server.
 
     The demo serves each platform under the path its real API uses (Instagram, which shares
     Graph's paths with Facebook, under ``/instagram``), so only the host differs from production.
     The demo throttles and fails on purpose; short backoffs keep the demo quick. A source
-    without a demo token (public feeds) gets a connection without a password.
+    without a demo token (public feeds) gets a connection without a password. LinkedIn retires
+    an API version a year after its release: the demo asks for the one released three months
+    before its today (default: the demo's today), as a deployment keeps its version current.
     """
     fast = {"backoff_base_seconds": 0.2, "usage_pause_seconds": 1}
+    month = (today or demo_today()).replace(day=1)
+    for _ in range(3):
+        month = (month - timedelta(days=1)).replace(day=1)
     connections = {
         "facebook_pages": {"host": base_url, "extra": {"api_version": "v25.0", **fast}},
         "instagram": {"host": f"{base_url}/instagram", "extra": {"api_version": "v25.0", **fast}},
         "x": {"host": base_url, "extra": fast},
-        "linkedin": {"host": base_url, "extra": fast},
+        "linkedin": {"host": base_url, "extra": {"linkedin_version": f"{month:%Y%m}", **fast}},
         "youtube": {"host": base_url, "extra": {"analytics_host": f"{base_url}/youtubeanalytics", **fast}},
         "google_analytics": {"host": base_url, "extra": fast},
         "reddit": {  # the app's client id and secret; its token endpoint hands out the token
@@ -222,11 +229,12 @@ def serve_ui(port: int) -> int:
     calendar = demo_calendar(today)
     with demo_server(port, today) as url:
         home = os.environ.get("AIRFLOW_HOME", ".airflow")
+        connections = demo_connections(url, today=today)
         print(f"Airflow UI on http://localhost:8080, user admin; Ctrl-C stops. The demo's today is {today}.")
         print(f"The password is in {home}/simple_auth_manager_passwords.json.generated")
         try:
             return subprocess.run(
-                ["airflow", "standalone"], env={**os.environ, **demo_connections(url), **calendar}
+                ["airflow", "standalone"], env={**os.environ, **connections, **calendar}
             ).returncode
         except KeyboardInterrupt:
             return 0
@@ -301,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         return result
 
     with demo_server(args.port, today) as url, log_path.open("w") as log:
-        env = {**demo_connections(url), **calendar}
+        env = {**demo_connections(url, today=today), **calendar}
         try:
             for number, dag_id in enumerate(PIPELINE_DAGS, start=1):
                 step(number, dag_id, lambda d=dag_id: run_dag(d, start, end, env, log, progress=progress))

@@ -545,7 +545,10 @@ def _timeline(request: Request, call: Call, user_id: str) -> dict[str, Any]:
     fields = _check_fields(request, TWEET_EXPANSIONS)
     exclude = _list_param(request, "exclude", ("replies", "retweets"))
     limit = _max_results(request)
-    start, end, since_id, until_id = _time_window(request, datetime.now(UTC))
+    # X checks end_time against its own clock: the real one, or a fixed today's 00:00 UTC when
+    # that is later (a demo on a future date, whose pipeline clock is pinned to it).
+    now = max(datetime.now(UTC), search_now(call.state))
+    start, end, since_id, until_id = _time_window(request, now)
     cutoff = utc_midnight(call.today)
     low = max(start or utc_midnight(EPOCH), utc_midnight(EPOCH))
     high = min(end or cutoff, cutoff)

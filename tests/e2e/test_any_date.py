@@ -74,7 +74,7 @@ def test_the_pipeline_publishes_the_story_on_29_february_2028(tmp_path: Path, mo
     env["WAREHOUSE_CAMPAIGNS"] = str(registry)
     monkeypatch.setenv("DEMO_TODAY", TODAY.isoformat())  # the server child process's calendar
     with demo_server(free_port(), TODAY, chaos_rate=0.0) as url:
-        env.update(demo_connections(url))
+        env.update(demo_connections(url, today=TODAY))
         for source in EXTRACT_SOURCES:
             run(env, "-m", "extractors", source, "--start", START.isoformat(), "--end", END.isoformat())
     first = START - timedelta(days=30)  # the streams' look-backs landed earlier days too

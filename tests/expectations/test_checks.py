@@ -279,28 +279,31 @@ def test_rerun_replaces_the_runs_audit_rows(con: duckdb.DuckDBPyConnection, gx_d
 
 
 POST = f"{ACCOUNTS[0]}_1"  # published on DAYS[1]
+AGAIN = "landing/y/data.jsonl"
 
 BLOCKING_CASES = {
     # name: (SQL that breaks the window, table, failing check, text of the sample (or message))
-    "duplicate post": (
-        f"insert into raw.facebook_pages__posts select * from raw.facebook_pages__posts "
-        f"where record->>'id' = '{POST}'",
+    # A key from a second landed file (a file loaded twice, or under another partition).
+    "post landed twice": (
+        f"insert into raw.facebook_pages__posts select * replace ('{AGAIN}' as _source_file) "
+        f"from raw.facebook_pages__posts where record->>'id' = '{POST}'",
         "raw.facebook_pages__posts",
-        "post_id_unique",
+        "post_id_landed_once",
         POST,
     ),
-    "duplicate insight": (
-        "insert into raw.facebook_pages__page_insights select * from raw.facebook_pages__page_insights "
+    "insight landed twice": (
+        f"insert into raw.facebook_pages__page_insights select * replace ('{AGAIN}' as _source_file) "
+        "from raw.facebook_pages__page_insights "
         f"where record->>'name' = 'page_media_view' and partition_day = '{DAYS[2]}' limit 1",
         "raw.facebook_pages__page_insights",
-        "account_id__metric_name__period__partition_day_unique",
+        "account_id__metric_name__period__partition_day_landed_once",
         f'"partition_day": "{DAYS[2]}"',
     ),
-    "duplicate snapshot": (
-        "insert into raw.facebook_pages__page_snapshot select * from raw.facebook_pages__page_snapshot "
-        f"where account_id = '{ACCOUNTS[0]}'",
+    "snapshot landed twice": (
+        f"insert into raw.facebook_pages__page_snapshot select * replace ('{AGAIN}' as _source_file) "
+        f"from raw.facebook_pages__page_snapshot where account_id = '{ACCOUNTS[0]}'",
         "raw.facebook_pages__page_snapshot",
-        "account_id__partition_day_unique",
+        "account_id__partition_day_landed_once",
         ACCOUNTS[0],
     ),
     "duplicate mart day": (
