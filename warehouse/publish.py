@@ -98,8 +98,8 @@ def publish(
     published_at = datetime.now(UTC)
     counts: dict[str, int] = {}
     con.execute(f"attach '{temp}' as snapshot")
-    previous = _attach_previous(con, target) if held else {}
     try:
+        previous = _attach_previous(con, target) if held else {}
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists snapshot.{schema}")
         rows = []
@@ -129,8 +129,7 @@ def publish(
         )
         con.executemany(f"insert into snapshot.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
         con.execute("detach snapshot")
-        if previous:
-            con.execute("detach previous")
+        con.execute("detach database if exists previous")
         os.chmod(temp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
         os.replace(temp, target)
     except BaseException:
