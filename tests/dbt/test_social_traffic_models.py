@@ -249,7 +249,7 @@ def test_threads_is_new_in_the_last_30_days_and_not_in_the_last_7(built: Built) 
     assert first == truth.THREADS_FIRST_DAY
     assert threads["first_seen_date"] == first
     assert threads["as_of_date"] == AS_OF == date(2026, 11, 19)
-    assert threads["days_since_first_seen"] == (AS_OF - first).days == 16
+    assert threads["days_since_first_seen"] == (AS_OF - first).days == 12
     assert threads["is_new_in_last_30_days"] and not threads["is_new_in_last_7_days"]
     assert threads["is_social_traffic"] and threads["social_network"] == "Threads"
 
