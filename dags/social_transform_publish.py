@@ -6,8 +6,10 @@ failed (or by hand with `{"start", "end"}` params); a source that failed keeps i
 Write, audit, publish:
 
 1. dbt source freshness and source tests on every raw table (freshness only warns);
-2. dbt builds staging, intermediate and mart models one task per model (each model's tests and
-   unit tests run with it); a model whose build or tests fail stops the models built from it;
+2. `dbt_build` runs one `dbt build` of staging, intermediate and mart models (each model's tests
+   and unit tests run with it, on the profile's threads); a model whose build or tests fail stops
+   only the models built from it. Its log lists every model and test, failures at ERROR, and each
+   model or test that failed gets its own red `dbt_failed` task named after it;
 3. Great Expectations validates every raw stream and every mart for the run's window, and the
    Data Docs are published (`data/published/data_docs/`), whatever dbt found;
 4. a read-only snapshot is published for BI (`data/published/warehouse.duckdb`): a blocking
@@ -29,12 +31,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.sdk import DAG, Asset, Param, TriggerRule, task
-from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
-from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
-from warehouse.dbt import DBT_PROJECT_DIR, MANIFEST_PATH, PROFILE_NAME, PROFILES_YML
 from warehouse.orchestration import DEFAULT_ARGS, WRITER_POOL, raw_warehouse_asset
-from warehouse.settings import paths
 
 RAW_WAREHOUSE = raw_warehouse_asset()
 PUBLISHED = Asset(name="published_warehouse", uri="duckdb://warehouse/published")
@@ -80,13 +78,41 @@ def raw_sources(**context: Any) -> None:
         log.warning("source tests failed; the marts built from those tables will be held back:\n%s", error)
 
 
-def _dbt_results(context: Any) -> list[dict[str, Any]]:
-    """What the run's dbt tasks found so far (each pushed its results, passing or not)."""
+@task(pool=WRITER_POOL)
+def dbt_build(**context: Any) -> list[str]:
+    """One ``dbt build`` of every model with its tests: what failed, one entry per root cause.
+
+    A failing model or test does not fail this task (dbt skips only what is built from it): the
+    run record gets every result, and ``dbt_failed`` turns each failure into a red task. The task
+    fails (and retries) only when dbt could not run at all."""
+    from warehouse.pipeline import build_models
     from warehouse.quality import DBT_RESULTS_XCOM
 
-    ti, dag = context["ti"], context["dag"]
-    dbt_tasks = ["raw_sources", *(t for t in dag.task_ids if t.startswith("dbt."))]
-    batches = ti.xcom_pull(task_ids=dbt_tasks, key=DBT_RESULTS_XCOM)
+    built = build_models()
+    context["ti"].xcom_push(key=DBT_RESULTS_XCOM, value=built.found)
+    for level, line in built.status_lines():
+        log.log(level, "%s", line)
+    log.info("dbt build: %d nodes, %d failed", len(built.found), len(built.failed))
+    return built.failed
+
+
+@task(retries=0, map_index_template="{{ failed_node }}")
+def dbt_failed(failure: str) -> None:
+    """A model or test that failed in ``dbt_build``, as a red task named after it."""
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException
+
+    table, check, _ = failure.split(": ", 2)
+    # The map index template reads the task's context itself (not a copy, as **kwargs would be).
+    get_current_context()["failed_node"] = table if check == "model_builds" else f"{table} {check}"
+    raise AirflowFailException(f"dbt: {failure}\nThe marts built from it are held back (see `report`).")
+
+
+def _dbt_results(context: Any) -> list[dict[str, Any]]:
+    """What the run's dbt tasks found (each pushed its results, passing or not)."""
+    from warehouse.quality import DBT_RESULTS_XCOM
+
+    batches = context["ti"].xcom_pull(task_ids=["raw_sources", "dbt_build"], key=DBT_RESULTS_XCOM)
     return [item for batch in batches if batch for item in batch]
 
 
@@ -150,8 +176,13 @@ def report(**context: Any) -> str:
         window = with_lookback(window_from_context(context))
     found = _dbt_results(context)
     states = ti.get_task_states(dag_id=dag.dag_id, run_ids=[run_id]).get(run_id, {})
-    # The steps that failed themselves; those after them (upstream_failed) never ran.
-    failed = sorted(t for t, state in states.items() if state == "failed" and t != ti.task_id)
+    # The steps that failed themselves; those after them (upstream_failed) never ran. A failed dbt
+    # node (``dbt_failed_<map index>``) is in the record already, as a blocking check.
+    failed = sorted(
+        t
+        for t, state in states.items()
+        if state == "failed" and t != ti.task_id and not t.startswith("dbt_failed")
+    )
     try:
         return report_run(run_id, window, found, failed, context)
     except RunFailed as error:
@@ -174,36 +205,8 @@ with DAG(
     tags=["dbt", "checks", "publish"],
 ) as dag:
     window = resolve_window()
-    dbt_models = DbtTaskGroup(
-        group_id="dbt",
-        project_config=ProjectConfig(
-            DBT_PROJECT_DIR,
-            manifest_path=MANIFEST_PATH,
-            install_dbt_deps=False,
-            # Cosmos runs dbt from a temporary copy of the project: pass an absolute path.
-            env_vars={"WAREHOUSE_DUCKDB_PATH": str(paths().warehouse)},
-        ),
-        profile_config=ProfileConfig(
-            profile_name=PROFILE_NAME, target_name="dev", profiles_yml_filepath=PROFILES_YML
-        ),
-        execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL, invocation_mode=InvocationMode.DBT_RUNNER
-        ),
-        render_config=RenderConfig(
-            load_method=LoadMode.DBT_MANIFEST,
-            test_behavior=TestBehavior.BUILD,
-            # A relationships test needs both models built: run it as its own task after both.
-            should_detach_multiple_parents_tests=True,
-            emit_datasets=False,
-            # Exposures (the report, the dashboards) document lineage; they are not tasks.
-            select=["exclude_resource_type:exposure"],
-        ),
-        operator_args={
-            "pool": WRITER_POOL,
-            "install_deps": False,
-            # Also after a failed test: the run's `report` task records what each dbt task found.
-            "callback": "warehouse.quality.push_dbt_results",
-        },
-    )
+    built = dbt_build()
+    failures = dbt_failed.expand(failure=built)
     published = publish(window)
-    window >> raw_sources() >> dbt_models >> check(window) >> published >> docs() >> report()
+    window >> raw_sources() >> built
+    failures >> check(window) >> published >> docs() >> report()

@@ -10,18 +10,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import tempfile
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from expectations.runner import ChecksFailed
 from warehouse import pipeline, report
 from warehouse.config import ConfigError
-from warehouse.dbt import DbtError, run_dbt
+from warehouse.dbt import DbtError
 from warehouse.loader import LoadError
 from warehouse.logs import quiet_noisy_loggers
 from warehouse.publish import NotPublishable
-from warehouse.quality import dbt_results
 from warehouse.report import Month, ReportError
 from warehouse.settings import paths
 
@@ -52,22 +49,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{table}: {rows} rows")
         else:
             watermark = pipeline.raw_watermark()
-            dbt_failed: DbtError | None = None
-            with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
-                try:
-                    run_dbt(["build"], target_path=Path(target))
-                except DbtError as error:  # a failed model or test holds back what is built from it
-                    dbt_failed = error
-                finally:  # the run record keeps what dbt found, even when the build failed
-                    found = dbt_results(Path(target))
-                    pipeline.record_dbt(args.start, args.end, args.run_id, found)
-            if dbt_failed and not found:
-                raise dbt_failed  # dbt did not run at all: nothing to judge
+            built = pipeline.build_models(())  # everything, with the source tests
+            # The run record keeps what dbt found; a failed model or test holds back what is built from it.
+            pipeline.record_dbt(args.start, args.end, args.run_id, built.found)
             print(pipeline.check(args.start, args.end, args.run_id))
             publication = pipeline.publish_snapshot(args.start, args.end, args.run_id, watermark)
             print(f"published {len(publication.tables)} tables to {paths().published}")
             print(f"dbt docs: {pipeline.generate_dbt_docs()}")
-            if publication.held_back or dbt_failed:
+            if publication.held_back or built.error:
                 held = "".join(f"\n  {mart}: {why}" for mart, why in publication.held_back.items())
                 print(
                     f"error: blocking failures; held back at their last good version:{held}", file=sys.stderr

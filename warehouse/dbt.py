@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from warehouse.settings import PROJECT_ROOT, paths
@@ -11,6 +12,7 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 PROFILES_YML = DBT_PROJECT_DIR / "profiles.yml"
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 PROFILE_NAME = "social_warehouse"
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 class DbtError(RuntimeError):
@@ -27,9 +29,19 @@ def run_dbt(args: list[str], project_dir: Path = DBT_PROJECT_DIR, target_path: P
 
     os.environ.setdefault("WAREHOUSE_DUCKDB_PATH", str(paths().warehouse))
     where = ["--target-path", str(target_path)] if target_path else []
+    # dbt re-parses only the files that changed since the last command on this warehouse (and
+    # everything when the project's settings or the profile, which names the file, changed).
+    cache = paths().data_dir / ".dbt" / PARTIAL_PARSE
+    if target_path and cache.is_file() and not (target_path / PARTIAL_PARSE).exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache, target_path / PARTIAL_PARSE)
     result = dbtRunner().invoke(
         [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), *where]
     )
+    if target_path and (target_path / PARTIAL_PARSE).is_file():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target_path / PARTIAL_PARSE, cache.with_suffix(".tmp"))
+        os.replace(cache.with_suffix(".tmp"), cache)
     if result.success:
         return
     failures = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-NOISY = ("great_expectations", "airflow", "dbt", "cosmos", "urllib3", "uvicorn", "httpx", "sqlalchemy")
+NOISY = ("great_expectations", "airflow", "dbt", "urllib3", "uvicorn", "httpx", "sqlalchemy")
 
 
 def quiet_noisy_loggers(level: int = logging.WARNING) -> None:

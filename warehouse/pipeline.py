@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,67 @@ def check_sources() -> tuple[list[dict[str, Any]], str | None]:
                     log.warning("dbt source freshness: %s (recorded as warnings; not blocking)", error)
             found += dbt_results(Path(target))
     return found, "\n".join(errors) or None
+
+
+# Every model with its data tests and unit tests, in dbt's order; the source tests ran before
+# (``check_sources``) and exposures are documentation. One process, the profile's threads.
+BUILD_SELECTION = ("--select", "resource_type:model resource_type:seed resource_type:snapshot")
+
+
+@dataclass(frozen=True)
+class Build:
+    """What one ``dbt build`` found: the run record's rows, and the nodes that failed themselves."""
+
+    found: list[dict[str, Any]]
+    failed: list[str]  # "<relation>: <check>: <message>", the root causes (not what was skipped)
+    error: str | None  # dbt failed; None when every node passed
+
+    def status_lines(self) -> list[tuple[int, str]]:
+        """The task log's status of the build, (logging level, text): each model, then each test
+        that did not pass."""
+        lines = []
+        for item in sorted(self.found, key=lambda i: (i["check"] != "model_builds", i["table"], i["check"])):
+            if item["success"] and item["check"] != "model_builds":
+                continue
+            what = item["table"] if item["check"] == "model_builds" else f"{item['table']} {item['check']}"
+            if item["success"]:
+                lines.append((logging.INFO, f"OK      {what}"))
+            elif _skipped(item):
+                lines.append((logging.WARNING, f"SKIPPED {what}: {item['observed']}"))
+            else:
+                level, state = (logging.ERROR, "FAILED ") if _blocks(item) else (logging.WARNING, "WARN   ")
+                lines.append((level, f"{state} {what}: {item['observed']}"))
+        return lines
+
+
+def build_models(selection: Sequence[str] = BUILD_SELECTION) -> Build:
+    """``dbt build`` the warehouse once (each model with its tests); a failing model or test stops
+    only what is built from it. Never raises for a failing node: the caller records what was found
+    and holds back what is downstream. DbtError only when dbt could not run at all."""
+    from warehouse.dbt import DbtError, run_dbt
+    from warehouse.quality import dbt_results
+
+    with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
+        error: str | None = None
+        try:
+            run_dbt(["build", *selection], target_path=Path(target))
+        except DbtError as failed:
+            error = str(failed)
+        found = dbt_results(Path(target))
+    if error and not found:
+        raise DbtError(error)  # nothing ran (the project or the warehouse could not be opened)
+    failed = [f"{i['table']}: {i['check']}: {i['observed']}" for i in found if _blocks(i) and not _skipped(i)]
+    return Build(found, failed, error)
+
+
+def _skipped(item: Mapping[str, Any]) -> bool:
+    return not item["success"] and str(item["observed"]).startswith("skipped")
+
+
+def _blocks(item: Mapping[str, Any]) -> bool:
+    from expectations.suites import BLOCKING
+
+    return not item["success"] and item["severity"] == BLOCKING
 
 
 def record_dbt(start: date, end: date, run_id: str, found: Iterable[Mapping[str, Any]]) -> None:

@@ -364,12 +364,6 @@ class RunFailed(RuntimeError):
 DBT_RESULTS_XCOM = "dbt_results"
 
 
-def push_dbt_results(project_dir: str, context: Mapping[str, Any], **_: Any) -> None:
-    """Cosmos callback after each dbt task (also when dbt failed): hand the task's results to the
-    run's last task, which records them."""
-    context["ti"].xcom_push(key=DBT_RESULTS_XCOM, value=dbt_results(Path(project_dir) / "target"))
-
-
 # ---------------------------------------------------------------------------------------------
 # Sources that failed to extract
 

@@ -15,8 +15,7 @@ EXPECTED_DAGS = {
     "social_monthly_report",
 }
 # Data checks: a retry sees the same data and fails the same way.
-DETERMINISTIC_TASKS = {"raw_sources", "check", "build_models", "evaluate_rules", "sources"}
-MART_MODELS = {"dim_account", "dim_post", "fct_post_performance", "fct_account_daily"}
+DETERMINISTIC_TASKS = {"raw_sources", "dbt_failed", "check", "build_models", "evaluate_rules", "sources"}
 
 
 @pytest.fixture(scope="module")
@@ -53,28 +52,30 @@ def test_dags_have_owner_tags_docs_and_retries(dagbag, dag_id) -> None:
 def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
     writers = {
         "social_extract_load": {f"{source}.load" for source in EXTRACT_SOURCES},
-        "social_transform_publish": {"raw_sources", "check", "publish", "docs", "report"},
+        "social_transform_publish": {"raw_sources", "dbt_build", "check", "publish", "docs", "report"},
         "social_listening_alerts": {"load_raw", "build_models", "evaluate_rules", "send_alerts"},
     }
     for dag_id, task_ids in writers.items():
         dag = dagbag.dags[dag_id]
         for task_id in task_ids:
             assert dag.get_task(task_id).pool == WRITER_POOL
-    dbt_tasks = [t for t in dagbag.dags["social_transform_publish"].tasks if t.task_id.startswith("dbt.")]
-    assert dbt_tasks and all(t.pool == WRITER_POOL for t in dbt_tasks)
 
 
-def test_dbt_models_are_visible_one_task_each(dagbag) -> None:
-    task_ids = set(dagbag.dags["social_transform_publish"].task_ids)
-    for model in MART_MODELS:
-        assert any(t.startswith(f"dbt.{model}") for t in task_ids), f"no task for {model}"
+def test_each_failed_dbt_node_is_a_red_task_named_after_it(dagbag) -> None:
+    """One dbt build, and a task mapped over what failed in it: none on a good day, one per failed
+    model or test otherwise, its map index the node's name. It never retries (the node failed)."""
+    dag = dagbag.dags["social_transform_publish"]
+    failed = dag.get_task("dbt_failed")
+    assert failed.upstream_task_ids == {"dbt_build"} and failed.retries == 0
+    assert "failed_node" in failed.map_index_template
+    assert [op.task_id for op in failed.iter_mapped_dependencies()] == ["dbt_build"]
 
 
 def test_publish_runs_only_after_checks_and_dbt(dagbag) -> None:
     dag = dagbag.dags["social_transform_publish"]
     upstream = dag.get_task("publish").get_flat_relative_ids(upstream=True)
     assert "check" in upstream
-    assert any(t.startswith("dbt.fct_account_daily") for t in upstream)
+    assert {"dbt_build", "dbt_failed"} <= upstream
     assert "raw_sources" in dag.get_task("check").get_flat_relative_ids(upstream=True)
 
 

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.e2e
 DEMO_TODAY = STORY_TODAY
 
 START, END = DEMO_TODAY - timedelta(days=3), DEMO_TODAY - timedelta(days=1)
-TIMEOUT_SECONDS = 2400  # one process per dbt task under the scheduler: 20-30 min on 2 cores
+TIMEOUT_SECONDS = 900  # a few minutes on 2 cores; the margin is for a loaded machine
 
 
 def free_port() -> int:
@@ -65,7 +65,7 @@ def transform_runs(env: dict[str, str]) -> list[dict]:
     return json.loads(lines[-1]) if lines else []
 
 
-@pytest.mark.timeout(2700)  # the transform alone takes 20-30 min on 2 cores (one process per dbt node)
+@pytest.mark.timeout(1200)
 def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
     api_port = free_port()
     log = tmp_path / "standalone.log"
@@ -85,7 +85,6 @@ def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             "DO_NOT_TRACK": "1",
         }
         env.pop("WAREHOUSE_DUCKDB_PATH", None)

@@ -1,0 +1,209 @@
+"""The transform through Airflow against a plain ``dbt build`` of the same selection, same warehouse.
+
+Lands and loads DAYS of the demo company through ``social_extract_load`` (``airflow dags test``),
+keeps that raw warehouse, then on a fresh copy of it each time:
+
+* baseline: ``dbt build`` of the transform's selection (``warehouse.pipeline.BUILD_SELECTION``) as
+  a data engineer runs it: one process, the profile's threads, dbt's partial parse;
+* ``airflow dags test social_transform_publish``;
+* the same DAG under a real scheduler (``airflow standalone``, LocalExecutor), triggered with the
+  same params (skip with ``--no-scheduler``).
+
+For each Airflow run it prints the dbt stage (from the end of ``raw_sources`` to the end of
+``dbt_build``: scheduling, the task's process, dbt) as a ratio to the baseline (the target is at
+most 1.25), and the whole run (GX checks, publishing and docs included) for context.
+
+    python -m bench.transform_bench --days 90
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from demo.story import STORY_TODAY
+from warehouse.dbt import DBT_PROJECT_DIR, PARTIAL_PARSE
+from warehouse.demo_run import demo_connections, demo_server, run_dag
+from warehouse.pipeline import BUILD_SELECTION
+from warehouse.settings import PROJECT_ROOT
+
+DAG_ID = "social_transform_publish"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def airflow_env(root: Path) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "WAREHOUSE_TODAY": STORY_TODAY.isoformat(),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "AIRFLOW_HOME": str(root / "airflow"),
+        "WAREHOUSE_DATA_DIR": str(root / "data"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "DO_NOT_TRACK": "1",
+    }
+    env.pop("WAREHOUSE_DUCKDB_PATH", None)
+    return env
+
+
+def airflow(env: dict[str, str], *args: str) -> str:
+    return subprocess.run(["airflow", *args], env=env, capture_output=True, text=True, check=True).stdout
+
+
+def restore(raw: Path, data: Path) -> None:
+    """The raw warehouse as loaded, and nothing the previous run built or cached."""
+    shutil.rmtree(data / "published", ignore_errors=True)
+    shutil.rmtree(data / ".dbt", ignore_errors=True)
+    shutil.copyfile(raw, data / "warehouse.duckdb")
+
+
+def baseline(env: dict[str, str], data: Path, scratch: Path) -> float:
+    """Wall seconds of ``dbt build`` of the selection, from the project's own parse."""
+    target = scratch / "dbt-target"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    shutil.copyfile(DBT_PROJECT_DIR / "target" / PARTIAL_PARSE, target / PARTIAL_PARSE)
+    run_env = {**env, "WAREHOUSE_DUCKDB_PATH": str(data / "warehouse.duckdb")}
+    dbt = [str(Path(sys.executable).parent / "dbt"), "parse", "--target-path", str(target), "--quiet"]
+    subprocess.run(dbt, cwd=DBT_PROJECT_DIR, env=run_env, check=True)  # its parse, once, as `make manifest`
+    began = time.monotonic()
+    dbt[1:2] = ["build", *BUILD_SELECTION]
+    completed = subprocess.run(dbt, cwd=DBT_PROJECT_DIR, env=run_env, capture_output=True, text=True)
+    seconds = time.monotonic() - began
+    if completed.returncode != 0:
+        raise SystemExit(f"the baseline dbt build failed:\n{completed.stdout[-3000:]}")
+    return seconds
+
+
+def stages(airflow_home: Path) -> dict[str, float]:
+    """Seconds of the newest transform run: its dbt stage and the whole run."""
+    with sqlite3.connect(airflow_home / "airflow.db") as con:
+        [(run_id, run_start, run_end)] = con.execute(
+            "select run_id, start_date, end_date from dag_run where dag_id = ? order by id desc limit 1",
+            (DAG_ID,),
+        ).fetchall()
+        ends = dict(
+            con.execute(
+                "select task_id, end_date from task_instance where dag_id = ? and run_id = ?",
+                (DAG_ID, run_id),
+            ).fetchall()
+        )
+
+    def at(value: str) -> datetime:
+        return datetime.fromisoformat(value)
+
+    return {
+        "dbt": (at(ends["dbt_build"]) - at(ends["raw_sources"])).total_seconds(),
+        "run": (at(run_end) - at(run_start)).total_seconds(),
+    }
+
+
+def under_dags_test(env: dict[str, str], start: str, end: str, log: Path) -> dict[str, float]:
+    with log.open("a") as output:
+        run_dag(DAG_ID, datetime.fromisoformat(start).date(), datetime.fromisoformat(end).date(), env, output)
+    return stages(Path(env["AIRFLOW_HOME"]))
+
+
+def under_scheduler(env: dict[str, str], start: str, end: str, log: Path) -> dict[str, float]:
+    api_port = free_port()
+    env = {
+        **env,
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+    }
+    with log.open("a") as output:
+        standalone = subprocess.Popen(
+            ["airflow", "standalone"],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        _wait(lambda: DAG_ID in airflow(env, "dags", "list", "-o", "plain"), "the DAG to register")
+        airflow(env, "dags", "trigger", DAG_ID, "-c", json.dumps({"start": start, "end": end}))
+        airflow(env, "dags", "unpause", DAG_ID)
+
+        def finished() -> bool:
+            runs = json.loads(airflow(env, "dags", "list-runs", DAG_ID, "-o", "json").splitlines()[-1])
+            return any(r["state"] in ("success", "failed") for r in runs)
+
+        _wait(finished, "the transform run to finish")
+    finally:
+        os.killpg(standalone.pid, signal.SIGTERM)
+        standalone.wait(timeout=60)
+    return stages(Path(env["AIRFLOW_HOME"]))
+
+
+def _wait(predicate, what: str, timeout: float = 1800) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(2)
+    raise SystemExit(f"timed out waiting for {what}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=90, help="days of the demo company to load")
+    parser.add_argument("--no-scheduler", action="store_true", help="skip the run under a real scheduler")
+    parser.add_argument("--keep", action="store_true", help="keep the working folder (its logs)")
+    args = parser.parse_args(argv)
+    root = Path(tempfile.mkdtemp(prefix="transform-bench-"))
+    env, data, log = airflow_env(root), root / "data", root / "airflow-output.log"
+    start, end = STORY_TODAY - timedelta(days=args.days), STORY_TODAY - timedelta(days=1)
+    try:
+        airflow(env, "db", "migrate")
+        airflow(env, "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer")
+        with demo_server(free_port(), STORY_TODAY, chaos_rate=0.0) as url, log.open("a") as output:
+            env.update(demo_connections(url, today=STORY_TODAY))
+            run_dag("social_extract_load", start, end, env, output)
+        raw = root / "raw.duckdb"
+        shutil.copyfile(data / "warehouse.duckdb", raw)
+        print(f"{args.days} days of the demo company loaded ({raw.stat().st_size / 2**20:.0f} MiB raw)")
+
+        restore(raw, data)
+        base = baseline(env, data, root)
+        rows = [("plain dbt build (baseline)", base, None)]
+        restore(raw, data)
+        measured = under_dags_test(env, start.isoformat(), end.isoformat(), log)
+        rows.append(("airflow dags test: dbt stage", measured["dbt"], measured["run"]))
+        if not args.no_scheduler:
+            restore(raw, data)
+            measured = under_scheduler(env, start.isoformat(), end.isoformat(), log)
+            rows.append(("real scheduler: dbt stage", measured["dbt"], measured["run"]))
+        print(f"{'':32} {'seconds':>8} {'x dbt':>7} {'whole run s':>12}")
+        for name, seconds, whole in rows:
+            extra = f"{whole:12.1f}" if whole is not None else ""
+            print(f"{name:32} {seconds:8.1f} {seconds / base:7.2f} {extra}")
+    finally:
+        if args.keep:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
