@@ -176,12 +176,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         airflow(env, "db", "migrate")
         airflow(env, "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer")
+        began = time.monotonic()
         with demo_server(free_port(), STORY_TODAY, chaos_rate=0.0) as url, log.open("a") as output:
             env.update(demo_connections(url, today=STORY_TODAY))
             run_dag("social_extract_load", start, end, env, output)
+        loaded = time.monotonic() - began
         raw = root / "raw.duckdb"
         shutil.copyfile(data / "warehouse.duckdb", raw)
-        print(f"{args.days} days of the demo company loaded ({raw.stat().st_size / 2**20:.0f} MiB raw)")
+        size = raw.stat().st_size / 2**20
+        print(f"{args.days} days of the demo company, extracted and loaded: {loaded:.0f} s, {size:.0f} MiB")
 
         restore(raw, data)
         base = baseline(env, data, root)
@@ -197,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, seconds, whole in rows:
             extra = f"{whole:12.1f}" if whole is not None else ""
             print(f"{name:32} {seconds:8.1f} {seconds / base:7.2f} {extra}")
+        backfill = (loaded + rows[1][2]) / 60
+        print(f"backfill of {args.days} days through the DAGs (load, then transform): {backfill:.1f} min")
     finally:
         if args.keep:
             print(f"kept {root}")
