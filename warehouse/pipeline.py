@@ -130,7 +130,9 @@ def build_models(selection: Sequence[str] = BUILD_SELECTION) -> Build:
 
 
 def _skipped(item: Mapping[str, Any]) -> bool:
-    return not item["success"] and str(item["observed"]).startswith("skipped")
+    from warehouse.quality import SKIPPED
+
+    return not item["success"] and str(item["observed"]).startswith(SKIPPED)
 
 
 def _blocks(item: Mapping[str, Any]) -> bool:

@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 DBT_SUITE = "dbt"  # model builds, data tests and unit tests
 FRESHNESS_SUITE = "dbt_source_freshness"
 PASSING = {"pass", "success"}
+SKIPPED = "skipped:"  # how a dbt node that did not run because of an upstream failure is observed
 CHECKED_RESOURCES = {"model", "seed", "snapshot", "test", "unit_test"}
 MAX_LISTED = 10  # failing checks listed in the message; the rest are counted
 
@@ -112,7 +113,7 @@ def _from_run_result(
         "severity": severity,
         "success": status in PASSING,
         "observed": (
-            "skipped: something it depends on failed"
+            f"{SKIPPED} something it depends on failed"
             if status == "skipped"
             else one_line(str(result.get("message") or status), 500)
         ),
@@ -190,6 +191,16 @@ class RunOutcome:
         """The run fails when anything was held back or any step failed (even after publishing)."""
         return self.held_back or self.partly_held_back or bool(self.blocking) or bool(self.failed_steps)
 
+    @property
+    def root_causes(self) -> list[CheckResult]:
+        """The blocking failures that are not dbt nodes skipped because of another failure."""
+        return [r for r in self.blocking if not (r.observed or "").startswith(SKIPPED)]
+
+    def failing(self) -> list[CheckResult]:
+        """Every failing check, root causes first, then warnings, then what dbt skipped."""
+        causes = self.root_causes
+        return [*causes, *self.warnings, *(r for r in self.blocking if r not in causes)]
+
     def message(self) -> str:
         """Names each failing check with its table, observed value and sample rows, and each mart
         held back."""
@@ -216,7 +227,7 @@ class RunOutcome:
             lines.append(f"  held back: {mart} ({why})")
         if self.failed_steps:
             lines.append(f"  Failed steps: {', '.join(self.failed_steps)} (see their task logs).")
-        failing = [*self.blocking, *self.warnings]
+        failing = self.failing()
         for result in failing[:MAX_LISTED]:
             lines.append(f"  {describe(result)}")
             if result.sample:
@@ -292,12 +303,12 @@ def held_back_in(path: Path) -> dict[str, str]:
 
 
 def quality_alert(outcome: RunOutcome, data_link: str | None) -> Alert:
-    failing = [*outcome.blocking, *outcome.warnings]
+    failing, roots = outcome.failing(), outcome.root_causes
     start, end = outcome.window
     run = f"Warehouse run {start}..{end}"
     steps = ", ".join(outcome.failed_steps)
     if outcome.held_back:
-        cause = f"{len(outcome.blocking)} blocking check(s) failed" if outcome.blocking else f"{steps} failed"
+        cause = f"{len(roots)} blocking check(s) failed" if outcome.blocking else f"{steps} failed"
         title = f"{run} held back: {cause}"
         summary = (
             "This run was not published: BI and the monthly report keep showing the previous "
@@ -307,7 +318,7 @@ def quality_alert(outcome: RunOutcome, data_link: str | None) -> Alert:
         marts = ", ".join(outcome.held_back_marts)
         title = f"{run} published, {len(outcome.held_back_marts)} mart(s) held back: {marts}"
         summary = (
-            f"{len(outcome.blocking)} blocking check(s) failed. The marts downstream of them are "
+            f"{len(roots)} blocking check(s) failed. The marts downstream of them are "
             f"held back at their last good version ({marts}); every other mart was published from "
             "this run. Fix the data (or the check) and re-run the days."
         )

@@ -268,3 +268,29 @@ def test_the_command_line_builds_records_dbt_checks_and_publishes(warehouse: Pat
             ).fetchall()
         )
     assert by_suite["dbt"] > 500 and by_suite["gx"] > 500, by_suite
+
+
+def test_the_alert_and_the_log_name_root_causes_before_what_dbt_skipped() -> None:
+    """One dbt build reports the models it skipped after a failure as failing too: they must not
+    bury the check that failed, nor count as checks that failed."""
+
+    def result(table: str, check: str, observed: str, severity: str = BLOCKING) -> CheckResult:
+        return CheckResult("run-1", "dbt", table, check, None, severity, False, observed, None, None)
+
+    skipped = [
+        result(f"marts.m{i}", "model_builds", f"{quality.SKIPPED} something it depends on failed")
+        for i in range(12)
+    ]
+    cause = result("raw.facebook_pages__page_insights", "metric_value_non_negative", "2 rows below 0")
+    warning = result("raw.x__user", "source_freshness", "last load 40 h ago", WARNING)
+    outcome = quality.RunOutcome(
+        "run-1", (DEMO_TODAY, DEMO_TODAY), True, [*skipped, cause], [warning], [], 99, {"marts.m0": "why"}
+    )
+    assert outcome.failing()[:2] == [cause, warning] and outcome.root_causes == [cause]
+    alert = quality.quality_alert(outcome, None)
+    assert (
+        alert.evidence[0].label.endswith("metric_value_non_negative")
+        and "1 blocking check(s)" in alert.summary
+    )
+    first_listed = outcome.message().splitlines()[2].strip()
+    assert first_listed.startswith("BLOCKING raw.facebook_pages__page_insights metric_value_non_negative")
