@@ -8,8 +8,9 @@ Write, audit, publish:
 1. dbt source freshness and source tests on every raw table (freshness only warns);
 2. `dbt_build` runs one `dbt build` of staging, intermediate and mart models (each model's tests
    and unit tests run with it, on the profile's threads); a model whose build or tests fail stops
-   only the models built from it. Its log lists every model and test, failures at ERROR, and each
-   model or test that failed gets its own red `dbt_failed` task named after it;
+   only the models built from it. Its log lists every model's status and every test that did not
+   pass (failures at ERROR), and each model or test that failed gets its own red `dbt_failed`
+   task named after it;
 3. Great Expectations validates every raw stream and every mart for the run's window, and the
    Data Docs are published (`data/published/data_docs/`), whatever dbt found;
 4. a read-only snapshot is published for BI (`data/published/warehouse.duckdb`): a blocking
