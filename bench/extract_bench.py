@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import shutil
 import statistics
 import tempfile
@@ -24,21 +25,12 @@ from pathlib import Path
 import requests
 
 from demo.server import DemoServer
-from demo.state import DEMO_TOKENS
 from extractors import SOURCES, source_class
-from extractors.connections import ConnectionInfo
 from extractors.core import Window
 from warehouse.config import load_config
+from warehouse.demo_run import demo_connections
 
 TODAY = date(2026, 11, 20)
-
-
-def connection(source: str, url: str) -> ConnectionInfo:
-    hosts = {"instagram": f"{url}/instagram"}
-    extra: dict[str, object] = {"api_version": "v25.0"} if source in {"facebook_pages", "instagram"} else {}
-    if source == "youtube":
-        extra["analytics_host"] = f"{url}/youtubeanalytics"
-    return ConnectionInfo(f"{source}_default", hosts.get(source, url), DEMO_TOKENS[source], extra)
 
 
 def time_extract(server: DemoServer, source: str, run: Window, landing: Path) -> tuple[float, int]:
@@ -46,7 +38,7 @@ def time_extract(server: DemoServer, source: str, run: Window, landing: Path) ->
     config = load_config()
     server.clear_requests()
     began = time.perf_counter()
-    source_class(source)(config, connection(source, server.url)).run(run, landing, "bench", today=TODAY)
+    source_class(source)(config).run(run, landing, "bench", today=TODAY)  # connections as make demo sets them
     elapsed = time.perf_counter() - began
     return elapsed, len(server.requests())
 
@@ -62,12 +54,17 @@ def time_round_trips(server: DemoServer, count: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--days", type=int, default=90, help="the range run's days")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     yesterday = TODAY - timedelta(days=1)
-    runs = {"daily": Window(yesterday, yesterday), "90 days": Window(TODAY - timedelta(days=90), yesterday)}
+    runs = {
+        "daily": Window(yesterday, yesterday),
+        f"{args.days} days": Window(TODAY - timedelta(days=args.days), yesterday),
+    }
     print(f"{'run':>8} {'source':>15} {'requests':>9} {'seconds':>8} {'ms/request':>11} {'ratio':>6}")
     with DemoServer(today=TODAY) as server:
+        os.environ.update(demo_connections(server.url, today=TODAY))
         for label, run in runs.items():
             totals = [0.0, 0, 0.0]
             for source in SOURCES:

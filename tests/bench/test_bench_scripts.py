@@ -39,6 +39,7 @@ def bench(*args: str, timeout: int = 600) -> str:
         (("bench.alerts_bench", "--factor", "1", "--repeat", "1"), "baseline"),
         (("bench.sentiment_bench", "--mentions", "40", "--repeat", "1"), "scorer / vader time"),
         (("bench.dag_parse", "--repeat", "1"), "social_transform_publish.py"),
+        (("bench.extract_bench", "--repeat", "1", "--days", "3"), "ms/request"),
     ],
     ids=lambda value: value[0] if isinstance(value, tuple) else None,
 )
