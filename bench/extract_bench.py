@@ -1,4 +1,4 @@
-"""The demo company's extract, all five platforms, against the demo server.
+"""The demo company's extract, every source, against the demo server.
 
 Times each source's ``Source.run`` (the production path: HTTP client, error policy, paginators,
 landing writer) for a daily run (yesterday, plus every stream's look-back) and for a 90-day
@@ -89,7 +89,7 @@ def main() -> None:
                     flush=True,
                 )
             print(
-                f"{label:>8} {'all five':>15} {totals[1]:>9} {totals[0]:>8.2f} "
+                f"{label:>8} {'all':>15} {totals[1]:>9} {totals[0]:>8.2f} "
                 f"{1000 * totals[0] / max(totals[1], 1):>11.1f} {totals[0] / totals[2]:>6.1f}",
                 flush=True,
             )
