@@ -130,9 +130,9 @@ def build_models(selection: Sequence[str] = BUILD_SELECTION) -> Build:
 
 
 def _skipped(item: Mapping[str, Any]) -> bool:
-    from warehouse.quality import SKIPPED
+    from warehouse.quality import was_skipped
 
-    return not item["success"] and str(item["observed"]).startswith(SKIPPED)
+    return not item["success"] and was_skipped(item["observed"])
 
 
 def _blocks(item: Mapping[str, Any]) -> bool:

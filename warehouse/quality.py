@@ -49,6 +49,13 @@ DBT_SUITE = "dbt"  # model builds, data tests and unit tests
 FRESHNESS_SUITE = "dbt_source_freshness"
 PASSING = {"pass", "success"}
 SKIPPED = "skipped:"  # how a dbt node that did not run because of an upstream failure is observed
+
+
+def was_skipped(observed: str | None) -> bool:
+    """Whether a failing check is a dbt node that did not run because something before it failed."""
+    return (observed or "").startswith(SKIPPED)
+
+
 CHECKED_RESOURCES = {"model", "seed", "snapshot", "test", "unit_test"}
 MAX_LISTED = 10  # failing checks listed in the message; the rest are counted
 
@@ -194,7 +201,7 @@ class RunOutcome:
     @property
     def root_causes(self) -> list[CheckResult]:
         """The blocking failures that are not dbt nodes skipped because of another failure."""
-        return [r for r in self.blocking if not (r.observed or "").startswith(SKIPPED)]
+        return [r for r in self.blocking if not was_skipped(r.observed)]
 
     def failing(self) -> list[CheckResult]:
         """Every failing check, root causes first, then warnings, then what dbt skipped."""
