@@ -72,9 +72,12 @@ report-screenshot: chromium ## Screenshot an archived monthly report: make repor
 		"file://$(WAREHOUSE_DATA_DIR)/published/reports/$(MONTH)/report.html" 2>/dev/null
 	@echo "wrote $(WAREHOUSE_DATA_DIR)/published/reports/$(MONTH)/screenshot.png"
 
+# Test modules run on this many processes, each module whole on one (its fixtures are built once).
+TEST_WORKERS ?= 2
+
 .PHONY: test
-test: install manifest chromium ## Run the test suite (installs first, with Chromium)
-	env -u DEMO_TODAY -u WAREHOUSE_TODAY $(BIN)/python -m pytest
+test: install manifest chromium ## Run the test suite (installs first, with Chromium; TEST_WORKERS processes)
+	env -u DEMO_TODAY -u WAREHOUSE_TODAY $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 .PHONY: lint
 lint: install ## ruff (with Airflow rules) and sqlfluff

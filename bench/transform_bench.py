@@ -3,7 +3,7 @@
 Lands and loads DAYS of the demo company through ``social_extract_load`` (``airflow dags test``),
 keeps that raw warehouse, then on a fresh copy of it each time:
 
-* baseline: ``dbt build`` of the transform's selection (``warehouse.pipeline.BUILD_SELECTION``) as
+* baseline: ``dbt build`` of the transform's selection (``warehouse.pipeline.transform_selection``) as
   a data engineer runs it: one process, the profile's threads, dbt's partial parse;
 * ``airflow dags test social_transform_publish``;
 * the same DAG under a real scheduler (``airflow standalone``, LocalExecutor), triggered with the
@@ -11,7 +11,8 @@ keeps that raw warehouse, then on a fresh copy of it each time:
 
 For each Airflow run it prints the dbt stage (from the end of ``raw_sources`` to the end of
 ``dbt_build``: scheduling, the task's process, dbt) as a ratio to the baseline (the target is at
-most 1.25), and the whole run (GX checks, publishing and docs included) for context.
+most 1.25), and the whole run (GX checks, publishing and docs included) for context. ``--select``
+narrows both to a dbt selection (``WAREHOUSE_DBT_SELECT``), as the test suite's tiny run does.
 
     python -m bench.transform_bench --days 90
 """
@@ -35,7 +36,7 @@ from pathlib import Path
 from demo.story import STORY_TODAY
 from warehouse.dbt import DBT_PROJECT_DIR, PARTIAL_PARSE
 from warehouse.demo_run import demo_connections, demo_server, run_dag
-from warehouse.pipeline import BUILD_SELECTION
+from warehouse.pipeline import transform_selection
 from warehouse.settings import PROJECT_ROOT
 
 DAG_ID = "social_transform_publish"
@@ -84,7 +85,7 @@ def baseline(env: dict[str, str], data: Path, scratch: Path) -> float:
     dbt = [str(Path(sys.executable).parent / "dbt"), "parse", "--target-path", str(target), "--quiet"]
     subprocess.run(dbt, cwd=DBT_PROJECT_DIR, env=run_env, check=True)  # its parse, once, as `make manifest`
     began = time.monotonic()
-    dbt[1:2] = ["build", *BUILD_SELECTION]
+    dbt[1:2] = ["build", *transform_selection()]
     completed = subprocess.run(dbt, cwd=DBT_PROJECT_DIR, env=run_env, capture_output=True, text=True)
     seconds = time.monotonic() - began
     if completed.returncode != 0:
@@ -176,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=90, help="days of the demo company to load")
     parser.add_argument("--no-scheduler", action="store_true", help="skip the run under a real scheduler")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (its logs)")
+    parser.add_argument("--select", default="", help="a dbt selection to narrow the transform to")
     args = parser.parse_args(argv)
+    os.environ["WAREHOUSE_DBT_SELECT"] = args.select  # the baseline, the DAG runs and their env
     root = Path(tempfile.mkdtemp(prefix="transform-bench-"))
     env, data, log = airflow_env(root), root / "data", root / "airflow-output.log"
     start, end = STORY_TODAY - timedelta(days=args.days), STORY_TODAY - timedelta(days=1)
@@ -192,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copyfile(data / "warehouse.duckdb", raw)
         size = raw.stat().st_size / 2**20
         print(f"{args.days} days of the demo company, extracted and loaded: {loaded:.0f} s, {size:.0f} MiB")
+        print(f"dbt build {' '.join(transform_selection())}")
 
         restore(raw, data)
         base = baseline(env, data, root)

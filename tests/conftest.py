@@ -66,6 +66,12 @@ def demo_connection(
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow end-to-end modules first: with several test processes (``make test``) each module
+    runs whole on one of them, and a long module started last would run alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _quiet_logs() -> None:
     quiet_noisy_loggers(logging.ERROR)

@@ -23,7 +23,7 @@ from extractors.landing import Partition
 from warehouse import loader
 from warehouse.config import load_config
 from warehouse.publish import Publication, publish
-from warehouse.settings import paths
+from warehouse.settings import dbt_selection, paths
 
 log = logging.getLogger(__name__)
 
@@ -109,12 +109,23 @@ class Build:
         return lines
 
 
-def build_models(selection: Sequence[str] = BUILD_SELECTION) -> Build:
-    """``dbt build`` the warehouse once (each model with its tests); a failing model or test stops
-    only what is built from it. Never raises for a failing node: the caller records what was found
-    and holds back what is downstream. DbtError only when dbt could not run at all."""
+def transform_selection() -> tuple[str, ...]:
+    """The transform's ``dbt build`` selection: every model, or ``WAREHOUSE_DBT_SELECT``'s (with
+    only the tests wholly inside it: a relationship test to a model left out would fail)."""
+    narrowed = dbt_selection()
+    return ("--select", narrowed, "--indirect-selection", "cautious") if narrowed else BUILD_SELECTION
+
+
+def build_models(selection: Sequence[str] | None = None) -> Build:
+    """``dbt build`` the warehouse once (each model with its tests; ``selection`` defaults to
+    :func:`transform_selection`); a failing model or test stops only what is built from it. Never
+    raises for a failing node: the caller records what was found and holds back what is
+    downstream. DbtError only when dbt could not run at all."""
     from warehouse.dbt import DbtError, run_dbt
     from warehouse.quality import dbt_results
+
+    if selection is None:
+        selection = transform_selection()
 
     with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
         error: str | None = None
@@ -152,15 +163,20 @@ def record_dbt(start: date, end: date, run_id: str, found: Iterable[Mapping[str,
         con.close()
 
 
-def check(start: date, end: date, run_id: str, strict: bool = False) -> str:
+def check(
+    start: date, end: date, run_id: str, strict: bool = False, marts: Iterable[str] | None = None
+) -> str:
     """Run the data checks for the window and publish their Data Docs. A blocking failure holds
     back the marts downstream of it when publishing (``publish``); ``strict`` raises ChecksFailed
-    on it instead (the checks alone, from the command line)."""
+    on it instead (the checks alone, from the command line). ``marts`` narrows the mart suites to
+    those tables (a transform narrowed by ``WAREHOUSE_DBT_SELECT``); every raw suite runs."""
     from expectations.runner import publish_data_docs, raise_on_blocking, run_checks
 
     con = loader.connect(paths().warehouse)
     try:
-        report = run_checks(con, run_id, start, end, paths().gx)
+        report = run_checks(
+            con, run_id, start, end, paths().gx, None if marts is None else check_suites(marts)
+        )
     finally:
         con.close()
     docs = publish_data_docs(paths().gx, paths().published_data_docs)
@@ -168,6 +184,16 @@ def check(start: date, end: date, run_id: str, strict: bool = False) -> str:
     if strict:
         raise_on_blocking(report)
     return report.summary()
+
+
+def check_suites(marts: Iterable[str]) -> list[str]:
+    """The suites that check ``marts`` ("marts.<name>") and every raw table."""
+    from expectations.catalog import SUITES
+
+    wanted = set(marts)
+    return [
+        name for name, spec in SUITES.items() if not spec.table.startswith("marts.") or spec.table in wanted
+    ]
 
 
 def report_run(

@@ -68,6 +68,14 @@ def campaigns_path() -> Path:
     return Path(os.environ.get("WAREHOUSE_CAMPAIGNS", PROJECT_ROOT / "config" / "campaigns.yml"))
 
 
+def dbt_selection() -> str | None:
+    """The dbt selection ``WAREHOUSE_DBT_SELECT`` narrows the transform to, or None for the whole
+    project (production). For tests and development: the checks then cover only the marts it
+    built, and a mart it leaves out is not current in the snapshot (held back at its last
+    published version, or absent from a new warehouse)."""
+    return os.environ.get("WAREHOUSE_DBT_SELECT", "").strip() or None
+
+
 def pinned_today() -> date | None:
     """The date ``WAREHOUSE_TODAY`` pins the pipeline's clock to, or None on the real clock.
 

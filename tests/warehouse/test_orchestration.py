@@ -57,3 +57,23 @@ def test_a_range_run_is_checked_over_its_look_back_too(company) -> None:
 
     assert company.max_lookback_days() == 28
     assert with_lookback((date(2026, 11, 1), date(2026, 11, 7))) == (date(2026, 10, 4), date(2026, 11, 7))
+
+
+def test_the_transform_builds_everything_unless_narrowed(monkeypatch) -> None:
+    from warehouse.pipeline import BUILD_SELECTION, transform_selection
+
+    monkeypatch.delenv("WAREHOUSE_DBT_SELECT", raising=False)
+    assert transform_selection() == BUILD_SELECTION
+    monkeypatch.setenv("WAREHOUSE_DBT_SELECT", " +fct_mentions ")
+    # Only the tests wholly inside the selection: a relationship test to a model left out fails.
+    assert transform_selection() == ("--select", "+fct_mentions", "--indirect-selection", "cautious")
+
+
+def test_a_narrowed_transform_checks_every_raw_table_and_only_the_marts_it_built() -> None:
+    from expectations.catalog import SUITES
+    from warehouse.pipeline import check_suites
+
+    tables = {SUITES[name].table for name in check_suites(["marts.fct_mentions"])}
+    raw = {spec.table for spec in SUITES.values() if spec.table.startswith("raw.")}
+    assert tables == raw | {"marts.fct_mentions"}
+    assert {SUITES[name].table for name in check_suites([])} == raw
