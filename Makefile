@@ -77,7 +77,7 @@ TEST_WORKERS ?= 2
 
 .PHONY: test
 test: install manifest chromium ## Run the test suite (installs first, with Chromium; TEST_WORKERS processes)
-	env -u DEMO_TODAY -u WAREHOUSE_TODAY $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+	env -u DEMO_TODAY -u WAREHOUSE_TODAY $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: lint
 lint: install ## ruff (with Airflow rules) and sqlfluff

@@ -64,7 +64,7 @@ def test_the_warehouse_benches_run_on_the_shared_warehouse(full_warehouse, tmp_p
 @pytest.mark.e2e
 @pytest.mark.timeout(900)
 def test_the_transform_bench_runs_dbt_and_the_dag_on_one_day() -> None:
-    selection = ("--select", "+fct_account_daily")
+    selection = ("--select", "+fct_account_daily +dim_account")
     printed = bench("bench.transform_bench", "--days", "1", "--no-scheduler", *selection, timeout=900)
-    assert "--select +fct_account_daily --indirect-selection cautious" in printed
+    assert "--select +fct_account_daily +dim_account --indirect-selection cautious" in printed
     assert "plain dbt build (baseline)" in printed and "airflow dags test: dbt stage" in printed
