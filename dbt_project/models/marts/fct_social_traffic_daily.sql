@@ -5,7 +5,12 @@
     network where the company runs no account of its own (lnkd.in without a
     LinkedIn page) is social traffic all the same: it is carried in full,
     with `platform` null, so a join to dim_account never points nowhere.
+
+    Incremental (delete+insert of whole report days, dbt_project.yml): a run
+    rebuilds the days from incremental_rebuild_from() on; GA4's revisions of
+    settling days fall inside the look-back.
 #}
+{%- set rebuild_from = incremental_rebuild_from('report_date') %}
 
 with
 
@@ -18,7 +23,11 @@ classified as (
 social_traffic as (
 
     select * from classified
-    where is_social_traffic
+    where
+        is_social_traffic
+        {%- if rebuild_from %}
+        and report_date >= {{ rebuild_from }}
+        {%- endif %}
 
 ),
 
