@@ -63,27 +63,27 @@ final as (
 
     select
         ---------- ids
-        property_id,
+        daily.property_id,
 
         ---------- strings
-        social_network,
+        daily.social_network,
         own_platforms.platform,
         daily.platform as network_platform,
-        social_category,
+        daily.social_category,
 
         ---------- numerics
-        cast(sessions as {{ dbt.type_bigint() }}) as sessions,
-        cast(engaged_sessions as {{ dbt.type_bigint() }}) as engaged_sessions,
-        cast(total_users as {{ dbt.type_bigint() }}) as total_users,
-        cast(key_events as {{ dbt.type_bigint() }}) as key_events,
-        cast(total_revenue as decimal(18, 2)) as total_revenue,
-        cast(paid_sessions as {{ dbt.type_bigint() }}) as paid_sessions,
-        cast(organic_sessions as {{ dbt.type_bigint() }}) as organic_sessions,
-        {{ safe_divide('engaged_sessions', 'sessions') }} as engagement_rate,
-        {{ safe_divide('key_events', 'sessions') }} as key_event_rate,
+        cast(daily.sessions as {{ dbt.type_bigint() }}) as sessions,
+        cast(daily.engaged_sessions as {{ dbt.type_bigint() }}) as engaged_sessions,
+        cast(daily.total_users as {{ dbt.type_bigint() }}) as total_users,
+        cast(daily.key_events as {{ dbt.type_bigint() }}) as key_events,
+        cast(daily.total_revenue as decimal(18, 2)) as total_revenue,
+        cast(daily.paid_sessions as {{ dbt.type_bigint() }}) as paid_sessions,
+        cast(daily.organic_sessions as {{ dbt.type_bigint() }}) as organic_sessions,
+        {{ safe_divide('daily.engaged_sessions', 'daily.sessions') }} as engagement_rate,
+        {{ safe_divide('daily.key_events', 'daily.sessions') }} as key_event_rate,
 
         ---------- dates
-        report_date
+        daily.report_date
 
     from daily
     left join own_platforms on daily.platform = own_platforms.platform
