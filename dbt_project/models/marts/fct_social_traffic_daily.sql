@@ -7,8 +7,9 @@
     with `platform` null, so a join to dim_account never points nowhere.
 
     Incremental (delete+insert of whole report days, dbt_project.yml): a run
-    rebuilds the days from incremental_rebuild_from() on; GA4's revisions of
-    settling days fall inside the look-back.
+    rebuilds the days from incremental_rebuild_from() on (GA4's revisions of
+    settling days fall inside the look-back), and every day an own-account
+    change restates. A new line in the seed needs --full-refresh.
 #}
 {%- set rebuild_from = incremental_rebuild_from('report_date') %}
 
@@ -20,22 +21,38 @@ classified as (
 
 ),
 
-social_traffic as (
-
-    select * from classified
-    where
-        is_social_traffic
-        {%- if rebuild_from %}
-        and report_date >= {{ rebuild_from }}
-        {%- endif %}
-
-),
-
 own_platforms as (
 
     select distinct platform
     from {{ ref('stg_company__accounts') }}
     where is_own
+
+),
+{%- if rebuild_from %}
+
+-- An own account added or removed in the configuration changes `platform` on every day.
+restated_days as (
+
+    select distinct built.report_date
+    from {{ this }} as built
+    left join own_platforms
+        on built.network_platform = own_platforms.platform
+    where built.platform is distinct from own_platforms.platform
+
+),
+{%- endif %}
+
+social_traffic as (
+
+    select * from classified
+    where
+        is_social_traffic
+    {%- if rebuild_from %}
+    and (
+        report_date >= {{ rebuild_from }}
+        or report_date in (select restated_days.report_date from restated_days)
+    )
+    {%- endif %}
 
 ),
 
