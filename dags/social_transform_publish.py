@@ -7,7 +7,8 @@ Write, audit, publish:
 
 1. dbt source freshness and source tests on every raw table (freshness only warns);
 2. `dbt_build` runs one `dbt build` of staging, intermediate and mart models (each model's tests
-   and unit tests run with it, on the profile's threads); a model whose build or tests fail stops
+   and unit tests run with it, on the profile's threads; the incremental marts rebuild the days
+   from the window's start, look-back included); a model whose build or tests fail stops
    only the models built from it. Its log lists every model's status and every test that did not
    pass (failures at ERROR), and each model or test that failed gets its own red `dbt_failed`
    task named after it;
@@ -80,16 +81,19 @@ def raw_sources(**context: Any) -> None:
 
 
 @task(pool=WRITER_POOL)
-def dbt_build(**context: Any) -> list[str]:
+def dbt_build(window: dict[str, str | None], **context: Any) -> list[str]:
     """One ``dbt build`` of every model with its tests: what failed, one entry per root cause.
 
+    The incremental marts rebuild from the window's start (it covers the sources' look-back).
     A failing model or test does not fail this task (dbt skips only what is built from it): the
     run record gets every result, and ``dbt_failed`` turns each failure into a red task. The task
     fails (and retries) only when dbt could not run at all."""
+    from datetime import date
+
     from warehouse.pipeline import build_models
     from warehouse.quality import DBT_RESULTS_XCOM
 
-    built = build_models()
+    built = build_models(rebuild_from=date.fromisoformat(window["start"]))
     context["ti"].xcom_push(key=DBT_RESULTS_XCOM, value=built.found)
     for level, line in built.status_lines():
         log.log(level, "%s", line)
@@ -210,7 +214,7 @@ with DAG(
     tags=["dbt", "checks", "publish"],
 ) as dag:
     window = resolve_window()
-    built = dbt_build()
+    built = dbt_build(window)
     failures = dbt_failed.expand(failure=built)
     published = publish(window)
     window >> raw_sources() >> built

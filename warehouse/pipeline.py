@@ -7,6 +7,7 @@ the next writer (another task, dbt) can take the lock.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -116,21 +117,25 @@ def transform_selection() -> tuple[str, ...]:
     return ("--select", narrowed, "--indirect-selection", "cautious") if narrowed else BUILD_SELECTION
 
 
-def build_models(selection: Sequence[str] | None = None) -> Build:
+def build_models(selection: Sequence[str] | None = None, rebuild_from: date | None = None) -> Build:
     """``dbt build`` the warehouse once (each model with its tests; ``selection`` defaults to
     :func:`transform_selection`); a failing model or test stops only what is built from it. Never
     raises for a failing node: the caller records what was found and holds back what is
-    downstream. DbtError only when dbt could not run at all."""
+    downstream. DbtError only when dbt could not run at all.
+
+    ``rebuild_from``: the first day the incremental marts rebuild, the run's window start (which
+    reaches back over the sources' look-back). None leaves it to each mart: the newest day it
+    holds minus the look-back (``dbt_project/macros/incremental.sql``)."""
     from warehouse.dbt import DbtError, run_dbt
     from warehouse.quality import dbt_results
 
-    if selection is None:
-        selection = transform_selection()
-
+    args = ["build", *(transform_selection() if selection is None else selection)]
+    if rebuild_from is not None:
+        args += ["--vars", json.dumps({"rebuild_from": rebuild_from.isoformat()})]
     with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
         error: str | None = None
         try:
-            run_dbt(["build", *selection], target_path=Path(target))
+            run_dbt(args, target_path=Path(target))
         except DbtError as failed:
             error = str(failed)
         found = dbt_results(Path(target))

@@ -75,3 +75,7 @@
     from fct_support_conversations
     group by 1, 2
 {%- endmacro %}
+
+{% macro incremental_rebuild_from(day_column) -%}
+    date '2026-01-01'
+{%- endmacro %}

@@ -1,3 +1,12 @@
+{#
+    Incremental (delete+insert of whole days, dbt_project.yml): a run
+    rebuilds every day from incremental_rebuild_from(), and the older publish
+    days of posts re-read since then (their lifetime shares changed). The
+    spine starts one day before the oldest rebuilt day, so the previous day's
+    followers are there for the first one.
+#}
+{%- set rebuild_from = incremental_rebuild_from('metric_date') %}
+
 with
 
 account_daily as (
@@ -28,6 +37,20 @@ posts_by_day as (
     group by 1, 2
 
 ),
+{%- if rebuild_from %}
+
+rebuilt_days as (
+
+    select {{ rebuild_from }} as metric_date
+
+    union
+
+    select created_date as metric_date
+    from posts
+    where metrics_as_of >= {{ rebuild_from }}
+
+),
+{%- endif %}
 
 account_days as (
 
@@ -70,7 +93,11 @@ day_spine as (
         account_key,
         platform,
         account_id,
-        {{ day_series('first_metric_date', 'last_metric_date') }} as metric_date
+        {{ day_series(
+            'greatest(first_metric_date, (select min(metric_date) - 1 from rebuilt_days))'
+            if rebuild_from else 'first_metric_date',
+            'last_metric_date',
+        ) }} as metric_date
     from day_ranges
 
 ),
@@ -153,6 +180,11 @@ final as (
         metric_date
 
     from with_previous_day
+    {%- if rebuild_from %}
+    where
+        metric_date >= {{ rebuild_from }}
+        or metric_date in (select rebuilt_days.metric_date from rebuilt_days)
+    {%- endif %}
 
 )
 

@@ -2,10 +2,17 @@
     One row per unique mention of our brand or a competitor, deduplicated
     across sources, queries and re-runs (int_mentions__deduplicated), with
     the brands it names and its language and sentiment.
+
+    Incremental (delete+insert by mention_key, dbt_project.yml): a run
+    replaces the mentions published from incremental_rebuild_from() on, every
+    older mention seen again since then (a new sighting, an edited text), and
+    every mention whose text a new scorer version has scored again.
 #}
+{%- set rebuild_from = incremental_rebuild_from('mention_date') %}
+
 with
 
-mentions as (
+all_mentions as (
 
     select * from {{ ref('int_mentions__deduplicated') }}
 
@@ -20,6 +27,34 @@ scores as (
 brand_matches as (
 
     select * from {{ ref('int_mentions__brands') }}
+
+),
+{%- if rebuild_from %}
+
+rescored as (
+
+    select built.mention_key
+    from {{ this }} as built
+    inner join all_mentions
+        on built.mention_key = all_mentions.mention_key
+    inner join scores
+        on
+            all_mentions.mention_key = scores.mention_key
+            and all_mentions.text_hash = scores.text_hash
+    where built.scorer_version is distinct from scores.scorer_version
+
+),
+{%- endif %}
+
+mentions as (
+
+    select * from all_mentions
+    {%- if rebuild_from %}
+    where
+        mention_date >= {{ rebuild_from }}
+        or last_extracted_at >= {{ rebuild_from }}
+        or mention_key in (select rescored.mention_key from rescored)
+    {%- endif %}
 
 ),
 

@@ -1,8 +1,18 @@
+{#
+    Incremental (delete+insert by post_key, dbt_project.yml): a run replaces
+    the posts published from incremental_rebuild_from() on, and every older
+    post with a snapshot read since then (lifetime metrics keep changing).
+#}
+{%- set rebuild_from = incremental_rebuild_from('created_date') %}
+
 with
 
 posts as (
 
     select * from {{ ref('int_posts__unioned') }}
+    {%- if rebuild_from %}
+    where created_date >= {{ rebuild_from }} or metrics_as_of >= {{ rebuild_from }}
+    {%- endif %}
 
 ),
 
