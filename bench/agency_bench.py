@@ -46,6 +46,7 @@ from warehouse.settings import PROJECT_ROOT
 
 GIB = 2**30
 DAG_PARSE_BUDGET_MS = 500
+SLOWEST = 5  # nodes named after each build: where the time went
 
 
 class PeakRss:
@@ -77,6 +78,7 @@ def dbt(args: list[str], env: dict[str, str], target: Path) -> tuple[float, int,
     and its nodes' statuses (``run_results.json``)."""
     command = [str(Path(sys.executable).parent / "dbt"), *args, "--target-path", str(target), "--quiet"]
     command += ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    command += ["--log-path", str(target.parent / "dbt-logs")]  # with the run's data, not the project's
     began = time.monotonic()
     process = subprocess.Popen(
         command, cwd=DBT_PROJECT_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -87,10 +89,16 @@ def dbt(args: list[str], env: dict[str, str], target: Path) -> tuple[float, int,
     statuses: dict[str, int] = {}
     results = target / "run_results.json"
     if results.exists():
-        for result in json.loads(results.read_text())["results"]:
+        nodes = json.loads(results.read_text())["results"]
+        for result in nodes:
             statuses[result["status"]] = statuses.get(result["status"], 0) + 1
             if result["status"] in ("error", "fail"):
                 print(f"    {result['status']}: {result['unique_id']}: {(result['message'] or '')[:200]}")
+        slowest = sorted(nodes, key=lambda r: -r["execution_time"])[:SLOWEST]
+        print(
+            "  slowest: "
+            + ", ".join(f"{r['unique_id'].split('.')[2]} {r['execution_time']:.0f} s" for r in slowest)
+        )
     if process.returncode != 0 and not statuses:
         raise SystemExit(f"dbt {args[0]} could not run:\n{output[-3000:]}")
     return seconds, peak, statuses
@@ -149,10 +157,12 @@ def main(argv: list[str] | None = None) -> int:
         config, landed = generate(work, volume)
         generated = time.monotonic() - began
         summary = landed.summary()
-        own = sum(len(getattr(config.accounts, p)) for p in type(config.accounts).model_fields)
+        platforms = type(config.accounts).model_fields
+        own = sum(len(config.own_accounts(p)) for p in platforms)
+        theirs = sum(len(config.competitor_accounts(p)) for p in platforms)
         print(
-            f"generated {own} own and {len(config.competitor_accounts('x'))} competitors' accounts per "
-            f"platform set, {volume.start}..{volume.end} (scale {volume.scale}) in {generated:.0f} s:"
+            f"generated {own} own and {theirs} competitors' accounts ({len(config.competitors)} brands), "
+            f"{volume.start}..{volume.end} (scale {volume.scale}) in {generated:.0f} s:"
         )
         print("  " + ", ".join(f"{name} {value:,}" for name, value in summary.items()), flush=True)
 

@@ -14,11 +14,12 @@ per day. A post's daily readings therefore land where the real extractors keep t
 post streams keep the latest reading only. ``daily_run`` lands what one more day's run re-lands.
 
 Volumes are per account and day, times ``--scale``: at scale 1 and 100 accounts over 1,095 days
-about 1 M posts, 24 M post-day readings, 10 M mentions and 5 M GA rows. Accounts: a fifth (at
-least five) are the company's own, spread over the five platforms (every stream); the rest are
-competitors with a Facebook Page, an Instagram, an X and a YouTube account each (LinkedIn has no
-public API for others' pages). Everything is a function of the seed, the account and the day:
-two runs write the same bytes, and nothing is held in memory beyond one partition.
+about 35 M rows (19 GiB): 1 M posts, 24 M post-day readings, 10 M mentions, 5 M GA rows.
+Accounts: a fifth (at least five) are the company's own, spread over the five platforms (every
+stream); the rest are competitors with a Facebook Page, an Instagram, an X and a YouTube account
+each (LinkedIn has no public API for others' pages). Everything is a function of the seed, the
+account and the day: two runs write the same bytes, and nothing is held in memory beyond one
+partition.
 
     python -m bench.agency_volume --out /tmp/agency --accounts 100 --days 1095 --scale 1
 """
