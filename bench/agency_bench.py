@@ -130,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--select", help="dbt selection instead of the pipeline's (a quick check of the script)"
     )
-    parser.add_argument("--work", type=Path, help="working folder (default: a new temporary one)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        help="folder for the run, removed after it unless --keep (default: a new temporary one)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the generated data and the warehouse")
     args = parser.parse_args(argv)
     work = args.work or Path(tempfile.mkdtemp(prefix="agency-bench-"))
@@ -146,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         "WAREHOUSE_TODAY": today.isoformat(),
     }
     env.pop("WAREHOUSE_DUCKDB_PATH", None)
-    os.environ.clear()
+    os.environ.pop("WAREHOUSE_DUCKDB_PATH", None)
     os.environ.update(env)  # the pipeline's steps below read the same settings as dbt's process
     from warehouse import pipeline
 
@@ -240,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         rows.append(
             (
-                "daily run: load + build",
+                "daily run: re-land + load + build",
                 f"{(daily_load + daily_s) / 60:.1f} min",
                 f"{(load + full_s) / 60:.1f} min (full)",
                 f"{whole:.0%}",
