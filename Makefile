@@ -88,7 +88,7 @@ bench: install manifest ## Benchmarks: loader vs DuckDB's read_json, DAG import 
 	$(BIN)/python -m bench.dag_parse
 	$(BIN)/python -m bench.report_bench
 	$(BIN)/python -m bench.transform_bench --days 90
-	$(BIN)/python -m bench.agency_bench --accounts 20 --days 365 --memory-limit 6GiB
+	$(BIN)/python -m bench.agency_bench --accounts 20 --days 60 --memory-limit 6GiB
 
 .PHONY: airflow-ui
 airflow-ui: install manifest airflow-init ## Serve Airflow (UI on http://localhost:8080) with your own connections
