@@ -83,7 +83,7 @@ lint: install ## ruff (with Airflow rules) and sqlfluff
 	cd dbt_project && $(BIN)/sqlfluff lint models
 
 .PHONY: bench
-bench: install manifest ## Benchmarks: loader vs DuckDB's read_json, DAG import times, the report, the transform vs dbt, an agency's year (see bench/RESULTS.md)
+bench: install manifest ## Benchmarks: loader vs DuckDB's read_json, DAG import times, the report, the transform vs dbt, an agency's load and builds (see bench/RESULTS.md)
 	$(BIN)/python -m bench.loader_bench
 	$(BIN)/python -m bench.dag_parse
 	$(BIN)/python -m bench.report_bench
