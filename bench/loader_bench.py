@@ -105,12 +105,12 @@ def generate(root: Path, rows: int, rows_per_file: int) -> list[Partition]:
     return partitions
 
 
-def time_baseline(partitions: list[Partition], db: Path) -> float:
+def time_baseline(partitions: list[Partition], db: Path, settings: dict[str, str] | None = None) -> float:
     """DuckDB's own ingest: one ``CREATE TABLE AS SELECT * FROM read_json`` per stream."""
     by_stream: dict[str, list[str]] = defaultdict(list)
     for partition in partitions:
         by_stream[f"{partition.source}__{partition.stream}"].append(str(partition.path))
-    con = duckdb.connect(str(db))
+    con = duckdb.connect(str(db), config=settings or {})
     began = time.perf_counter()
     for table, files in sorted(by_stream.items()):
         con.execute(f"create table {table} as select * from read_json($files)", {"files": files})

@@ -20,6 +20,7 @@ import duckdb
 from extractors.landing import Partition, landed_partitions
 from warehouse.campaigns import CampaignError, CampaignRegistry, load_campaigns
 from warehouse.config import CompanyConfig, brand_slug
+from warehouse.settings import duckdb_settings
 
 log = logging.getLogger(__name__)
 
@@ -407,7 +408,7 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """Open the live warehouse for writing, with a clear error when another writer holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path))
+        return duckdb.connect(str(path), config=duckdb_settings())
     except duckdb.IOException as error:
         raise LoadError(
             f"cannot open {path} for writing: {error}. Another process holds the warehouse; "

@@ -63,6 +63,13 @@ def company_config_path() -> Path:
     return Path(os.environ.get("WAREHOUSE_COMPANY_CONFIG", PROJECT_ROOT / "config" / "company.yml"))
 
 
+def duckdb_settings() -> dict[str, str]:
+    """DuckDB settings for the warehouse's connections: ``memory_limit`` from
+    ``WAREHOUSE_DUCKDB_MEMORY_LIMIT`` (e.g. ``6GiB``) when set; dbt's profile reads the same."""
+    limit = os.environ.get("WAREHOUSE_DUCKDB_MEMORY_LIMIT", "").strip()
+    return {"memory_limit": limit} if limit else {}
+
+
 def campaigns_path() -> Path:
     """The campaign registry file, honouring ``WAREHOUSE_CAMPAIGNS``."""
     return Path(os.environ.get("WAREHOUSE_CAMPAIGNS", PROJECT_ROOT / "config" / "campaigns.yml"))
