@@ -24,7 +24,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -35,17 +34,11 @@ from pathlib import Path
 
 from demo.story import STORY_TODAY
 from warehouse.dbt import DBT_PROJECT_DIR, PARTIAL_PARSE
-from warehouse.demo_run import demo_connections, demo_server, run_dag
+from warehouse.demo_run import demo_connections, demo_server, free_port, run_dag
 from warehouse.pipeline import transform_selection
 from warehouse.settings import PROJECT_ROOT
 
 DAG_ID = "social_transform_publish"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def airflow_env(root: Path) -> dict[str, str]:

@@ -79,6 +79,13 @@ def demo_connections(
     }
 
 
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a demo server, an API server, a log server)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @contextmanager
 def demo_server(port: int, today: date | None = None, chaos_rate: float = 0.03) -> Iterator[str]:
     """Serve the demo APIs in a child process for the duration of the block; with ``today``, on

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -44,6 +43,7 @@ from warehouse.alerts.notify import (
     render_webhook,
     safe_http_url,
 )
+from warehouse.demo_run import free_port
 
 SMTP_PASSWORD = "smtp-pass-7f3a9c1e"
 SECRET_VARIABLE = "variable-secret-51d0"
@@ -84,12 +84,6 @@ def _alert(**changes: object) -> Alert:
     return replace(alert, **changes)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 # --- a real SMTP server -----------------------------------------------------------------------
 
 
@@ -115,7 +109,7 @@ class _Inbox:
 def inbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Inbox]:
     """aiosmtpd on a free port, with login required, and ``smtp_default`` pointing at it."""
     inbox = _Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(
         inbox,
         hostname="127.0.0.1",
@@ -422,7 +416,7 @@ def test_webhook_client_error_fails_at_once_naming_the_connection_not_the_url(
 def test_unreachable_webhook_gives_up_without_revealing_the_url(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _set_webhook(monkeypatch, f"http://127.0.0.1:{_free_port()}{WEBHOOK_SECRET_PATH}")
+    _set_webhook(monkeypatch, f"http://127.0.0.1:{free_port()}{WEBHOOK_SECRET_PATH}")
     with caplog.at_level(logging.DEBUG), pytest.raises(DeliveryError) as raised:
         _deliver_to_webhook([_alert()])
     assert "gave up after 3 attempts: cannot connect" in str(raised.value)

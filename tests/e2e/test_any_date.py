@@ -12,7 +12,6 @@ support inbox and the competitors.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -22,7 +21,7 @@ import duckdb
 import pytest
 
 from demo import story
-from warehouse.demo_run import demo_connections, demo_server
+from warehouse.demo_run import demo_connections, demo_server, free_port
 from warehouse.orchestration import EXTRACT_SOURCES
 from warehouse.settings import PROJECT_ROOT
 
@@ -30,12 +29,6 @@ pytestmark = pytest.mark.e2e
 
 TODAY = date(2028, 3, 1)
 START, END = TODAY - timedelta(days=42), TODAY - timedelta(days=1)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run(env: dict[str, str], *args: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,7 +25,7 @@ import pytest
 from demo.server import DemoServer
 from demo.story import STORY_TODAY
 from warehouse.config import load_config
-from warehouse.demo_run import demo_connections, run_dag
+from warehouse.demo_run import demo_connections, free_port, run_dag
 from warehouse.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -39,12 +38,6 @@ DEMO_TODAY = STORY_TODAY
 START, END = DEMO_TODAY - timedelta(days=3), DEMO_TODAY - timedelta(days=1)
 TIMEOUT_SECONDS = 900  # a few minutes on 2 cores; the margin is for a loaded machine
 SELECTION = "+fct_account_daily +dim_account"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def airflow(env: dict[str, str], *args: str) -> str:
