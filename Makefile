@@ -86,10 +86,11 @@ lint: install ## ruff (with Airflow rules) and sqlfluff
 	cd dbt_project && $(BIN)/sqlfluff lint models
 
 .PHONY: bench
-bench: install manifest ## Benchmarks: loader vs DuckDB's read_json, DAG import times, the report, the transform vs dbt, an agency's load and builds (see bench/RESULTS.md)
+bench: install manifest ## Benchmarks: loader vs DuckDB's read_json, DAG import times, the report, keyword patterns, the transform vs dbt, an agency's load and builds (see bench/RESULTS.md)
 	$(BIN)/python -m bench.loader_bench
 	$(BIN)/python -m bench.dag_parse
 	$(BIN)/python -m bench.report_bench
+	$(BIN)/python -m bench.pattern_bench
 	$(BIN)/python -m bench.transform_bench --days 90
 	$(BIN)/python -m bench.agency_bench --accounts 20 --days 60 --memory-limit 6GiB
 

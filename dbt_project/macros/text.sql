@@ -57,3 +57,27 @@
         '\s+', '\\s+', 'g'
     )
 {%- endmacro %}
+
+{#
+    A regex assembled in SQL (`pattern_sql`, one value, from the relation
+    `source_relation`) as a constant string literal: DuckDB compiles a
+    constant pattern once, but a pattern from a column or a join once per row
+    (23 s instead of 0.04 s for 9,000 support items and 33 complaint keywords).
+
+    The pattern is read when the model is built (the relation exists then:
+    dbt builds it first). A unit test, a parse, or a relation not built yet
+    gets `fallback_sql` instead: the same pattern computed per row, the same
+    result, slower.
+#}
+{% macro constant_pattern(source_relation, pattern_sql, fallback_sql) -%}
+    {%- if execute and model.resource_type == 'model' and load_relation(source_relation) is not none -%}
+        {%- set pattern = run_query(
+            'select ' ~ pattern_sql ~ ' from ' ~ source_relation
+        ).columns[0].values()[0] -%}
+        {%- if pattern is none -%}
+            {{ return("cast(null as " ~ dbt.type_string() ~ ")") }}
+        {%- endif -%}
+        {{ return("'" ~ (pattern | replace("'", "''")) ~ "'") }}
+    {%- endif -%}
+    {{ return(fallback_sql) }}
+{%- endmacro %}

@@ -67,6 +67,8 @@ def test_the_warehouse_benches_run_on_the_shared_warehouse(full_warehouse, tmp_p
         "bench.checks_bench", "--warehouse", str(copy), "--days", "3", "--repeat", "1"
     )
     assert "baseline" in bench("bench.report_bench", "--warehouse", str(copy), "--repeat", "1")
+    patterns = bench("bench.pattern_bench", "--warehouse", str(copy), "--repeat", "1", "--rows", "300")
+    assert "complaints (300 support items)" in patterns and "brands by keyword" in patterns
 
 
 @pytest.mark.e2e

@@ -15,6 +15,10 @@
     asks a question (holds a "?") or complains (holds a configured complaint
     keyword as a whole word, any case). All times are UTC.
 #}
+{%- set complaint_regex -%}
+    '(^|[^\pL\pN_])(' || string_agg(keyword_regex, '|' order by keyword) || ')([^\pL\pN_]|$)'
+{%- endset %}
+
 with
 
 messages as (
@@ -305,10 +309,7 @@ unioned as (
 complaint_pattern as (
 
     -- Whole words: a letter, digit or _ on either side rules a match out.
-    select
-        '(^|[^\pL\pN_])('
-        || string_agg(keyword_regex, '|' order by keyword)
-        || ')([^\pL\pN_]|$)' as pattern
+    select {{ complaint_regex }} as pattern
     from complaint_keywords
 
 ),
@@ -339,7 +340,15 @@ final as (
         unioned.is_direct_message,
         contains(coalesce(unioned.inbound_text, ''), '?') as is_question,
         coalesce(
-            regexp_matches(lower(coalesce(unioned.inbound_text, '')), complaint_pattern.pattern),
+            regexp_matches(
+                lower(coalesce(unioned.inbound_text, '')),
+                -- one constant pattern, compiled once (macros/text.sql)
+                {{ constant_pattern(
+                    ref('stg_company__complaint_keywords'),
+                    complaint_regex,
+                    'complaint_pattern.pattern',
+                ) }}
+            ),
             false
         ) as is_complaint,
         unioned.is_history_incomplete,
