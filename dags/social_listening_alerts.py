@@ -52,18 +52,9 @@ def load_raw(landed: list[list[dict[str, Any]]], **context: Any) -> dict[str, in
 @task(pool=WRITER_POOL, retries=0, execution_timeout=timedelta(minutes=30))
 def build_models() -> None:
     """dbt build of the mention and support marts and everything they depend on."""
-    from warehouse.dbt import run_dbt
-    from warehouse.orchestration import LISTENING_MODELS
+    from warehouse.pipeline import build_listening
 
-    run_dbt(
-        [
-            "build",
-            "--select",
-            *(f"+{model}" for model in LISTENING_MODELS),
-            "--indirect-selection",
-            "cautious",
-        ]
-    )
+    build_listening()
 
 
 @task(pool=WRITER_POOL, retries=0)

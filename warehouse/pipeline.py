@@ -245,6 +245,17 @@ def generate_dbt_docs() -> Path:
     return page
 
 
+def build_listening() -> None:
+    """``dbt build`` of the mention and support marts and what they depend on (the hourly DAG),
+    with dbt's partial parse of this warehouse; DbtError names what failed."""
+    from warehouse.dbt import run_dbt
+    from warehouse.orchestration import LISTENING_MODELS
+
+    selection = ["--select", *(f"+{model}" for model in LISTENING_MODELS), "--indirect-selection", "cautious"]
+    with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
+        run_dbt(["build", *selection], target_path=Path(target))
+
+
 def raw_watermark() -> str | None:
     """When the raw tables last changed; recorded before a transform starts building."""
     con = loader.connect(paths().warehouse)
