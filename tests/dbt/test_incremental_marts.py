@@ -6,9 +6,10 @@ them. Then one run at a time: a day's partitions are loaded (and earlier rows re
 corrections), the incremental marts are built by the pipeline's ``build_models`` (rebuild day =
 the day minus the sources' look-back, or none), and each mart is compared, by a content hash,
 with what a full refresh builds from the same data: the SQL of ``--full-refresh`` (compiled by
-the module's first full build, which has no rebuild range) run on the same file. The last run
+the module's first full build, which has no rebuild range) run on the same file. The fourth run
 corrects a day older than its rebuild range, which only a full refresh picks up: the comparison
 must catch it, and a real ``dbt run --full-refresh`` must then agree with the reference again.
+The last run catches up marts left without a build for longer than the look-back.
 
 dbt parses the project once for the module. The full refreshes reuse that manifest; the
 pipeline's builds start from its saved parse (``partial_parse.msgpack``), as a daily run starts
@@ -35,7 +36,13 @@ from warehouse.config import load_config
 from warehouse.dbt import PARTIAL_PARSE
 from warehouse.pipeline import build_models
 
-INCREMENTAL_MARTS = ("fct_account_daily", "fct_post_performance", "fct_mentions", "fct_social_traffic_daily")
+DAY_COLUMNS = {  # each incremental mart's day (the column its incremental_rebuild_from() reads)
+    "fct_account_daily": "metric_date",
+    "fct_post_performance": "created_date",
+    "fct_mentions": "mention_date",
+    "fct_social_traffic_daily": "report_date",
+}
+INCREMENTAL_MARTS = tuple(DAY_COLUMNS)
 LOOKBACK = load_config().max_lookback_days()
 DAYS = [DEMO_TODAY - timedelta(days=n) for n in (2, 1)]  # held back, then loaded one a run
 PAGE = "104729381726354"  # the demo's own Facebook Page
@@ -43,6 +50,7 @@ GA_PROPERTY = "412345678"
 LATE = date(2026, 11, 5)  # inside the look-back of every run
 OLD = date(2026, 10, 12)  # older than the newest day minus the look-back
 OLDER = date(2026, 10, 14)
+STALE_DAYS = LOOKBACK + 2  # how long the catch-up's marts went without a build
 
 Correction = Callable[[duckdb.DuckDBPyConnection, date], dict[str, Any]]
 
@@ -130,6 +138,15 @@ MISSED = Step(
     DAYS[1],
     DAYS[1] - timedelta(days=LOOKBACK),
     [correct_followers(OLDER), correct_ga(OLDER)],
+)
+# After the full refresh: every incremental mart loses its last STALE_DAYS days, as if its builds
+# had been skipped that long, while the runs it missed re-read (and corrected) an older day it
+# holds. A run of one day, the last, must bring each back to a full refresh.
+CATCH_UP = Step(
+    "a catch-up after more than the look-back without a build",
+    DAYS[1],
+    DAYS[1],
+    [correct_followers(OLD), correct_ga(OLD)],
 )
 
 
@@ -241,6 +258,17 @@ def _differences(con: duckdb.DuckDBPyConnection, reference: dict[str, str]) -> d
     return found
 
 
+def _leave_stale(con: duckdb.DuckDBPyConnection, days: int) -> dict[str, date]:
+    """Delete each incremental mart's rows of its last ``days`` days; its newest day left."""
+    newest = {}
+    for mart, day in DAY_COLUMNS.items():
+        con.execute(
+            f"delete from marts.{mart} where {day} > (select max({day}) from marts.{mart}) - ?", [days]
+        )
+        newest[mart] = con.execute(f"select max({day}) from marts.{mart}").fetchone()[0]
+    return newest
+
+
 @dataclass
 class Runs:
     differences: dict[str, dict[str, str]]  # step -> mart -> what differs from a full refresh
@@ -248,6 +276,7 @@ class Runs:
     marts: dict[str, Any]  # what the marts say about them after that run
     healed: dict[str, str]  # differences left after a real --full-refresh at the end
     reparsed: dict[str, bool]  # step -> whether dbt parsed anything for its build
+    stale_newest: dict[str, date]  # the catch-up's marts: the newest day each still held
 
 
 @pytest.fixture(scope="module")
@@ -274,9 +303,15 @@ def runs(full_warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> Runs:
                 corrected = {key: value for record in records for key, value in record.items()}
                 marts = _what_the_marts_say(con, corrected)
     dbt.full_refresh()
-    with duckdb.connect(str(path), read_only=True) as con:
+    with duckdb.connect(str(path)) as con:
         healed = _differences(con, reference)
-    return Runs(differences, corrected, marts, healed, reparsed)
+        stale_newest = _leave_stale(con, STALE_DAYS)
+        for correct in CATCH_UP.corrections:
+            correct(con, CATCH_UP.day)
+    reparsed[CATCH_UP.name] = dbt.build(CATCH_UP.rebuild_from)
+    with duckdb.connect(str(path), read_only=True) as con:
+        differences[CATCH_UP.name] = _differences(con, reference)
+    return Runs(differences, corrected, marts, healed, reparsed, stale_newest)
 
 
 def _what_the_marts_say(con: duckdb.DuckDBPyConnection, corrected: dict[str, Any]) -> dict[str, Any]:
@@ -304,11 +339,22 @@ def test_each_incremental_run_equals_a_full_refresh(runs: Runs, step: str) -> No
     assert not differs, "\n".join(f"{mart}: {what}" for mart, what in differs.items())
 
 
+def test_a_mart_left_without_a_build_longer_than_the_lookback_catches_up_in_one_run(runs: Runs) -> None:
+    """The marts lost their last days and missed a correction to a day they still hold; a run of
+    one day rebuilds from their own newest day minus the look-back, and equals a full refresh."""
+    newest = runs.stale_newest
+    assert all(day < CATCH_UP.day - timedelta(days=LOOKBACK) for day in newest.values()), newest
+    for mart in ("fct_account_daily", "fct_social_traffic_daily"):  # the corrected day is theirs
+        assert newest[mart] - timedelta(days=LOOKBACK) <= OLD < newest[mart], newest
+    differs = runs.differences[CATCH_UP.name]
+    assert not differs, "\n".join(f"{mart}: {what}" for mart, what in differs.items())
+
+
 def test_a_new_rebuild_day_does_not_make_dbt_parse_again(runs: Runs) -> None:
     """Every build passes another rebuild day (or none) and dbt reuses its saved parse as it is:
     the day travels in the environment, read only when a mart runs. (A change of ``--vars``
     re-parses the whole project, about 10 s on two cores, every daily run.)"""
-    assert len({step.rebuild_from for step in [*STEPS, MISSED]}) > 2
+    assert len({step.rebuild_from for step in [*STEPS, MISSED, CATCH_UP]}) > 2
     assert not any(runs.reparsed.values()), runs.reparsed
 
 
