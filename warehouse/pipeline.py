@@ -7,7 +7,6 @@ the next writer (another task, dbt) can take the lock.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -125,17 +124,18 @@ def build_models(selection: Sequence[str] | None = None, rebuild_from: date | No
 
     ``rebuild_from``: the first day the incremental marts rebuild, the run's window start (which
     reaches back over the sources' look-back). None leaves it to each mart: the newest day it
-    holds minus the look-back (``dbt_project/macros/incremental.sql``)."""
-    from warehouse.dbt import DbtError, run_dbt
+    holds minus the look-back (``dbt_project/macros/incremental.sql``). It goes to dbt in the
+    environment (``WAREHOUSE_REBUILD_FROM``), not ``--vars``, so that dbt keeps its partial parse
+    when the day changes."""
+    from warehouse.dbt import REBUILD_FROM_ENV, DbtError, run_dbt
     from warehouse.quality import dbt_results
 
     args = ["build", *(transform_selection() if selection is None else selection)]
-    if rebuild_from is not None:
-        args += ["--vars", json.dumps({"rebuild_from": rebuild_from.isoformat()})]
+    env = {REBUILD_FROM_ENV: rebuild_from.isoformat() if rebuild_from else ""}  # "": none
     with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
         error: str | None = None
         try:
-            run_dbt(args, target_path=Path(target))
+            run_dbt(args, target_path=Path(target), env=env)
         except DbtError as failed:
             error = str(failed)
         found = dbt_results(Path(target))

@@ -4,21 +4,29 @@
     table, and at parse time). `day_column` is the model's day in {{ this }}.
 
     The rule, the same for every incremental mart:
-    - the var `rebuild_from` (ISO date; the pipeline passes its window's
-      start, which already reaches back over the sources' look-back);
+    - the requested day (ISO date): the var `rebuild_from` when given (a
+      hand-run `dbt build --vars '{rebuild_from: 2026-10-04}'`), else the
+      environment variable WAREHOUSE_REBUILD_FROM (the pipeline sets it to
+      its window's start, which already reaches back over the sources'
+      look-back; empty means none);
     - but never later than the newest day already in the table minus
-      `incremental_lookback_days`. Without the var this alone still rebuilds
-      every day a load may have re-read. A model that was not built for
-      longer than the look-back (it failed, or was held back) catches up the
-      same way: every run it missed re-read the look-back before its own
+      `incremental_lookback_days`. Without a requested day this alone still
+      rebuilds every day a load may have re-read. A model that was not built
+      for longer than the look-back (it failed, or was held back) catches up
+      the same way: every run it missed re-read the look-back before its own
       window, which reaches back before the newest day the table has.
     So the rebuild starts at the older of the two.
+
+    The day changes every run. dbt re-parses the whole project when --vars
+    change, and re-parses a file whose env_var() value changed at parse
+    time; env_var() is read here only when the model runs (after the return
+    below), so dbt's parse never records it and partial parsing survives.
 #}
 {% macro incremental_rebuild_from(day_column) -%}
     {%- if not execute or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set requested = var('rebuild_from', none) -%}
+    {%- set requested = var('rebuild_from', none) or env_var('WAREHOUSE_REBUILD_FROM', '') -%}
     {%- if requested -%}
         {%- set requested = incremental_parse_date(requested) -%}
     {%- endif -%}
@@ -45,14 +53,16 @@
 
 
 {#
-    A date from an ISO string (the var) or a date/datetime (a query result).
+    A date from an ISO string (the requested day) or a date/datetime (the
+    var given as a YAML date, a query result).
 #}
 {% macro incremental_parse_date(value) -%}
     {%- if value is string -%}
         {%- set text = value | trim -%}
         {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', text) -%}
             {{ exceptions.raise_compiler_error(
-                "var rebuild_from must be an ISO date (YYYY-MM-DD), got '" ~ value ~ "'"
+                "rebuild_from (the var, or WAREHOUSE_REBUILD_FROM) must be an ISO date"
+                ~ " (YYYY-MM-DD), got '" ~ value ~ "'"
             ) }}
         {%- endif -%}
         {{ return(modules.datetime.date.fromisoformat(text)) }}

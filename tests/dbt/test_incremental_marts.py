@@ -3,14 +3,17 @@
 One warehouse for the module: the session's demo warehouse (every source over six weeks) with its
 last two days held back, and each raw row read the morning after its day, as daily runs read
 them. Then one run at a time: a day's partitions are loaded (and earlier rows re-read with late
-corrections), the incremental marts are built the way the pipeline builds them (``rebuild_from``
-= the day minus the sources' look-back, or no var at all), and each mart is compared, by a content
-hash, with what a full refresh builds from the same data: the SQL of ``--full-refresh`` (compiled
-by the module's first full build, which has no rebuild range) run on the same file. The last run
+corrections), the incremental marts are built by the pipeline's ``build_models`` (rebuild day =
+the day minus the sources' look-back, or none), and each mart is compared, by a content hash,
+with what a full refresh builds from the same data: the SQL of ``--full-refresh`` (compiled by
+the module's first full build, which has no rebuild range) run on the same file. The fourth run
 corrects a day older than its rebuild range, which only a full refresh picks up: the comparison
 must catch it, and a real ``dbt run --full-refresh`` must then agree with the reference again.
+The last run catches up marts left without a build for longer than the look-back.
 
-dbt parses the project once for the module; every run reuses that manifest.
+dbt parses the project once for the module. The full refreshes reuse that manifest; the
+pipeline's builds start from its saved parse (``partial_parse.msgpack``), as a daily run starts
+from the last run's, and must not parse anything again although their rebuild day changes.
 """
 
 from __future__ import annotations
@@ -30,8 +33,16 @@ from dbt.contracts.graph.manifest import Manifest
 
 from tests.conftest import DBT_PROJECT_DIR, DEMO_TODAY, assert_dbt_succeeded
 from warehouse.config import load_config
+from warehouse.dbt import PARTIAL_PARSE
+from warehouse.pipeline import build_models
 
-INCREMENTAL_MARTS = ("fct_account_daily", "fct_post_performance", "fct_mentions", "fct_social_traffic_daily")
+DAY_COLUMNS = {  # each incremental mart's day (the column its incremental_rebuild_from() reads)
+    "fct_account_daily": "metric_date",
+    "fct_post_performance": "created_date",
+    "fct_mentions": "mention_date",
+    "fct_social_traffic_daily": "report_date",
+}
+INCREMENTAL_MARTS = tuple(DAY_COLUMNS)
 LOOKBACK = load_config().max_lookback_days()
 DAYS = [DEMO_TODAY - timedelta(days=n) for n in (2, 1)]  # held back, then loaded one a run
 PAGE = "104729381726354"  # the demo's own Facebook Page
@@ -39,6 +50,7 @@ GA_PROPERTY = "412345678"
 LATE = date(2026, 11, 5)  # inside the look-back of every run
 OLD = date(2026, 10, 12)  # older than the newest day minus the look-back
 OLDER = date(2026, 10, 14)
+STALE_DAYS = LOOKBACK + 2  # how long the catch-up's marts went without a build
 
 Correction = Callable[[duckdb.DuckDBPyConnection, date], dict[str, Any]]
 
@@ -127,6 +139,15 @@ MISSED = Step(
     DAYS[1] - timedelta(days=LOOKBACK),
     [correct_followers(OLDER), correct_ga(OLDER)],
 )
+# After the full refresh: every incremental mart loses its last STALE_DAYS days, as if its builds
+# had been skipped that long, while the runs it missed re-read (and corrected) an older day it
+# holds. A run of one day, the last, must bring each back to a full refresh.
+CATCH_UP = Step(
+    "a catch-up after more than the look-back without a build",
+    DAYS[1],
+    DAYS[1],
+    [correct_followers(OLD), correct_ga(OLD)],
+)
 
 
 class Dbt:
@@ -144,12 +165,16 @@ class Dbt:
             str(tmp / "logs"),
             "--quiet",
         ]
-        self.path, self.target = path, tmp / "target"
+        self.path, self.target, self.tmp = path, tmp / "target", tmp
         with pytest.MonkeyPatch.context() as monkeypatch:
             monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(path))
             parsed = dbtRunner().invoke(["parse", "--no-partial-parse", *self.flags])
         assert parsed.success, parsed.exception
         self.manifest: Manifest = parsed.result
+        # The saved parse the pipeline's builds start from (warehouse.dbt keeps it in <data>/.dbt).
+        self.saved_parse = tmp / "data" / ".dbt" / PARTIAL_PARSE
+        self.saved_parse.parent.mkdir(parents=True)
+        self.saved_parse.write_bytes((self.target / PARTIAL_PARSE).read_bytes())
 
     def run(self, *args: str) -> None:
         with pytest.MonkeyPatch.context() as monkeypatch:
@@ -157,10 +182,19 @@ class Dbt:
             monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
             assert_dbt_succeeded(dbtRunner(manifest=self.manifest).invoke([*args, *self.flags]))
 
-    def build(self, rebuild_from: date | None) -> None:
-        """The incremental marts, as the pipeline builds them."""
-        extra = ["--vars", json.dumps({"rebuild_from": rebuild_from.isoformat()})] if rebuild_from else []
-        self.run("run", "--select", *INCREMENTAL_MARTS, *extra)
+    def build(self, rebuild_from: date | None) -> bool:
+        """The incremental marts, built by the pipeline's ``build_models``; whether dbt parsed
+        anything (it rewrites its saved parse whenever it does)."""
+        before = self.saved_parse.read_bytes()
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(self.path))
+            monkeypatch.setenv("WAREHOUSE_DATA_DIR", str(self.saved_parse.parents[1]))
+            monkeypatch.setenv("DBT_LOG_PATH", str(self.tmp / "logs"))
+            monkeypatch.setenv("DBT_QUIET", "true")
+            monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+            built = build_models(("--select", *INCREMENTAL_MARTS, "--resource-type", "model"), rebuild_from)
+        assert built.error is None, built.error
+        return self.saved_parse.read_bytes() != before
 
     def full_refresh(self) -> dict[str, str]:
         """Rebuild the marts from scratch; the SQL that did it, per mart."""
@@ -224,12 +258,25 @@ def _differences(con: duckdb.DuckDBPyConnection, reference: dict[str, str]) -> d
     return found
 
 
+def _leave_stale(con: duckdb.DuckDBPyConnection, days: int) -> dict[str, date]:
+    """Delete each incremental mart's rows of its last ``days`` days; its newest day left."""
+    newest = {}
+    for mart, day in DAY_COLUMNS.items():
+        con.execute(
+            f"delete from marts.{mart} where {day} > (select max({day}) from marts.{mart}) - ?", [days]
+        )
+        newest[mart] = con.execute(f"select max({day}) from marts.{mart}").fetchone()[0]
+    return newest
+
+
 @dataclass
 class Runs:
     differences: dict[str, dict[str, str]]  # step -> mart -> what differs from a full refresh
     corrected: dict[str, Any]  # the late corrections' records
     marts: dict[str, Any]  # what the marts say about them after that run
     healed: dict[str, str]  # differences left after a real --full-refresh at the end
+    reparsed: dict[str, bool]  # step -> whether dbt parsed anything for its build
+    stale_newest: dict[str, date]  # the catch-up's marts: the newest day each still held
 
 
 @pytest.fixture(scope="module")
@@ -244,20 +291,27 @@ def runs(full_warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     differences: dict[str, dict[str, str]] = {}
     corrected: dict[str, Any] = {}
     marts: dict[str, Any] = {}
+    reparsed: dict[str, bool] = {}
     for step in [*STEPS, MISSED]:
         with duckdb.connect(str(path)) as con:
             _load_day(con, step.day)
             records = [correct(con, step.day) for correct in step.corrections]
-        dbt.build(step.rebuild_from)
+        reparsed[step.name] = dbt.build(step.rebuild_from)
         with duckdb.connect(str(path), read_only=True) as con:
             differences[step.name] = _differences(con, reference)
             if step is STEPS[0]:
                 corrected = {key: value for record in records for key, value in record.items()}
                 marts = _what_the_marts_say(con, corrected)
     dbt.full_refresh()
-    with duckdb.connect(str(path), read_only=True) as con:
+    with duckdb.connect(str(path)) as con:
         healed = _differences(con, reference)
-    return Runs(differences, corrected, marts, healed)
+        stale_newest = _leave_stale(con, STALE_DAYS)
+        for correct in CATCH_UP.corrections:
+            correct(con, CATCH_UP.day)
+    reparsed[CATCH_UP.name] = dbt.build(CATCH_UP.rebuild_from)
+    with duckdb.connect(str(path), read_only=True) as con:
+        differences[CATCH_UP.name] = _differences(con, reference)
+    return Runs(differences, corrected, marts, healed, reparsed, stale_newest)
 
 
 def _what_the_marts_say(con: duckdb.DuckDBPyConnection, corrected: dict[str, Any]) -> dict[str, Any]:
@@ -283,6 +337,25 @@ def test_the_lookback_var_is_the_sources_longest_lookback() -> None:
 def test_each_incremental_run_equals_a_full_refresh(runs: Runs, step: str) -> None:
     differs = runs.differences[step]
     assert not differs, "\n".join(f"{mart}: {what}" for mart, what in differs.items())
+
+
+def test_a_mart_left_without_a_build_longer_than_the_lookback_catches_up_in_one_run(runs: Runs) -> None:
+    """The marts lost their last days and missed a correction to a day they still hold; a run of
+    one day rebuilds from their own newest day minus the look-back, and equals a full refresh."""
+    newest = runs.stale_newest
+    assert all(day < CATCH_UP.day - timedelta(days=LOOKBACK) for day in newest.values()), newest
+    for mart in ("fct_account_daily", "fct_social_traffic_daily"):  # the corrected day is theirs
+        assert newest[mart] - timedelta(days=LOOKBACK) <= OLD < newest[mart], newest
+    differs = runs.differences[CATCH_UP.name]
+    assert not differs, "\n".join(f"{mart}: {what}" for mart, what in differs.items())
+
+
+def test_a_new_rebuild_day_does_not_make_dbt_parse_again(runs: Runs) -> None:
+    """Every build passes another rebuild day (or none) and dbt reuses its saved parse as it is:
+    the day travels in the environment, read only when a mart runs. (A change of ``--vars``
+    re-parses the whole project, about 10 s on two cores, every daily run.)"""
+    assert len({step.rebuild_from for step in [*STEPS, MISSED, CATCH_UP]}) > 2
+    assert not any(runs.reparsed.values()), runs.reparsed
 
 
 def test_the_late_corrections_reached_the_incremental_marts(runs: Runs) -> None:
