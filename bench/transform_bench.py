@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -34,27 +33,19 @@ from pathlib import Path
 
 from demo.story import STORY_TODAY
 from warehouse.dbt import DBT_PROJECT_DIR, PARTIAL_PARSE
-from warehouse.demo_run import demo_connections, demo_server, free_port, run_dag
+from warehouse.demo_run import (
+    alert_connections,
+    demo_connections,
+    demo_server,
+    free_port,
+    isolated_airflow,
+    run_dag,
+    smtp_catcher,
+    standalone,
+)
 from warehouse.pipeline import transform_selection
-from warehouse.settings import PROJECT_ROOT
 
 DAG_ID = "social_transform_publish"
-
-
-def airflow_env(root: Path) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "WAREHOUSE_TODAY": STORY_TODAY.isoformat(),
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONPATH": str(PROJECT_ROOT),
-        "AIRFLOW_HOME": str(root / "airflow"),
-        "WAREHOUSE_DATA_DIR": str(root / "data"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "DO_NOT_TRACK": "1",
-    }
-    env.pop("WAREHOUSE_DUCKDB_PATH", None)
-    return env
 
 
 def airflow(env: dict[str, str], *args: str) -> str:
@@ -117,24 +108,7 @@ def under_dags_test(env: dict[str, str], start: str, end: str, log: Path) -> dic
 
 
 def under_scheduler(env: dict[str, str], start: str, end: str, log: Path) -> dict[str, float]:
-    api_port = free_port()
-    env = {
-        **env,
-        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-        "AIRFLOW__API__PORT": str(api_port),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
-        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-    }
-    with log.open("a") as output:
-        standalone = subprocess.Popen(
-            ["airflow", "standalone"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    with log.open("a") as output, standalone(env, output) as env:
         _wait(lambda: DAG_ID in airflow(env, "dags", "list", "-o", "plain"), "the DAG to register")
         before = {r["run_id"] for r in _runs(env)}  # the dags test run is in the same database
         airflow(env, "dags", "trigger", DAG_ID, "-c", json.dumps({"start": start, "end": end}))
@@ -144,9 +118,6 @@ def under_scheduler(env: dict[str, str], start: str, end: str, log: Path) -> dic
             return any(r["state"] in ("success", "failed") for r in _runs(env) if r["run_id"] not in before)
 
         _wait(finished, "the transform run to finish")
-    finally:
-        os.killpg(standalone.pid, signal.SIGTERM)
-        standalone.wait(timeout=60)
     return stages(Path(env["AIRFLOW_HOME"]))
 
 
@@ -174,33 +145,37 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ["WAREHOUSE_DBT_SELECT"] = args.select  # the baseline, the DAG runs and their env
     root = Path(tempfile.mkdtemp(prefix="transform-bench-"))
-    env, data, log = airflow_env(root), root / "data", root / "airflow-output.log"
+    data, log = root / "data", root / "airflow-output.log"
     start, end = STORY_TODAY - timedelta(days=args.days), STORY_TODAY - timedelta(days=1)
     try:
-        airflow(env, "db", "migrate")
-        airflow(env, "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer")
-        began = time.monotonic()
-        with demo_server(free_port(), STORY_TODAY, chaos_rate=0.0) as url, log.open("a") as output:
-            env.update(demo_connections(url, today=STORY_TODAY))
-            run_dag("social_extract_load", start, end, env, output)
-        loaded = time.monotonic() - began
-        raw = root / "raw.duckdb"
-        shutil.copyfile(data / "warehouse.duckdb", raw)
-        size = raw.stat().st_size / 2**20
-        print(f"{args.days} days of the demo company, extracted and loaded: {loaded:.0f} s, {size:.0f} MiB")
-        print(f"dbt build {' '.join(transform_selection())}")
+        with log.open("a") as output:
+            env = isolated_airflow(root, output) | {"WAREHOUSE_TODAY": STORY_TODAY.isoformat()}
+        # The demo APIs for the load, and its webhook receiver and a mail catcher for the transform's
+        # alerts (a check that warns on a long history sends one).
+        with demo_server(free_port(), STORY_TODAY, chaos_rate=0.0) as url, smtp_catcher() as (port, _):
+            env |= demo_connections(url, today=STORY_TODAY) | alert_connections(port, f"{url}/_demo/webhook")
+            began = time.monotonic()
+            with log.open("a") as output:
+                run_dag("social_extract_load", start, end, env, output)
+            loaded = time.monotonic() - began
+            raw = root / "raw.duckdb"
+            shutil.copyfile(data / "warehouse.duckdb", raw)
+            size = raw.stat().st_size / 2**20
+            print(f"{args.days} days of the demo company loaded: {loaded:.0f} s, {size:.0f} MiB")
+            print(f"dbt build {' '.join(transform_selection())}", flush=True)
 
-        restore(raw, data)
-        base = baseline(env, data, root)
-        rows = [("plain dbt build (baseline)", base, None)]
-        restore(raw, data)
-        measured = under_dags_test(env, start.isoformat(), end.isoformat(), log)
-        rows.append(("airflow dags test: dbt stage", measured["dbt"], measured["run"]))
-        print(f"baseline {base:.1f} s; airflow dags test: dbt stage {measured['dbt']:.1f} s", flush=True)
-        if not args.no_scheduler:
             restore(raw, data)
-            measured = under_scheduler(env, start.isoformat(), end.isoformat(), log)
-            rows.append(("real scheduler: dbt stage", measured["dbt"], measured["run"]))
+            base = baseline(env, data, root)
+            print(f"plain dbt build (baseline): {base:.1f} s", flush=True)
+            rows = [("plain dbt build (baseline)", base, None)]
+            restore(raw, data)
+            measured = under_dags_test(env, start.isoformat(), end.isoformat(), log)
+            rows.append(("airflow dags test: dbt stage", measured["dbt"], measured["run"]))
+            print(f"airflow dags test: dbt stage {measured['dbt']:.1f} s", flush=True)
+            if not args.no_scheduler:
+                restore(raw, data)
+                measured = under_scheduler(env, start.isoformat(), end.isoformat(), log)
+                rows.append(("real scheduler: dbt stage", measured["dbt"], measured["run"]))
         print(f"{'':32} {'seconds':>8} {'x dbt':>7} {'whole run s':>12}")
         for name, seconds, whole in rows:
             extra = f"{whole:12.1f}" if whole is not None else ""

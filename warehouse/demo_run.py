@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -228,6 +229,55 @@ def run_dag(
     print(
         f"==> {dag_id} succeeded in {time.monotonic() - began:.0f} s", file=output or sys.stdout, flush=True
     )
+
+
+def isolated_airflow(root: Path, output: IO[str] | None = None) -> dict[str, str]:
+    """An Airflow of its own under ``root`` (SQLite, the project's DAGs, the DuckDB writer pool)
+    and a warehouse of its own (``root/data``), initialised: the environment to run it with.
+    The caller adds the connections and the calendar."""
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONPATH": str(PROJECT_ROOT),
+        "AIRFLOW_HOME": str(root / "airflow"),
+        "WAREHOUSE_DATA_DIR": str(root / "data"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "DO_NOT_TRACK": "1",
+    }
+    env.pop("WAREHOUSE_DUCKDB_PATH", None)
+    for command in (
+        ["airflow", "db", "migrate"],
+        ["airflow", "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer"],
+    ):
+        subprocess.run(
+            command, env=env, stdout=output or subprocess.DEVNULL, stderr=subprocess.STDOUT, check=True
+        )
+    return env
+
+
+@contextmanager
+def standalone(env: Mapping[str, str], output: IO[str]) -> Iterator[dict[str, str]]:
+    """``airflow standalone`` for the block (scheduler, DAG processor, triggerer and API server
+    with the LocalExecutor) on free ports, its output to ``output``; yields the environment that
+    reaches it (``airflow dags trigger``, ``list-runs``)."""
+    api_port = free_port()
+    env = {
+        **env,
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__API__PORT": str(api_port),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
+        "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+    }
+    process = subprocess.Popen(
+        ["airflow", "standalone"], env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        yield env
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
 
 
 def serve_ui(port: int) -> int:

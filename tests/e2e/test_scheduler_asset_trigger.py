@@ -11,10 +11,7 @@ end-to-end module's.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -25,8 +22,7 @@ import pytest
 from demo.server import DemoServer
 from demo.story import STORY_TODAY
 from warehouse.config import load_config
-from warehouse.demo_run import demo_connections, free_port, run_dag
-from warehouse.settings import PROJECT_ROOT
+from warehouse.demo_run import demo_connections, isolated_airflow, run_dag, standalone
 
 pytestmark = pytest.mark.e2e
 
@@ -63,39 +59,11 @@ def transform_runs(env: dict[str, str]) -> list[dict]:
 
 @pytest.mark.timeout(1200)
 def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
-    api_port = free_port()
     log = tmp_path / "standalone.log"
-    with DemoServer(today=DEMO_TODAY) as server:
-        env = {
-            **os.environ,
-            **demo_connections(server.url),
-            "WAREHOUSE_TODAY": DEMO_TODAY.isoformat(),
-            "WAREHOUSE_DBT_SELECT": SELECTION,
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "AIRFLOW_HOME": str(tmp_path / "airflow"),
-            "WAREHOUSE_DATA_DIR": str(tmp_path / "data"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
-            "AIRFLOW__API__PORT": str(api_port),
-            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://localhost:{api_port}/execution/",
-            "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
-            "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
-            "DO_NOT_TRACK": "1",
-        }
-        env.pop("WAREHOUSE_DUCKDB_PATH", None)
-        airflow(env, "db", "migrate")
-        airflow(env, "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer")
-        with log.open("w") as output:
-            standalone = subprocess.Popen(
-                ["airflow", "standalone"],
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
+    with DemoServer(today=DEMO_TODAY) as server, log.open("w") as output:
+        env = isolated_airflow(tmp_path, output) | demo_connections(server.url)
+        env |= {"WAREHOUSE_TODAY": DEMO_TODAY.isoformat(), "WAREHOUSE_DBT_SELECT": SELECTION}
+        with standalone(env, output) as env:
             wait_for(
                 "the DAG processor to register both DAGs",
                 lambda: "social_transform_publish" in airflow(env, "dags", "list", "-o", "plain"),
@@ -110,9 +78,6 @@ def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
                 log,
             )
             runs = transform_runs(env)
-        finally:
-            os.killpg(standalone.pid, signal.SIGTERM)
-            standalone.wait(timeout=60)
 
     assert [r["state"] for r in runs] == ["success"], runs
     assert runs[0]["run_id"].startswith("asset_triggered__")
