@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -34,6 +32,7 @@ from warehouse.demo_run import (
     DagRunFailed,
     alert_connections,
     demo_connections,
+    isolated_airflow,
     run_dag,
     smtp_catcher,
 )
@@ -77,25 +76,9 @@ def pipeline(tmp_path_factory) -> Iterator[Pipeline]:
     root = tmp_path_factory.mktemp("e2e")
     log = root / "airflow-output.log"
     with DemoServer(today=DEMO_TODAY, chaos_rate=0.05, chaos_seed=11) as server:
-        env = {
-            **os.environ,
-            **demo_connections(server.url),
-            "WAREHOUSE_TODAY": DEMO_TODAY.isoformat(),
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-            "AIRFLOW_HOME": str(root / "airflow"),
-            "WAREHOUSE_DATA_DIR": str(root / "data"),
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
-            "PYTHONPATH": str(PROJECT_ROOT),
-            "DO_NOT_TRACK": "1",
-        }
-        env.pop("WAREHOUSE_DUCKDB_PATH", None)
         with log.open("w") as output:
-            for command in (
-                ["airflow", "db", "migrate"],
-                ["airflow", "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer"],
-            ):
-                subprocess.run(command, env=env, stdout=output, stderr=subprocess.STDOUT, check=True)
+            env = isolated_airflow(root, output) | demo_connections(server.url)
+        env["WAREHOUSE_TODAY"] = DEMO_TODAY.isoformat()
         pipeline = Pipeline(root, env, log)
         for dag_id in PIPELINE_DAGS:
             pipeline.run(dag_id)
@@ -501,19 +484,25 @@ def test_the_monthly_report_dag_mails_last_month_with_the_generator_numbers(pipe
 MART_TABLES = ("dim_account", "dim_post", "fct_post_performance", "fct_account_daily", "fct_account_monthly")
 
 
-def _mart_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """A content hash of each mart, leaving out only when the lifetime metrics were read."""
+# When a row's source was last read: a re-run that reads a source again moves them, and nothing else.
+READ_TIME_COLUMNS = ("metrics_as_of", "last_extracted_at")
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """A content hash of each mart (``marts.<table>``), leaving out only when its sources were read."""
     fingerprints = {}
-    for table in MART_TABLES:
-        fingerprints[table] = con.execute(
-            f"""
-            select count(*) || ':' || coalesce(sum(hash(t)), 0)
-            from (select * exclude (metrics_as_of) from marts.{table}) as t
-            """
-            if table == "fct_post_performance"
-            else f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from marts.{table} as t"
+    for table in tables:
+        columns = {c for (c,) in con.execute(f"select column_name from (describe marts.{table})").fetchall()}
+        left_out = ", ".join(c for c in READ_TIME_COLUMNS if c in columns)
+        rows = f"(select * exclude ({left_out}) from marts.{table})" if left_out else f"marts.{table}"
+        fingerprints[f"marts.{table}"] = con.execute(
+            f"select count(*) || ':' || coalesce(sum(hash(t)), 0) from {rows} as t"
         ).fetchone()[0]
     return fingerprints
+
+
+def _mart_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return _fingerprints(con, MART_TABLES)
 
 
 def _task_tries(pipeline: Pipeline, dag_id: str) -> dict[str, tuple[str, int]]:
@@ -527,46 +516,6 @@ def _task_tries(pipeline: Pipeline, dag_id: str) -> dict[str, tuple[str, int]]:
             (dag_id, dag_id),
         ).fetchall()
     return {task: (state, tries) for task, state, tries in rows}
-
-
-def test_re_running_a_day_with_one_sources_token_expired_publishes_the_others(pipeline) -> None:
-    """The last day again, Facebook's token expired: Facebook fails at once (no Airflow retry)
-    and alone, the run fails naming the connection to renew and alerts it, every other source
-    reloads, the transform runs on what loaded and publishes marts identical to before."""
-    with pipeline.live() as con:
-        before = _mart_fingerprints(con)
-        loads_before = dict(
-            con.execute("select account_id, max(_loaded_at) from raw.x__user group by 1").fetchall()
-        )
-    expired = json.loads(pipeline.env["AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT"]) | {
-        "password": "expired-demo-token"
-    }
-    with smtp_catcher() as (port, received), pipeline.log.open("a") as output:
-        env = {
-            **pipeline.env,
-            **alert_connections(port, f"{pipeline.server_url}/_demo/webhook"),
-            "AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT": json.dumps(expired),
-        }
-        with pytest.raises(DagRunFailed):
-            run_dag("social_extract_load", END, END, env, output)
-        tasks = _task_tries(pipeline, "social_extract_load")
-        run_dag("social_transform_publish", END, END, env, output)
-    assert tasks["facebook_pages.extract"] == ("failed", 1), tasks  # no retry of an expired token
-    assert tasks["facebook_pages.load"][0] == "upstream_failed"
-    assert all(tasks[f"{s}.load"][0] == "success" for s in EXTRACT_SOURCES if s != "facebook_pages"), tasks
-    assert tasks["loaded"][0] == "success" and tasks["sources"][0] == "failed"
-    [alert] = [m for m in received if "Daily load" in m["subject"]]
-    assert "facebook_pages" in alert["subject"]
-    assert "facebook_pages_default" in alert.get_body(("html",)).get_content()
-    with pipeline.live() as con:
-        assert _mart_fingerprints(con) == before
-        reloaded = dict(
-            con.execute("select account_id, max(_loaded_at) from raw.x__user group by 1").fetchall()
-        )
-    assert all(reloaded[a] > loads_before[a] for a in loads_before), "the other sources loaded again"
-    with pipeline.published() as con:
-        published = con.execute("select distinct run_id, snapshot_run_id from audit.publication").fetchall()
-    assert published == [(_newest_run_id(pipeline, "social_transform_publish"),) * 2]  # all current
 
 
 def _mapped_states(pipeline: Pipeline, run_id: str, task_id: str) -> dict[str, str]:
@@ -599,58 +548,124 @@ CLOCK_DEPENDENT_MARTS = {
     "marts.fct_support_monthly",
 }
 
+# Competitors' Instagram media come from business_discovery, one snapshot partition a run: the
+# range run's snapshot (media back to its window's start) is replaced when its last day is run
+# again, by one that reaches back only the look-back, and older months lose those media. A known
+# defect (see test_re_running_the_last_day_keeps_competitors_instagram_history).
+SHALLOWER_ON_RERUN = "marts.fct_competitor_benchmark_monthly"
+
 
 def _published_marts(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """A content hash of every published mart."""
     tables = con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
-    return {
-        f"marts.{t}": con.execute(
-            f"select count(*) || ':' || coalesce(sum(hash(m)), 0) from marts.{t} as m"
-        ).fetchone()[0]
-        for (t,) in tables
-    }
+    return _fingerprints(con, [t for (t,) in tables])
 
 
-def test_a_blocking_failure_on_one_platforms_raw_table_holds_back_only_its_marts(pipeline) -> None:
-    """Negative engagements in Facebook's raw page insights on one day: the raw check blocks. The
-    marts built from that table (dbt's lineage) stay byte for byte at their last good version and
-    say so in audit.publication; every other mart is published from this run, equal to the clean
+# The raw table the re-run breaks: Google Analytics' traffic (negative sessions on the last day).
+BROKEN = "raw.google_analytics__traffic"
+
+
+class Rerun:
+    """The last day run again through both DAGs, the way an operator would after a bad day:
+    Facebook's token has expired, and once the load is done a bug in GA4's report leaves negative
+    sessions in the raw table. What was there before is kept to compare with."""
+
+    def __init__(self, pipeline: Pipeline):
+        self.pipeline = pipeline
+        with pipeline.live() as con:
+            self.marts_before = _mart_fingerprints(con)
+            self.loads_before = dict(
+                con.execute("select account_id, max(_loaded_at) from raw.x__user group by 1").fetchall()
+            )
+        with pipeline.published() as con:
+            self.clean = _published_marts(con)
+            [(self.last_good_run,)] = con.execute(
+                "select distinct snapshot_run_id from audit.publication"
+            ).fetchall()
+        expired = json.loads(pipeline.env["AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT"]) | {
+            "password": "expired-demo-token"
+        }
+        offset = pipeline.log.stat().st_size
+        with smtp_catcher() as (port, received), pipeline.log.open("a") as output:
+            env = {
+                **pipeline.env,
+                **alert_connections(port, f"{pipeline.server_url}/_demo/webhook"),
+                "AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT": json.dumps(expired),
+            }
+            with pytest.raises(DagRunFailed):
+                run_dag("social_extract_load", END, END, env, output)
+            self.load_tasks = _task_tries(pipeline, "social_extract_load")
+            self.broken_rows = self._break_ga_sessions()
+            with pytest.raises(DagRunFailed):  # the transform holds marts back, and says so
+                run_dag("social_transform_publish", END, END, env, output)
+            self.emails = list(received)
+        self.output = pipeline.log.read_text()[offset:]
+        self.run_id = _newest_run_id(pipeline, "social_transform_publish")
+
+    def _break_ga_sessions(self) -> list[tuple[int]]:
+        with duckdb.connect(str(self.pipeline.data / "warehouse.duckdb")) as con:
+            return con.execute(
+                f"""
+                update {BROKEN} set record = json_merge_patch(record, '{{"sessions": "-5"}}')
+                where partition_day = ? and (record->>'sessionSource') = 'google'
+                    and (record->>'sessionMedium') = 'organic'
+                """,
+                [END],
+            ).fetchall()
+
+
+@pytest.fixture(scope="module")
+def rerun(pipeline) -> Rerun:
+    return Rerun(pipeline)
+
+
+def test_re_running_a_day_with_one_sources_token_expired_publishes_the_others(rerun) -> None:
+    """The last day again, Facebook's token expired: Facebook fails at once (no Airflow retry)
+    and alone, the load fails naming the connection to renew and alerts it, every other source
+    reloads, and the transform runs on what loaded: the account and post marts (every platform's,
+    built from the reloaded sources) are identical to before."""
+    tasks = rerun.load_tasks
+    assert tasks["facebook_pages.extract"] == ("failed", 1), tasks  # no retry of an expired token
+    assert tasks["facebook_pages.load"][0] == "upstream_failed"
+    assert all(tasks[f"{s}.load"][0] == "success" for s in EXTRACT_SOURCES if s != "facebook_pages"), tasks
+    assert tasks["loaded"][0] == "success" and tasks["sources"][0] == "failed"
+    [alert] = [m for m in rerun.emails if "Daily load" in m["subject"]]
+    assert "facebook_pages" in alert["subject"]
+    assert "facebook_pages_default" in alert.get_body(("html",)).get_content()
+    with rerun.pipeline.live() as con:
+        assert _mart_fingerprints(con) == rerun.marts_before
+        reloaded = dict(
+            con.execute("select account_id, max(_loaded_at) from raw.x__user group by 1").fetchall()
+        )
+    assert all(reloaded[a] > rerun.loads_before[a] for a in rerun.loads_before), "the others loaded again"
+    with rerun.pipeline.published() as con:
+        published = con.execute(
+            "select table_name, run_id from audit.publication where table_name like 'marts.%'"
+        ).fetchall()
+    assert {t for t, run_id in published if run_id == rerun.run_id} >= {f"marts.{t}" for t in MART_TABLES}
+
+
+def test_a_blocking_failure_on_one_raw_table_holds_back_only_its_marts(rerun) -> None:
+    """Negative sessions in GA4's raw traffic on the re-run day: the raw check blocks. The marts
+    built from that table (dbt's lineage) stay byte for byte at their last good version and say
+    so in audit.publication; every other mart is published from this run, equal to the clean
     run's; the run fails and the alert names the check and the held-back marts."""
     from warehouse.dbt import MANIFEST_PATH
     from warehouse.lineage import Lineage
 
-    broken = "raw.facebook_pages__page_insights"
-    downstream = Lineage.load(MANIFEST_PATH).downstream_marts(broken)
-    with pipeline.published() as con:
-        clean = _published_marts(con)
-        [(last_good_run,)] = con.execute("select distinct snapshot_run_id from audit.publication").fetchall()
-    assert "marts.fct_account_daily" in downstream and "marts.fct_mentions" not in downstream
-    assert set(clean) - downstream, "some marts do not depend on Facebook's insights"
-    with duckdb.connect(str(pipeline.data / "warehouse.duckdb")) as con:
-        changed = con.execute(
-            """
-            update raw.facebook_pages__page_insights
-            set record = json_merge_patch(record, '{"values": [{"value": -5, "end_time": "'
-                || (record->'values'->0->>'end_time') || '"}]}')
-            where record->>'name' = 'page_post_engagements' and partition_day = ?
-            """,
-            [END],
-        ).fetchall()
-    assert changed == [(2,)]
-    offset = pipeline.log.stat().st_size
-    with smtp_catcher() as (port, received), pipeline.log.open("a") as output:
-        env = {**pipeline.env, **alert_connections(port, f"{pipeline.server_url}/_demo/webhook")}
-        with pytest.raises(DagRunFailed):
-            run_dag("social_transform_publish", START, END, env, output)
-    output = pipeline.log.read_text()[offset:]
-    run_id = _newest_run_id(pipeline, "social_transform_publish")
+    downstream = Lineage.load(MANIFEST_PATH).downstream_marts(BROKEN)
+    assert "marts.fct_social_traffic_daily" in downstream and "marts.fct_account_daily" not in downstream
+    assert set(rerun.clean) - downstream, "some marts do not depend on GA4's traffic"
+    assert rerun.broken_rows[0][0] >= 1, "no GA4 row to break on the last day"
+    run_id = rerun.run_id
     # dbt's own test on the same numbers failed in the one build: a red task named after it.
-    red = _mapped_states(pipeline, run_id, "dbt_failed")
+    red = _mapped_states(rerun.pipeline, run_id, "dbt_failed")
     assert red and all(state == "failed" for state in red.values()), red
-    assert any("non_negative" in name and "engagements" in name for name in red), red
-    assert _task_tries(pipeline, "social_transform_publish")["dbt_build"][0] == "success"
-    assert "HELD BACK" in output and "metric_value_non_negative" in output and broken in output
-    with pipeline.published() as con:
+    assert any("non_negative" in name and "sessions" in name for name in red), red
+    assert _task_tries(rerun.pipeline, "social_transform_publish")["dbt_build"][0] == "success"
+    output = rerun.output
+    assert "HELD BACK" in output and "sessions_non_negative" in output and BROKEN in output
+    with rerun.pipeline.published() as con:
         now = _published_marts(con)
         rows = con.execute(
             "select table_name, run_id, status, held_back_reason, snapshot_run_id from audit.publication "
@@ -659,21 +674,34 @@ def test_a_blocking_failure_on_one_platforms_raw_table_holds_back_only_its_marts
     assert {row[4] for row in rows} == {run_id}  # this run wrote the snapshot
     for table, origin, status, why, _ in rows:
         if table in downstream:
-            assert (origin, status) == (last_good_run, "held_back"), table
-            assert broken in why and "metric_value_non_negative" in why, why
+            assert (origin, status) == (rerun.last_good_run, "held_back"), table
+            assert BROKEN in why and "sessions_non_negative" in why, why
         else:
             assert (origin, status, why) == (run_id, "current", None), table
-        if table not in CLOCK_DEPENDENT_MARTS:
-            assert now[table] == clean[table], f"{table} differs from the clean run's"
+        if table not in CLOCK_DEPENDENT_MARTS | {SHALLOWER_ON_RERUN}:
+            assert now[table] == rerun.clean[table], f"{table} differs from the clean run's"
     assert {row[0] for row in rows if row[2] == "held_back"} == downstream
-    [email] = received
-    assert "held back" in email["subject"]
+    [email] = [m for m in rerun.emails if "held back" in m["subject"]]
     body = email.get_body(("html",)).get_content()
-    assert broken in body and "metric_value_non_negative" in body and "fct_account_daily" in body
-    with pipeline.live() as con:
+    assert BROKEN in body and "sessions_non_negative" in body and "fct_social_traffic_daily" in body
+    with rerun.pipeline.live() as con:
         failing = con.execute(
             "select table_name, check_name, severity from audit.check_results "
             "where run_id = $run_id and not success and severity = 'blocking'",
             {"run_id": run_id},
         ).fetchall()
-    assert (broken, "metric_value_non_negative", "blocking") in failing, failing
+    assert (BROKEN, "sessions_non_negative", "blocking") in failing, failing
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known defect: re-running a range run's last day replaces its deep business_discovery "
+    "snapshot with a shallower one, and the competitor benchmark loses older Instagram media",
+)
+def test_re_running_the_last_day_keeps_competitors_instagram_history(rerun) -> None:
+    """The competitor benchmark after the re-run equals the clean run's. It does not yet: the
+    snapshot the range run landed under its last day held competitors' media back to the window's
+    start; the re-run's holds the look-back only, and replaces it."""
+    with rerun.pipeline.published() as con:
+        now = _published_marts(con)
+    assert now[SHALLOWER_ON_RERUN] == rerun.clean[SHALLOWER_ON_RERUN]
