@@ -270,7 +270,10 @@ def write_raw(db_path: Path, data: RawData) -> None:
         con.close()
 
 
-def dbt_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: RawData) -> tuple[dbtRunnerResult, Path]:
+def dbt_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: RawData, select: tuple[str, ...] = ()
+) -> tuple[dbtRunnerResult, Path]:
+    """``dbt build`` of the whole project (or of ``select``) on a warehouse of ``data``."""
     db_path = tmp_path / "warehouse.duckdb"
     write_raw(db_path, data)
     monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
@@ -288,6 +291,7 @@ def dbt_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: RawData) ->
             str(tmp_path / "logs"),
             "--no-partial-parse",
             "--quiet",
+            *(("--select", *select) if select else ()),
         ]
     )
     return result, db_path
@@ -519,7 +523,9 @@ def _with_negative_count() -> RawData:
 def test_bad_raw_rows_fail_the_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_data: Any, expected_failure: str
 ) -> None:
-    result, _ = dbt_build(tmp_path, monkeypatch, make_data())
+    # Facebook's posts, their source tests and their staging model: where both rows must be caught.
+    selection = ("source:facebook_pages.posts", "stg_facebook_pages__posts")
+    result, _ = dbt_build(tmp_path, monkeypatch, make_data(), selection)
     assert not result.success
     failures = failed_nodes(result)
     assert any(name.startswith(expected_failure) for name in failures), failures
