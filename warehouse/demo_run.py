@@ -241,11 +241,12 @@ def isolated_airflow(root: Path, output: IO[str] | None = None) -> dict[str, str
         "PYTHONPATH": str(PROJECT_ROOT),
         "AIRFLOW_HOME": str(root / "airflow"),
         "WAREHOUSE_DATA_DIR": str(root / "data"),
+        # Named, not left out: run_dag lays the environment over this process's own.
+        "WAREHOUSE_DUCKDB_PATH": str(root / "data" / "warehouse.duckdb"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "DO_NOT_TRACK": "1",
     }
-    env.pop("WAREHOUSE_DUCKDB_PATH", None)
     for command in (
         ["airflow", "db", "migrate"],
         ["airflow", "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer"],
