@@ -408,9 +408,7 @@ def smtp_catcher() -> Iterator[tuple[int, list[EmailMessage]]]:
             received.append(message_from_bytes(envelope.original_content, policy=policy.default))
             return "250 OK"
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     controller = Controller(Inbox(), hostname="127.0.0.1", port=port)
     controller.start()
     try:
