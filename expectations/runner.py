@@ -34,51 +34,25 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.exceptions import DataContextError
 
 from expectations.catalog import SUITES
-from expectations.suites import BLOCKING, WARNING, Check, SuiteSpec
+from expectations.suites import Check, SuiteSpec
 from warehouse.config import VolumeChecks
+from warehouse.run_record import (
+    BLOCKING,
+    WARNING,
+    CheckResult,
+    describe,
+    write_results,
+)
 from warehouse.settings import utc_today
 
 log = logging.getLogger(__name__)
 
-AUDIT_SCHEMA = "audit"
-AUDIT_TABLE = f"{AUDIT_SCHEMA}.check_results"
-AUDIT_COLUMNS = """
-    run_id             varchar     not null,
-    checked_at         timestamptz not null,
-    window_start       date,
-    window_end         date,
-    suite              varchar     not null,
-    table_name         varchar     not null,
-    check_name         varchar     not null,
-    column_name        varchar,
-    severity           varchar     not null,
-    success            boolean     not null,
-    observed_value     varchar,
-    unexpected_count   bigint,
-    sample_unexpected  varchar
-"""
 TABLE_EXISTS = "table_exists"
 BATCH_QUERY = "batch_query"
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "run_window"
 DOCS_SITE = "local_site"
 SAMPLE_SIZE = 5
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """The outcome of one check of one run: one row of ``audit.check_results``."""
-
-    run_id: str
-    suite: str
-    table: str
-    check: str
-    column: str | None
-    severity: str
-    success: bool
-    observed: str | None
-    unexpected_count: int | None
-    sample: str | None  # up to 5 unexpected values or rows, as JSON text
 
 
 @dataclass(frozen=True)
@@ -118,12 +92,6 @@ class CheckReport:
             )
         lines.append(f"Data Docs: {self.data_docs}")
         return "\n".join(lines)
-
-
-def describe(result: CheckResult) -> str:
-    """One line naming the check, its table and column, and what it observed."""
-    column = f" column {result.column}" if result.column else ""
-    return f"{result.severity.upper()} {result.table} {result.check}{column}: {result.observed}"
 
 
 class ChecksFailed(Exception):
@@ -531,64 +499,3 @@ def publish_data_docs(gx_dir: Path, target: Path) -> Path:
     staging.rename(target)
     shutil.rmtree(old, ignore_errors=True)
     return target / "index.html"
-
-
-# ---------------------------------------------------------------------------------------------
-# Audit table
-
-
-def ensure_audit_table(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``audit.check_results``, or add the columns later versions added."""
-    con.execute(f"create schema if not exists {AUDIT_SCHEMA}")
-    con.execute(f"create table if not exists {AUDIT_TABLE} ({AUDIT_COLUMNS})")
-    for column in ("window_start", "window_end"):
-        con.execute(f"alter table {AUDIT_TABLE} add column if not exists {column} date")
-
-
-def write_results(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    window: tuple[date, date],
-    suites: list[str],
-    results: list[CheckResult],
-) -> None:
-    """Replace the run's rows for these suites with ``results``, in one transaction."""
-    batch = pd.DataFrame(
-        {
-            "suite": pd.array([r.suite for r in results], dtype="string"),
-            "table_name": pd.array([r.table for r in results], dtype="string"),
-            "check_name": pd.array([r.check for r in results], dtype="string"),
-            "column_name": pd.array([r.column for r in results], dtype="string"),
-            "severity": pd.array([r.severity for r in results], dtype="string"),
-            "success": pd.array([r.success for r in results], dtype="boolean"),
-            "observed_value": pd.array([r.observed for r in results], dtype="string"),
-            "unexpected_count": pd.array([r.unexpected_count for r in results], dtype="Int64"),
-            "sample_unexpected": pd.array([r.sample for r in results], dtype="string"),
-        }
-    )
-    ensure_audit_table(con)
-    view = "_check_results_batch"
-    con.register(view, batch)
-    con.execute("begin transaction")
-    try:
-        con.execute(
-            f"delete from {AUDIT_TABLE} where run_id = $run_id and suite in (select unnest($suites))",
-            {"run_id": run_id, "suites": suites},
-        )
-        con.execute(
-            f"""
-            insert into {AUDIT_TABLE} by name
-            select
-                $run_id as run_id, current_timestamp as checked_at, $start as window_start,
-                $end as window_end, suite, table_name, check_name, column_name, severity, success,
-                observed_value, unexpected_count, sample_unexpected
-            from {view}
-            """,
-            {"run_id": run_id, "start": window[0], "end": window[1]},
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister(view)

@@ -152,7 +152,7 @@ def _skipped(item: Mapping[str, Any]) -> bool:
 
 
 def _blocks(item: Mapping[str, Any]) -> bool:
-    from expectations.suites import BLOCKING
+    from warehouse.run_record import BLOCKING
 
     return not item["success"] and item["severity"] == BLOCKING
 

@@ -32,16 +32,9 @@ from typing import Any
 
 import duckdb
 
-from expectations.runner import (
-    AUDIT_TABLE,
-    BLOCKING,
-    WARNING,
-    CheckResult,
-    describe,
-    write_results,
-)
 from warehouse.alerts.notify import Alert, DeliveryError, Evidence, deliver, one_line
 from warehouse.config import CompanyConfig
+from warehouse.run_record import AUDIT_TABLE, BLOCKING, WARNING, CheckResult, describe, write_results
 
 log = logging.getLogger(__name__)
 

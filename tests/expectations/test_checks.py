@@ -22,15 +22,9 @@ import pytest
 from expectations.catalog import SUITES
 from expectations.mart_suites import FCT_ACCOUNT_DAILY, FCT_ACCOUNT_DAILY_COLUMNS
 from expectations.raw_suites import PAYLOAD_SUFFIX, POSTS
-from expectations.runner import (
-    AUDIT_TABLE,
-    CheckReport,
-    ChecksFailed,
-    _read_batch,
-    raise_on_blocking,
-    run_checks,
-)
+from expectations.runner import CheckReport, ChecksFailed, _read_batch, raise_on_blocking, run_checks
 from warehouse.logs import quiet_noisy_loggers
+from warehouse.run_record import AUDIT_TABLE
 
 quiet_noisy_loggers()
 

@@ -26,9 +26,10 @@ from expectations.raw_suites import (
     VOLUME_STREAMS,
     VOLUME_SUFFIX,
 )
-from expectations.runner import CheckReport, CheckResult, _read_batch, run_checks
+from expectations.runner import CheckReport, _read_batch, run_checks
 from tests.conftest import DEMO_TODAY
 from warehouse.loader import ensure_raw_tables
+from warehouse.run_record import CheckResult
 
 
 @pytest.fixture(scope="module")

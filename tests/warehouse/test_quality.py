@@ -19,11 +19,11 @@ import duckdb
 import pytest
 import requests
 
-from expectations.runner import AUDIT_TABLE, BLOCKING, WARNING, CheckResult, write_results
 from tests.conftest import DEMO_TODAY, run_dbt
 from warehouse import pipeline, quality
 from warehouse.demo_run import alert_connections, smtp_catcher
 from warehouse.publish import publish
+from warehouse.run_record import AUDIT_TABLE, BLOCKING, WARNING, CheckResult, write_results
 
 WINDOW = (date(2026, 11, 13), date(2026, 11, 19))
 HOSTILE = "<script>alert(1)</script>"
@@ -294,3 +294,25 @@ def test_the_alert_and_the_log_name_root_causes_before_what_dbt_skipped() -> Non
     )
     first_listed = outcome.message().splitlines()[2].strip()
     assert first_listed.startswith("BLOCKING raw.facebook_pages__page_insights metric_value_non_negative")
+
+
+def test_running_dbt_and_recording_what_it_found_does_not_import_great_expectations() -> None:
+    """The tasks that only run dbt (``raw_sources``, ``dbt_build``) and the extract DAG's
+    ``report`` import these modules; importing GX costs them about 8 s each, more than a day's
+    incremental dbt build. Only the checks themselves (``expectations.runner``) may import it."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, warehouse.pipeline, warehouse.quality, warehouse.run_record, warehouse.dbt;"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'great_expectations', 'expectations'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "great_expectations" not in out, out
+    checks = "import sys, expectations.runner; print('great_expectations' in sys.modules)"
+    assert (
+        subprocess.run(
+            [sys.executable, "-c", checks], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        == "True"
+    )

@@ -18,11 +18,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from expectations.runner import CheckResult, ChecksFailed, write_results
+from expectations.runner import ChecksFailed
 from warehouse import pipeline
 from warehouse.dbt import MANIFEST_PATH
 from warehouse.lineage import Lineage
 from warehouse.publish import NotPublishable
+from warehouse.run_record import CheckResult, write_results
 
 WINDOW = (date(2026, 11, 13), date(2026, 11, 19))
 MARKED = (
