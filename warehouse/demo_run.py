@@ -128,26 +128,60 @@ class DagRunFailed(RuntimeError):
 PROGRESS_SECONDS = 2.0
 
 
+class AirflowDatabase:
+    """Airflow's metadata database (SQLite), read-only: the DAGs registered, their runs and task
+    instances. Cheap enough to poll, where each ``airflow`` command costs seconds of CPU that a
+    benchmark or a test on two cores would take from the run it waits for."""
+
+    def __init__(self, database: Path) -> None:
+        self.database = database
+
+    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        with closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=5)) as con:
+            con.row_factory = sqlite3.Row
+            return [dict(row) for row in con.execute(sql, params).fetchall()]
+
+    def registered(self, dag_id: str) -> bool:
+        """Whether the DAG processor has registered the DAG."""
+        return bool(self._rows("select 1 from dag where dag_id = ?", (dag_id,)))
+
+    def runs(self, dag_id: str) -> list[dict[str, Any]]:
+        """The DAG's runs, oldest first: run_id, state, start_date, end_date."""
+        return self._rows(
+            "select run_id, state, start_date, end_date from dag_run where dag_id = ? order by id", (dag_id,)
+        )
+
+    def newest_run(self, dag_id: str) -> dict[str, Any] | None:
+        runs = self.runs(dag_id)
+        return runs[-1] if runs else None
+
+    def tasks(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        """The run's task instances: task_id, rendered_map_index, state, try_number, start_date,
+        end_date."""
+        return self._rows(
+            """select task_id, rendered_map_index, state, try_number, start_date, end_date
+            from task_instance where dag_id = ? and run_id = ? order by task_id, map_index""",
+            (dag_id, run_id),
+        )
+
+
 class DagRunProgress:
-    """What a DAG run is doing, read from Airflow's metadata database (SQLite, read-only): the
-    running tasks and how many of the run's tasks have finished."""
+    """What a DAG run is doing, read from Airflow's metadata database: the running tasks and how
+    many of the run's tasks have finished."""
 
     def __init__(self, dag_id: str, database: Path) -> None:
-        self.dag_id, self.database = dag_id, database
+        self.dag_id, self.database = dag_id, AirflowDatabase(database)
 
     def states(self) -> list[tuple[str, str | None]]:
         """(task_id, state) of every task of the DAG's newest run; empty until the run exists."""
-        if not self.database.exists():
+        if not self.database.database.exists():
             return []
         try:
-            with closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True, timeout=1)) as con:
-                return con.execute(
-                    """select task_id, state from task_instance where dag_id = ? and run_id = (
-                        select run_id from dag_run where dag_id = ? order by id desc limit 1)""",
-                    (self.dag_id, self.dag_id),
-                ).fetchall()
+            run = self.database.newest_run(self.dag_id)
+            tasks = self.database.tasks(self.dag_id, run["run_id"]) if run else []
         except sqlite3.Error:  # the database is busy or not migrated yet: no news this time
             return []
+        return [(t["task_id"], t["state"]) for t in tasks]
 
     def line(self, elapsed: float) -> str:
         states = self.states()

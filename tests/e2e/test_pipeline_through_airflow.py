@@ -29,6 +29,7 @@ from extractors.facebook_pages import PACIFIC
 from tests.conftest import posts_on_pacific_days
 from warehouse.demo_run import (
     PIPELINE_DAGS,
+    AirflowDatabase,
     DagRunFailed,
     alert_connections,
     demo_connections,
@@ -505,39 +506,21 @@ def _mart_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return _fingerprints(con, MART_TABLES)
 
 
+def _airflow(pipeline: Pipeline) -> AirflowDatabase:
+    return AirflowDatabase(pipeline.root / "airflow" / "airflow.db")
+
+
 def _task_tries(pipeline: Pipeline, dag_id: str) -> dict[str, tuple[str, int]]:
-    """(state, try number) of each task of the DAG's newest run, from Airflow's database."""
-    import sqlite3
-
-    with sqlite3.connect(pipeline.root / "airflow" / "airflow.db") as con:
-        rows = con.execute(
-            """select task_id, state, try_number from task_instance where dag_id = ? and run_id = (
-                select run_id from dag_run where dag_id = ? order by id desc limit 1)""",
-            (dag_id, dag_id),
-        ).fetchall()
-    return {task: (state, tries) for task, state, tries in rows}
+    """(state, try number) of each task of the DAG's newest run."""
+    database = _airflow(pipeline)
+    tasks = database.tasks(dag_id, database.newest_run(dag_id)["run_id"])
+    return {t["task_id"]: (t["state"], t["try_number"]) for t in tasks}
 
 
-def _mapped_states(pipeline: Pipeline, run_id: str, task_id: str) -> dict[str, str]:
+def _mapped_states(pipeline: Pipeline, run_id: str, dag_id: str, task_id: str) -> dict[str, str]:
     """The rendered name and state of each instance of a mapped task in a run."""
-    import sqlite3
-
-    with sqlite3.connect(pipeline.root / "airflow" / "airflow.db") as con:
-        rows = con.execute(
-            "select rendered_map_index, state from task_instance where run_id = ? and task_id = ?",
-            (run_id, task_id),
-        ).fetchall()
-    return dict(rows)
-
-
-def _newest_run_id(pipeline: Pipeline, dag_id: str) -> str:
-    import sqlite3
-
-    with sqlite3.connect(pipeline.root / "airflow" / "airflow.db") as con:
-        [(run_id,)] = con.execute(
-            "select run_id from dag_run where dag_id = ? order by id desc limit 1", (dag_id,)
-        ).fetchall()
-    return run_id
+    tasks = _airflow(pipeline).tasks(dag_id, run_id)
+    return {t["rendered_map_index"]: t["state"] for t in tasks if t["task_id"] == task_id}
 
 
 # An unanswered support item's wait grows with the clock (current_timestamp): these marts differ
@@ -600,7 +583,7 @@ class Rerun:
                 run_dag("social_transform_publish", END, END, env, output)
             self.emails = list(received)
         self.output = pipeline.log.read_text()[offset:]
-        self.run_id = _newest_run_id(pipeline, "social_transform_publish")
+        self.run_id = _airflow(pipeline).newest_run("social_transform_publish")["run_id"]
 
     def _break_ga_sessions(self) -> list[tuple[int]]:
         with duckdb.connect(str(self.pipeline.data / "warehouse.duckdb")) as con:
@@ -659,7 +642,7 @@ def test_a_blocking_failure_on_one_raw_table_holds_back_only_its_marts(rerun) ->
     assert rerun.broken_rows[0][0] >= 1, "no GA4 row to break on the last day"
     run_id = rerun.run_id
     # dbt's own test on the same numbers failed in the one build: a red task named after it.
-    red = _mapped_states(rerun.pipeline, run_id, "dbt_failed")
+    red = _mapped_states(rerun.pipeline, run_id, "social_transform_publish", "dbt_failed")
     assert red and all(state == "failed" for state in red.values()), red
     assert any("non_negative" in name and "sessions" in name for name in red), red
     assert _task_tries(rerun.pipeline, "social_transform_publish")["dbt_build"][0] == "success"

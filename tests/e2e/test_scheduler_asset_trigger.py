@@ -10,7 +10,6 @@ end-to-end module's.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from datetime import timedelta
@@ -22,7 +21,7 @@ import pytest
 from demo.server import DemoServer
 from demo.story import STORY_TODAY
 from warehouse.config import load_config
-from warehouse.demo_run import demo_connections, isolated_airflow, run_dag, standalone
+from warehouse.demo_run import AirflowDatabase, demo_connections, isolated_airflow, run_dag, standalone
 
 pytestmark = pytest.mark.e2e
 
@@ -51,22 +50,18 @@ def wait_for(what: str, predicate, log: Path) -> None:
     pytest.fail(f"timed out waiting for {what}; last scheduler output:\n{tail}")
 
 
-def transform_runs(env: dict[str, str]) -> list[dict]:
-    output = airflow(env, "dags", "list-runs", "social_transform_publish", "-o", "json")
-    lines = [line for line in output.splitlines() if line.startswith(("[{", "[]"))]
-    return json.loads(lines[-1]) if lines else []
-
-
 @pytest.mark.timeout(1200)
 def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
     log = tmp_path / "standalone.log"
     with DemoServer(today=DEMO_TODAY) as server, log.open("w") as output:
         env = isolated_airflow(tmp_path, output) | demo_connections(server.url)
         env |= {"WAREHOUSE_TODAY": DEMO_TODAY.isoformat(), "WAREHOUSE_DBT_SELECT": SELECTION}
+        # Polled in Airflow's database: an `airflow` command costs seconds of CPU each time.
+        database = AirflowDatabase(tmp_path / "airflow" / "airflow.db")
         with standalone(env, output) as env:
             wait_for(
                 "the DAG processor to register both DAGs",
-                lambda: "social_transform_publish" in airflow(env, "dags", "list", "-o", "plain"),
+                lambda: database.registered("social_transform_publish"),
                 log,
             )
             airflow(env, "dags", "unpause", "social_transform_publish")
@@ -74,10 +69,12 @@ def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
                 run_dag("social_extract_load", START, END, env, extract_log)
             wait_for(
                 "an asset-triggered transform run to finish",
-                lambda: any(r["state"] in ("success", "failed") for r in transform_runs(env)),
+                lambda: any(
+                    r["state"] in ("success", "failed") for r in database.runs("social_transform_publish")
+                ),
                 log,
             )
-            runs = transform_runs(env)
+            runs = database.runs("social_transform_publish")
 
     assert [r["state"] for r in runs] == ["success"], runs
     assert runs[0]["run_id"].startswith("asset_triggered__")
