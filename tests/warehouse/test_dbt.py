@@ -1,44 +1,64 @@
-"""How the pipeline hands the incremental marts' rebuild day to dbt (in-process, dbtRunner)."""
+"""How the pipeline hands the incremental marts' rebuild day to dbt: in the environment of one
+in-process dbt command (``run_dbt(env=...)``), read by the marts' macro when they build.
+
+Real dbt on a copy of the session's demo warehouse, building one incremental mart.
+"""
 
 from __future__ import annotations
 
 import os
-from datetime import date
+import re
 from pathlib import Path
-from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
-from warehouse.dbt import REBUILD_FROM_ENV
-from warehouse.pipeline import build_models
+from warehouse.dbt import REBUILD_FROM_ENV, DbtError, run_dbt
+
+MART = "fct_mentions"
+COMPILED = Path("compiled", "social_warehouse", "models", "marts", f"{MART}.sql")
+
+
+@pytest.fixture(scope="module")
+def warehouse(full_warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding a private copy of the demo warehouse (its marts already built)."""
+    data = tmp_path_factory.mktemp("dbt_env") / "data"
+    data.mkdir()
+    full_warehouse.copy(data)
+    return data
 
 
 @pytest.fixture
-def commands(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[list[str], str | None]]:
-    """Each dbt command's arguments and the rebuild day dbt would read in it (no dbt runs)."""
-    seen: list[tuple[list[str], str | None]] = []
-
-    class Runner:
-        def invoke(self, args: list[str]) -> SimpleNamespace:
-            seen.append((args, os.environ.get(REBUILD_FROM_ENV)))
-            return SimpleNamespace(success=True, result=None, exception=None)
-
-    monkeypatch.setattr("dbt.cli.main.dbtRunner", Runner)
-    monkeypatch.setenv("WAREHOUSE_DATA_DIR", str(tmp_path))
-    return seen
-
-
-def test_the_rebuild_day_reaches_dbt_in_the_environment_not_in_vars(commands) -> None:
-    build_models(("--select", "fct_mentions"), date(2026, 10, 4))
-    build_models(("--select", "fct_mentions"), None)
-    assert [day for _, day in commands] == ["2026-10-04", ""]  # "": none, whatever was exported
-    assert not [args for args, _ in commands if "--vars" in args]  # a new --vars re-parses dbt
-
-
-def test_the_rebuild_day_does_not_outlive_its_dbt_command(commands, monkeypatch: pytest.MonkeyPatch) -> None:
+def data_dir(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("WAREHOUSE_DATA_DIR", str(warehouse))
+    monkeypatch.delenv("WAREHOUSE_DUCKDB_PATH", raising=False)
     monkeypatch.delenv(REBUILD_FROM_ENV, raising=False)
-    build_models(("--select", "fct_mentions"), date(2026, 10, 4))
+    return warehouse
+
+
+def test_the_rebuild_day_reaches_the_mart_that_dbt_builds(data_dir: Path, tmp_path: Path) -> None:
+    """The requested day (older than the mart's newest day minus the look-back) is the one the
+    incremental build compiles into its filter; without it, the mart's own rule decides."""
+    run_dbt(["build", "--select", MART], target_path=tmp_path / "asked", env={REBUILD_FROM_ENV: "2026-10-04"})
+    assert "date '2026-10-04'" in (tmp_path / "asked" / COMPILED).read_text()
+    run_dbt(["build", "--select", MART], target_path=tmp_path / "none", env={REBUILD_FROM_ENV: ""})
+    compiled = (tmp_path / "none" / COMPILED).read_text()
+    assert "date '2026-" in compiled and "date '2026-10-04'" not in compiled
+
+
+def test_a_bad_rebuild_day_fails_the_mart_naming_the_variable(data_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(DbtError, match=re.escape(f"{REBUILD_FROM_ENV}) must be an ISO date")):
+        run_dbt(["build", "--select", MART], target_path=tmp_path / "t", env={REBUILD_FROM_ENV: "04/10/2026"})
+
+
+def test_the_rebuild_day_does_not_outlive_its_dbt_command(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt runs in this process: the day is set for one command, then what was there is back (a
+    later command in the same Airflow worker must not rebuild from a stale day)."""
+    run_dbt(["ls", "--select", MART], target_path=tmp_path / "a", env={REBUILD_FROM_ENV: "2026-10-04"})
     assert REBUILD_FROM_ENV not in os.environ
     monkeypatch.setenv(REBUILD_FROM_ENV, "2026-09-01")
-    build_models(("--select", "fct_mentions"), date(2026, 10, 4))
-    assert os.environ[REBUILD_FROM_ENV] == "2026-09-01"
+    with pytest.raises(DbtError):
+        run_dbt(["build", "--select", MART], target_path=tmp_path / "b", env={REBUILD_FROM_ENV: "bad"})
+    assert os.environ[REBUILD_FROM_ENV] == "2026-09-01", "restored after a failing command too"
