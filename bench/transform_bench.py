@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -125,8 +126,11 @@ def under_scheduler(env: dict[str, str], start: str, end: str, log: Path) -> dic
 def _wait(predicate, what: str, timeout: float = 1800) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return
+        try:
+            if predicate():
+                return
+        except sqlite3.OperationalError:  # Airflow's database is not there yet, or busy
+            pass
         time.sleep(2)
     raise SystemExit(f"timed out waiting for {what}")
 

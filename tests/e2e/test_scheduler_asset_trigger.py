@@ -10,6 +10,7 @@ end-to-end module's.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import time
 from datetime import timedelta
@@ -43,8 +44,11 @@ def airflow(env: dict[str, str], *args: str) -> str:
 def wait_for(what: str, predicate, log: Path) -> None:
     deadline = time.monotonic() + TIMEOUT_SECONDS
     while time.monotonic() < deadline:
-        if predicate():
-            return
+        try:
+            if predicate():
+                return
+        except sqlite3.OperationalError:  # Airflow's database is not there yet, or busy
+            pass
         time.sleep(5)
     tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-60:])
     pytest.fail(f"timed out waiting for {what}; last scheduler output:\n{tail}")
