@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -102,12 +101,17 @@ def under_dags_test(env: dict[str, str], start: str, end: str, log: Path) -> dic
     return stages(Path(env["AIRFLOW_HOME"]))
 
 
+def _wait(database: AirflowDatabase, predicate, what: str) -> None:
+    if not database.wait(predicate, timeout=1800, every=2):
+        raise SystemExit(f"timed out waiting for {what}")
+
+
 def under_scheduler(env: dict[str, str], start: str, end: str, log: Path) -> dict[str, float]:
     # Waits by reading Airflow's database: an `airflow` command every few seconds would take
     # seconds of CPU each from the run being measured.
     database = AirflowDatabase(Path(env["AIRFLOW_HOME"]) / "airflow.db")
     with log.open("a") as output, standalone(env, output) as env:
-        _wait(lambda: database.registered(DAG_ID), "the DAG to register")
+        _wait(database, lambda: database.registered(DAG_ID), "the DAG to register")
         before = {r["run_id"] for r in database.runs(DAG_ID)}  # the dags test run is in the same database
         airflow(env, "dags", "trigger", DAG_ID, "-c", json.dumps({"start": start, "end": end}))
         airflow(env, "dags", "unpause", DAG_ID)
@@ -119,20 +123,8 @@ def under_scheduler(env: dict[str, str], start: str, end: str, log: Path) -> dic
                 if r["run_id"] not in before
             )
 
-        _wait(finished, "the transform run to finish")
+        _wait(database, finished, "the transform run to finish")
     return stages(Path(env["AIRFLOW_HOME"]))
-
-
-def _wait(predicate, what: str, timeout: float = 1800) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except sqlite3.OperationalError:  # Airflow's database is not there yet, or busy
-            pass
-        time.sleep(2)
-    raise SystemExit(f"timed out waiting for {what}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -155,6 +155,19 @@ class AirflowDatabase:
         runs = self.runs(dag_id)
         return runs[-1] if runs else None
 
+    def wait(self, predicate: Callable[[], bool], timeout: float, every: float) -> bool:
+        """Poll ``predicate`` (a question to this database) until it holds: False after
+        ``timeout`` seconds. A database not created yet, or busy, counts as not yet."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if predicate():
+                    return True
+            except sqlite3.OperationalError:
+                pass
+            time.sleep(every)
+        return False
+
     def tasks(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         """The run's task instances: task_id, rendered_map_index, state, try_number, start_date,
         end_date."""

@@ -10,9 +10,7 @@ end-to-end module's.
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,15 +39,9 @@ def airflow(env: dict[str, str], *args: str) -> str:
     return completed.stdout
 
 
-def wait_for(what: str, predicate, log: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            if predicate():
-                return
-        except sqlite3.OperationalError:  # Airflow's database is not there yet, or busy
-            pass
-        time.sleep(5)
+def wait_for(what: str, database: AirflowDatabase, predicate, log: Path) -> None:
+    if database.wait(predicate, timeout=TIMEOUT_SECONDS, every=5):
+        return
     tail = "".join(log.read_text(errors="replace").splitlines(keepends=True)[-60:])
     pytest.fail(f"timed out waiting for {what}; last scheduler output:\n{tail}")
 
@@ -65,6 +57,7 @@ def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
         with standalone(env, output) as env:
             wait_for(
                 "the DAG processor to register both DAGs",
+                database,
                 lambda: database.registered("social_transform_publish"),
                 log,
             )
@@ -73,6 +66,7 @@ def test_the_load_triggers_the_transform_which_publishes(tmp_path) -> None:
                 run_dag("social_extract_load", START, END, env, extract_log)
             wait_for(
                 "an asset-triggered transform run to finish",
+                database,
                 lambda: any(
                     r["state"] in ("success", "failed") for r in database.runs("social_transform_publish")
                 ),
