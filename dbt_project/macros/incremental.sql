@@ -26,10 +26,7 @@
     {%- if not execute or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set requested = var('rebuild_from', none) or env_var('WAREHOUSE_REBUILD_FROM', '') -%}
-    {%- if requested -%}
-        {%- set requested = incremental_parse_date(requested) -%}
-    {%- endif -%}
+    {%- set requested = requested_rebuild_day() -%}
     {%- set lookback = var('incremental_lookback_days') | int -%}
     {%- set newest = run_query(
         'select max(' ~ day_column ~ ') from ' ~ this
@@ -49,6 +46,16 @@
     {%- set day = candidates | min -%}
     {%- do log(this ~ ': rebuilding from ' ~ day.isoformat(), info=false) -%}
     {{ return("date '" ~ day.isoformat() ~ "'") }}
+{%- endmacro %}
+
+
+{#
+    The requested rebuild day as a date, or none: the var `rebuild_from`, else
+    WAREHOUSE_REBUILD_FROM. Call it only when executing (see above).
+#}
+{% macro requested_rebuild_day() -%}
+    {%- set requested = var('rebuild_from', none) or env_var('WAREHOUSE_REBUILD_FROM', '') -%}
+    {{ return(incremental_parse_date(requested) if requested else none) }}
 {%- endmacro %}
 
 

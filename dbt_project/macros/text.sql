@@ -81,3 +81,61 @@
     {%- endif -%}
     {{ return(fallback_sql) }}
 {%- endmacro %}
+
+
+{#
+    The rows of `relation` (a CTE name) whose `text_column` names a brand by
+    keyword, as (key_column, brand_id): one branch per brand, its keywords'
+    whole-word patterns (stg_company__brand_keywords.keyword_pattern) joined
+    into one constant alternation, compiled once, behind a plain-text
+    pre-filter on `folded_column` (the text lower-cased with whitespace runs
+    as one space). Matching is case-insensitive ('i'): a brand is named when
+    any of its patterns matches, as one pattern per keyword would say.
+
+    A pattern from a column is compiled once per row: at 339,000 mentions and
+    10 keywords the per-row join took 15 s, the per-brand constants under one
+    (bench/RESULTS.md, "Agency volume"). The keywords are read when the model
+    is built; a unit test, a parse or keywords not built yet get the same
+    match as a join on the per-row pattern.
+#}
+{% macro brand_keyword_matches(relation, key_column, text_column, folded_column, keywords_relation) -%}
+    {%- if execute and model.resource_type == 'model' and load_relation(keywords_relation) is not none -%}
+        {%- set brands = run_query(
+            "select brand_id, cast(to_json(list(lower(regexp_replace(keyword, '\\s+', ' ', 'g')) order by keyword)) as varchar),"
+            ~ " string_agg('(?:' || keyword_pattern || ')', '|' order by keyword)"
+            ~ " from " ~ keywords_relation ~ " group by brand_id order by brand_id"
+        ) -%}
+        {%- set branches = [] -%}
+        {%- for brand_id, folded_keywords, pattern in brands.rows -%}
+            {%- set prefilter = [] -%}
+            {%- for folded in fromjson(folded_keywords) -%}
+                {%- do prefilter.append(
+                    "contains(" ~ folded_column ~ ", " ~ sql_string_literal(folded) ~ ")"
+                ) -%}
+            {%- endfor -%}
+            {%- do branches.append(
+                "select " ~ key_column ~ ", " ~ sql_string_literal(brand_id) ~ " as brand_id"
+                ~ " from " ~ relation
+                ~ " where (" ~ prefilter | join(" or ") ~ ")"
+                ~ " and regexp_matches(" ~ text_column ~ ", " ~ sql_string_literal(pattern) ~ ", 'i')"
+            ) -%}
+        {%- endfor -%}
+        {%- if not branches -%}
+            {{ return("select " ~ key_column ~ ", cast(null as " ~ dbt.type_string() ~ ") as brand_id from "
+                ~ relation ~ " where false") }}
+        {%- endif -%}
+        {{ return(branches | join("\n    union all\n    ")) }}
+    {%- endif -%}
+    {{ return(
+        "select " ~ relation ~ "." ~ key_column ~ ", keywords.brand_id from " ~ relation
+        ~ " inner join " ~ keywords_relation ~ " as keywords"
+        ~ " on contains(" ~ relation ~ "." ~ folded_column
+        ~ ", lower(regexp_replace(keywords.keyword, '\\s+', ' ', 'g')))"
+        ~ " and regexp_matches(" ~ relation ~ "." ~ text_column ~ ", keywords.keyword_pattern, 'i')"
+    ) }}
+{%- endmacro %}
+
+{# A value as a single-quoted SQL string literal. #}
+{% macro sql_string_literal(value) -%}
+    {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+{%- endmacro %}

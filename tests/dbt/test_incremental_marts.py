@@ -36,15 +36,19 @@ from warehouse.config import load_config
 from warehouse.dbt import PARTIAL_PARSE
 from warehouse.pipeline import build_models
 
-DAY_COLUMNS = {  # each incremental mart's day (the column its incremental_rebuild_from() reads)
+DAY_COLUMNS = {  # each incremental model's day (the column its incremental_rebuild_from() reads)
     "fct_account_daily": "metric_date",
     "fct_post_performance": "created_date",
     "fct_mentions": "mention_date",
     "fct_social_traffic_daily": "report_date",
+    "stg_instagram__business_discovery_media": "snapshot_date",
 }
-INCREMENTAL_MARTS = tuple(DAY_COLUMNS)
-# The marts and every model they read: some of those are tables, built from raw each run.
-UPSTREAM = tuple(f"+{mart}" for mart in INCREMENTAL_MARTS)
+INCREMENTAL = tuple(DAY_COLUMNS)
+# Incremental by its own rule (the mentions whose text it has not scored yet), not by day:
+# tests/dbt/test_scorer_model.py.
+SCORER = "int_mentions__scored"
+# The models and every model they read: some of those are tables, built from raw each run.
+UPSTREAM = tuple(f"+{model}" for model in INCREMENTAL)
 LOOKBACK = load_config().max_lookback_days()
 DAYS = [DEMO_TODAY - timedelta(days=n) for n in (2, 1)]  # held back, then loaded one a run
 PAGE = "104729381726354"  # the demo's own Facebook Page
@@ -123,6 +127,13 @@ def correct_mention(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any
     return {"mention": _patch(con, "reddit__search", f"partition_day = '{LATE}'", change, read)}
 
 
+def correct_competitor_media(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
+    """The demo reads competitors' media once, on its last day: that day, re-read."""
+    change = _add(("media", "data", 0, "like_count"), 700)
+    where = f"partition_day = '{DAYS[1]}' and json_extract(record, '$.media.data[0].like_count') is not null"
+    return {"competitor_media": _patch(con, "instagram__business_discovery", where, change, read)}
+
+
 STEPS = [
     Step(
         "a new day and late corrections inside the look-back",
@@ -132,7 +143,12 @@ STEPS = [
     ),
     Step("a new day without rebuild_from", DAYS[1], None),
     # A range run (a replay of older days) reaches back further than the look-back.
-    Step("rebuild_from older than the look-back", DAYS[1], OLD, [correct_followers(OLD), correct_ga(OLD)]),
+    Step(
+        "rebuild_from older than the look-back",
+        DAYS[1],
+        OLD,
+        [correct_followers(OLD), correct_ga(OLD), correct_competitor_media],
+    ),
 ]
 # A correction older than the rebuild range: incremental runs leave it, by design.
 MISSED = Step(
@@ -198,11 +214,24 @@ class Dbt:
         assert built.error is None, built.error
         return self.saved_parse.read_bytes() != before
 
-    def full_refresh(self) -> dict[str, str]:
-        """Rebuild the marts from scratch; the SQL that did it, per mart."""
+    def incremental(self) -> set[str]:
+        """Every model of the project materialized incrementally."""
+        return {
+            node.name
+            for node in self.manifest.nodes.values()
+            if node.resource_type == "model" and node.config.materialized == "incremental"
+        }
+
+    def full_refresh(self) -> dict[str, tuple[str, str]]:
+        """Rebuild the incremental models from scratch; per model, its relation and the SQL
+        that did it."""
         self.run("run", "--select", *UPSTREAM, "--full-refresh")
-        compiled = self.target / "compiled" / "social_warehouse" / "models" / "marts"
-        return {mart: (compiled / f"{mart}.sql").read_text() for mart in INCREMENTAL_MARTS}
+        compiled = self.target / "compiled" / "social_warehouse"
+        nodes = [node for node in self.manifest.nodes.values() if node.name in INCREMENTAL]
+        return {
+            node.name: (f"{node.schema}.{node.name}", (compiled / node.original_file_path).read_text())
+            for node in nodes
+        }
 
 
 def _daily_raw_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -239,19 +268,17 @@ def _load_day(con: duckdb.DuckDBPyConnection, day: date) -> None:
         )
 
 
-def _differences(con: duckdb.DuckDBPyConnection, reference: dict[str, str]) -> dict[str, str]:
-    """Each mart that differs from its full-refresh SQL: the hashes and the first differing rows."""
+def _differences(con: duckdb.DuckDBPyConnection, reference: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Each model that differs from its full-refresh SQL: the hashes and the first differing rows."""
     found: dict[str, str] = {}
-    for mart, sql in reference.items():
-        built = con.execute(f"select count(*), sum(hash(t)) from marts.{mart} as t").fetchone()
+    for mart, (relation, sql) in reference.items():
+        built = con.execute(f"select count(*), sum(hash(t)) from {relation} as t").fetchone()
         expected = con.execute(f"select count(*), sum(hash(t)) from ({sql}) as t").fetchone()
         if built == expected:
             continue
-        extra = con.execute(
-            f"from (from marts.{mart} except all from ({sql})) order by all limit 3"
-        ).fetchall()
+        extra = con.execute(f"from (from {relation} except all from ({sql})) order by all limit 3").fetchall()
         missing = con.execute(
-            f"from (from ({sql}) except all from marts.{mart}) order by all limit 3"
+            f"from (from ({sql}) except all from {relation}) order by all limit 3"
         ).fetchall()
         found[mart] = (
             f"(rows, hash) built {built}, full refresh {expected}\n"
@@ -260,14 +287,15 @@ def _differences(con: duckdb.DuckDBPyConnection, reference: dict[str, str]) -> d
     return found
 
 
-def _leave_stale(con: duckdb.DuckDBPyConnection, days: int) -> dict[str, date]:
-    """Delete each incremental mart's rows of its last ``days`` days; its newest day left."""
+def _leave_stale(
+    con: duckdb.DuckDBPyConnection, reference: dict[str, tuple[str, str]], days: int
+) -> dict[str, date]:
+    """Delete each incremental model's rows of its last ``days`` days; its newest day left."""
     newest = {}
-    for mart, day in DAY_COLUMNS.items():
-        con.execute(
-            f"delete from marts.{mart} where {day} > (select max({day}) from marts.{mart}) - ?", [days]
-        )
-        newest[mart] = con.execute(f"select max({day}) from marts.{mart}").fetchone()[0]
+    for mart, (relation, _) in reference.items():
+        day = DAY_COLUMNS[mart]
+        con.execute(f"delete from {relation} where {day} > (select max({day}) from {relation}) - ?", [days])
+        newest[mart] = con.execute(f"select max({day}) from {relation}").fetchone()[0]
     return newest
 
 
@@ -279,6 +307,7 @@ class Runs:
     healed: dict[str, str]  # differences left after a real --full-refresh at the end
     reparsed: dict[str, bool]  # step -> whether dbt parsed anything for its build
     stale_newest: dict[str, date]  # the catch-up's marts: the newest day each still held
+    incremental: set[str]  # the project's incremental models
 
 
 @pytest.fixture(scope="module")
@@ -301,22 +330,37 @@ def runs(full_warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> Runs:
         reparsed[step.name] = dbt.build(step.rebuild_from)
         with duckdb.connect(str(path), read_only=True) as con:
             differences[step.name] = _differences(con, reference)
-            if step is STEPS[0]:
-                corrected = {key: value for record in records for key, value in record.items()}
-                marts = _what_the_marts_say(con, corrected)
+            # The first step's corrections, and the competitors' media re-read later.
+            kept = {
+                k: v for r in records for k, v in r.items() if step is STEPS[0] or k == "competitor_media"
+            }
+            corrected.update(kept)
+            marts.update(_what_the_marts_say(con, corrected, step))
     dbt.full_refresh()
     with duckdb.connect(str(path)) as con:
         healed = _differences(con, reference)
-        stale_newest = _leave_stale(con, STALE_DAYS)
+        stale_newest = _leave_stale(con, reference, STALE_DAYS)
         for correct in CATCH_UP.corrections:
             correct(con, CATCH_UP.day)
     reparsed[CATCH_UP.name] = dbt.build(CATCH_UP.rebuild_from)
     with duckdb.connect(str(path), read_only=True) as con:
         differences[CATCH_UP.name] = _differences(con, reference)
-    return Runs(differences, corrected, marts, healed, reparsed, stale_newest)
+    return Runs(differences, corrected, marts, healed, reparsed, stale_newest, dbt.incremental())
 
 
-def _what_the_marts_say(con: duckdb.DuckDBPyConnection, corrected: dict[str, Any]) -> dict[str, Any]:
+def _what_the_marts_say(
+    con: duckdb.DuckDBPyConnection, corrected: dict[str, Any], step: Step
+) -> dict[str, Any]:
+    """What the built models say of the records ``step`` corrected (none: nothing)."""
+    if correct_competitor_media in step.corrections:
+        media = corrected["competitor_media"]["media"]["data"][0]
+        sql = (
+            "select like_count from staging.stg_instagram__business_discovery_media"
+            " where media_id = ? and snapshot_date = ?"
+        )
+        return {"competitor_likes": con.execute(sql, [media["id"], DAYS[1]]).fetchall()}
+    if step is not STEPS[0]:
+        return {}
     post_key = f"facebook_pages:{corrected['post']['id']}"
     return {
         "reactions": con.execute(
@@ -335,6 +379,11 @@ def test_the_lookback_var_is_the_sources_longest_lookback() -> None:
     assert project["vars"]["incremental_lookback_days"] == LOOKBACK
 
 
+def test_every_incremental_model_is_compared(runs: Runs) -> None:
+    """A new incremental model joins the comparison (its day column in DAY_COLUMNS)."""
+    assert runs.incremental - {SCORER} == set(INCREMENTAL)
+
+
 @pytest.mark.parametrize("step", [step.name for step in STEPS])
 def test_each_incremental_run_equals_a_full_refresh(runs: Runs, step: str) -> None:
     differs = runs.differences[step]
@@ -343,9 +392,15 @@ def test_each_incremental_run_equals_a_full_refresh(runs: Runs, step: str) -> No
 
 def test_a_mart_left_without_a_build_longer_than_the_lookback_catches_up_in_one_run(runs: Runs) -> None:
     """The marts lost their last days and missed a correction to a day they still hold; a run of
-    one day rebuilds from their own newest day minus the look-back, and equals a full refresh."""
+    one day rebuilds from their own newest day minus the look-back, and equals a full refresh.
+    (The demo reads competitors' media on its last day only: that model is left empty, which a
+    run builds whole.)"""
     newest = runs.stale_newest
-    assert all(day < CATCH_UP.day - timedelta(days=LOOKBACK) for day in newest.values()), newest
+    assert newest["stg_instagram__business_discovery_media"] is None, newest
+    days = [day for day in newest.values() if day is not None]
+    assert len(days) == len(INCREMENTAL) - 1 and all(
+        day < CATCH_UP.day - timedelta(days=LOOKBACK) for day in days
+    )
     for mart in ("fct_account_daily", "fct_social_traffic_daily"):  # the corrected day is theirs
         assert newest[mart] - timedelta(days=LOOKBACK) <= OLD < newest[mart], newest
     differs = runs.differences[CATCH_UP.name]
@@ -364,6 +419,9 @@ def test_the_late_corrections_reached_the_incremental_marts(runs: Runs) -> None:
     """So the equality above is not two stale copies agreeing; the next day's previous-day
     followers come from the corrected day too."""
     assert runs.marts["reactions"] == (runs.corrected["post"]["reactions"]["summary"]["total_count"],)
+    assert runs.marts["competitor_likes"] == [
+        (runs.corrected["competitor_media"]["media"]["data"][0]["like_count"],)
+    ]
     followers = runs.corrected["followers"]["values"][0]["value"]
     (_, on_the_day, _), (_, _, previous_day) = runs.marts["followers"]
     assert on_the_day == previous_day == followers

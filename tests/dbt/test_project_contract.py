@@ -13,6 +13,8 @@
   business seconds or the t quantile) lists its formula columns in `config: meta: metric_formulas`,
   and every listed column appears in the expected rows of at least one unit test of that model.
   A new rate therefore fails here until it is declared and tested.
+- A model's `meta: test_window` (a daily run tests only its rows from the rebuild day on) names
+  a staging model's grain day taken from the raw partition's day.
 
 Each check names every offender, so one run says everything that is missing.
 """
@@ -111,6 +113,49 @@ def test_every_model_states_and_tests_its_grain(manifest: dict[str, Any]) -> Non
         ):
             offenders.append(f"{model['name']}: no unique_combination_of_columns over grain {grain}")
     assert not offenders, "models without a grain test:\n" + "\n".join(offenders)
+
+
+def _test_window_offenders(manifest: dict[str, Any]) -> list[str]:
+    """Models whose ``meta.test_window`` (macros/test_window.sql) does not name a staging model's
+    grain day taken from its raw partition's day: a daily run's tests would skip rows it changed."""
+    offenders = []
+    for model in _models(manifest):
+        meta = model["config"].get("meta", {})
+        column = meta.get("test_window")
+        if not column:
+            continue
+        if not model["original_file_path"].startswith("models/staging/"):
+            offenders.append(f"{model['name']}: test_window outside staging")
+        if column not in meta.get("grain", []):
+            offenders.append(f"{model['name']}: test_window {column} not in grain {meta.get('grain')}")
+        if not re.search(rf"\bpartition_day\s+as\s+{column}\b", model["raw_code"]):
+            offenders.append(f"{model['name']}: {column} is not the raw partition_day")
+    return offenders
+
+
+def test_every_test_window_is_a_staging_grain_day_from_the_raw_partition(manifest: dict[str, Any]) -> None:
+    assert not _test_window_offenders(manifest), "\n".join(_test_window_offenders(manifest))
+    windowed = [model for model in _models(manifest) if model["config"]["meta"].get("test_window")]
+    assert len(windowed) >= 15, [model["name"] for model in windowed]
+
+
+def test_the_test_window_check_names_each_kind_of_wrong_window(manifest: dict[str, Any]) -> None:
+    """The check above fails on a window outside staging, off the grain, or on a derived day."""
+    nodes = {node["name"]: json.loads(json.dumps(node)) for node in _models(manifest)}
+    outside = nodes["int_x__account_daily"]
+    outside["config"]["meta"]["test_window"] = "metric_date"
+    off_grain = nodes["stg_x__tweet_metrics"]
+    off_grain["config"]["meta"]["test_window"] = "created_at"
+    derived = nodes["stg_facebook_pages__posts"]
+    derived["config"]["meta"].update(test_window="post_id", grain=["post_id"])
+    offenders = _test_window_offenders({"nodes": {n["unique_id"]: n for n in (outside, off_grain, derived)}})
+    assert offenders == [
+        "int_x__account_daily: test_window outside staging",
+        "int_x__account_daily: metric_date is not the raw partition_day",
+        "stg_facebook_pages__posts: post_id is not the raw partition_day",
+        "stg_x__tweet_metrics: test_window created_at not in grain ['tweet_id', 'snapshot_date']",
+        "stg_x__tweet_metrics: created_at is not the raw partition_day",
+    ], offenders
 
 
 def test_every_mart_model_and_column_is_described(manifest: dict[str, Any]) -> None:

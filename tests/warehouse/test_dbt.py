@@ -1,5 +1,6 @@
-"""How the pipeline hands the incremental marts' rebuild day to dbt: in the environment of one
-in-process dbt command (``run_dbt(env=...)``), read by the marts' macro when they build.
+"""How the pipeline hands the rebuild day to dbt: in the environment of one in-process dbt command
+(``run_dbt(env=...)``), read by the incremental models when they build and by the data tests of
+the staging views that test only the days a run loaded.
 
 Real dbt on a copy of the session's demo warehouse, building one incremental mart.
 """
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from warehouse.dbt import REBUILD_FROM_ENV, DbtError, run_dbt
@@ -62,3 +65,39 @@ def test_the_rebuild_day_does_not_outlive_its_dbt_command(
     with pytest.raises(DbtError):
         run_dbt(["build", "--select", MART], target_path=tmp_path / "b", env={REBUILD_FROM_ENV: "bad"})
     assert os.environ[REBUILD_FROM_ENV] == "2026-09-01", "restored after a failing command too"
+
+
+WINDOWED = "stg_google_analytics__traffic"  # meta: test_window: report_date
+NON_NEGATIVE = ["test", "--select", f"{WINDOWED},test_name:non_negative"]
+
+
+def test_a_daily_run_tests_a_windowed_staging_view_from_the_rebuild_day_on(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """Negative sessions re-read for an old day of GA4 traffic (macros/test_window.sql): a daily run
+    whose rebuild day is after that day does not read it (the run that loaded the day did); a run
+    from that day, a run without a rebuild day, and a --full-refresh build each fail on it."""
+    with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+        (bad,) = con.execute("select min(partition_day) + 5 from raw.google_analytics__traffic").fetchone()
+        con.execute(
+            "insert into raw.google_analytics__traffic select * replace ("
+            ' json_merge_patch(record, \'{"sessions": "-5"}\') as record, extracted_at + interval 1 hour'
+            " as extracted_at) from raw.google_analytics__traffic where partition_day = ? limit 1",
+            [bad],
+        )
+    after = (bad + timedelta(days=1)).isoformat()
+    try:
+        run_dbt(NON_NEGATIVE, target_path=tmp_path / "after", env={REBUILD_FROM_ENV: after})
+        compiled = next((tmp_path / "after" / "compiled").rglob(f"non_negative_{WINDOWED}_sessions.sql"))
+        assert f"report_date >= date '{after}'" in compiled.read_text()
+        failing = f"non_negative_{WINDOWED}_sessions"
+        with pytest.raises(DbtError, match=failing):
+            run_dbt(NON_NEGATIVE, target_path=tmp_path / "on", env={REBUILD_FROM_ENV: bad.isoformat()})
+        with pytest.raises(DbtError, match=failing):
+            run_dbt(NON_NEGATIVE, target_path=tmp_path / "none", env={REBUILD_FROM_ENV: ""})
+        with pytest.raises(DbtError, match=failing):
+            build = ["build", "--select", WINDOWED, "--full-refresh"]
+            run_dbt(build, target_path=tmp_path / "full", env={REBUILD_FROM_ENV: after})
+    finally:
+        with duckdb.connect(str(data_dir / "warehouse.duckdb")) as con:
+            con.execute("delete from raw.google_analytics__traffic where record->>'sessions' = '-5'")

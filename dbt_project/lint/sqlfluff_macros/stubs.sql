@@ -76,6 +76,13 @@
     group by 1, 2
 {%- endmacro %}
 
+{% macro brand_keyword_matches(relation, key_column, text_column, folded_column, keywords_relation) -%}
+    select
+        {{ key_column }},
+        brand_id
+    from {{ relation }}
+{%- endmacro %}
+
 {% macro incremental_rebuild_from(day_column) -%}
     date '2026-01-01'
 {%- endmacro %}

@@ -9,13 +9,11 @@ with
 
 mentions as (
 
-    select * from {{ ref('int_mentions__deduplicated') }}
-
-),
-
-keywords as (
-
-    select * from {{ ref('stg_company__brand_keywords') }}
+    select
+        *,
+        {# The plain-text pre-filter's side of a keyword match (macros/text.sql). #}
+        lower(regexp_replace(mention_text, '\s+', ' ', 'g')) as folded_text
+    from {{ ref('int_mentions__deduplicated') }}
 
 ),
 
@@ -27,23 +25,20 @@ brands as (
 
 by_keyword as (
 
+    {#- One constant pattern per brand, compiled once; the keyword as plain
+        text first, so only the mentions that can match pay for the pattern.
+        Lower-casing folds case as the pattern's 'i' does, but for a few
+        letters (the long s, for one) that only Unicode case folding pairs. #}
     select
-        mentions.mention_key,
-        keywords.brand_id,
+        keyword_matches.mention_key,
+        keyword_matches.brand_id,
         'keyword' as matched_by
-    from mentions
-    inner join keywords
-        -- The keyword as plain text first, then its whole-word pattern: DuckDB
-        -- compiles a pattern taken from a column once per row, so only the
-        -- pairs that can match pay for it (the model reads 3x faster on the demo).
-        -- Lower-casing folds case as the pattern's 'i' does, but for a few
-        -- letters (the long s, for one) that only Unicode case folding pairs.
-        on
-            contains(
-                lower(regexp_replace(mentions.mention_text, '\s+', ' ', 'g')),
-                lower(regexp_replace(keywords.keyword, '\s+', ' ', 'g'))
-            )
-            and regexp_matches(mentions.mention_text, keywords.keyword_pattern, 'i')
+    from (
+        {{ brand_keyword_matches(
+            'mentions', 'mention_key', 'mention_text', 'folded_text',
+            ref('stg_company__brand_keywords'),
+        ) }}
+    ) as keyword_matches
 
 ),
 

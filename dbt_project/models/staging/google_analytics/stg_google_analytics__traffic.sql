@@ -36,9 +36,11 @@ renamed as (
         {{ json_extract_number('record', '$.totalRevenue', 'decimal(18, 2)') }} as total_revenue,
 
         ---------- dates
-        {# The `date` dimension (YYYYMMDD), the property's day; equals partition_day. #}
-        cast(strptime({{ json_extract_text('record', '$.date') }}, '%Y%m%d') as date)
-            as report_date,
+        {# The property's day: the partition a report row is filed under, which
+           the raw suites google_analytics__traffic and __landing_pages hold equal to
+           the row's `date` dimension (YYYYMMDD). Taken from the partition so
+           that a filter on the day reaches the raw scan (macros/test_window.sql). #}
+        partition_day as report_date,
 
         ---------- timestamps
         {{ to_utc_timestamp('extracted_at') }} as extracted_at,

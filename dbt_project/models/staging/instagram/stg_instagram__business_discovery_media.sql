@@ -2,12 +2,21 @@
     Competitors' recent Instagram media as business_discovery lists them: one
     row per media per snapshot day, with the public lifetime counters
     (`like_count`, `comments_count`) read that day.
+
+    Incremental (delete+insert of whole snapshot days, dbt_project.yml): a
+    run unnests the partitions from incremental_rebuild_from() on, the only
+    ones a load since the last run can have replaced, and replaces those days.
 #}
+{%- set rebuild_from = incremental_rebuild_from('snapshot_date') %}
+
 with
 
 source as (
 
     select * from {{ source('instagram', 'business_discovery') }}
+    {%- if rebuild_from %}
+    where partition_day >= {{ rebuild_from }}
+    {%- endif %}
 
 ),
 
