@@ -23,7 +23,7 @@
     dbt wraps the `model` argument of every generic test in
     get_where_subquery(); this version adds the window to the test's own
     `where` config. tests/dbt/test_project_contract.py checks each
-    test_window column is in its model's grain.
+    test_window is a staging model's grain day taken from partition_day.
 #}
 {% macro duckdb__get_where_subquery(relation) -%}
     {%- set predicates = [] -%}

@@ -1,4 +1,6 @@
-"""Incremental marts equal a full refresh of the same raw data, run after run.
+"""Incremental marts, and competitors' Instagram media by snapshot day (every incremental model
+but the scorer, whose own rule is what it has not scored yet), equal a full refresh of the same
+raw data, run after run.
 
 One warehouse for the module: the session's demo warehouse (every source over six weeks) with its
 last two days held back, and each raw row read the morning after its day, as daily runs read
@@ -44,8 +46,8 @@ DAY_COLUMNS = {  # each incremental model's day (the column its incremental_rebu
     "stg_instagram__business_discovery_media": "snapshot_date",
 }
 INCREMENTAL = tuple(DAY_COLUMNS)
-# Incremental by its own rule (the mentions whose text it has not scored yet), not by day:
-# tests/dbt/test_scorer_model.py.
+# Incremental by its own rule (the mentions whose text it has not scored yet), not by day; what
+# it scores reaches fct_mentions, compared here.
 SCORER = "int_mentions__scored"
 # The models and every model they read: some of those are tables, built from raw each run.
 UPSTREAM = tuple(f"+{model}" for model in INCREMENTAL)
