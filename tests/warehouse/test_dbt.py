@@ -2,7 +2,7 @@
 (``run_dbt(env=...)``), read by the incremental models when they build and by the data tests of
 the staging views that test only the days a run loaded.
 
-Real dbt on a copy of the session's demo warehouse, building one incremental mart.
+Real dbt on a copy of the session's demo warehouse: one incremental mart built, one staging view tested.
 """
 
 from __future__ import annotations
