@@ -332,12 +332,13 @@ def runs(full_warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> Runs:
         reparsed[step.name] = dbt.build(step.rebuild_from)
         with duckdb.connect(str(path), read_only=True) as con:
             differences[step.name] = _differences(con, reference)
-            # The first step's corrections, and the competitors' media re-read later.
-            kept = {
-                k: v for r in records for k, v in r.items() if step is STEPS[0] or k == "competitor_media"
-            }
-            corrected.update(kept)
-            marts.update(_what_the_marts_say(con, corrected, step))
+            if step is STEPS[0]:
+                corrected = {key: value for record in records for key, value in record.items()}
+                marts = _what_the_marts_say(con, corrected)
+            for record in records:  # the competitors' media, re-read by a later step
+                if "competitor_media" in record:
+                    corrected.update(record)
+                    marts["competitor_likes"] = _competitor_likes(con, record["competitor_media"])
     dbt.full_refresh()
     with duckdb.connect(str(path)) as con:
         healed = _differences(con, reference)
@@ -350,19 +351,16 @@ def runs(full_warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     return Runs(differences, corrected, marts, healed, reparsed, stale_newest, dbt.incremental())
 
 
-def _what_the_marts_say(
-    con: duckdb.DuckDBPyConnection, corrected: dict[str, Any], step: Step
-) -> dict[str, Any]:
-    """What the built models say of the records ``step`` corrected (none: nothing)."""
-    if correct_competitor_media in step.corrections:
-        media = corrected["competitor_media"]["media"]["data"][0]
-        sql = (
-            "select like_count from staging.stg_instagram__business_discovery_media"
-            " where media_id = ? and snapshot_date = ?"
-        )
-        return {"competitor_likes": con.execute(sql, [media["id"], DAYS[1]]).fetchall()}
-    if step is not STEPS[0]:
-        return {}
+def _competitor_likes(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> list[tuple]:
+    """The likes the built media model holds for the re-read competitor's first media."""
+    sql = (
+        "select like_count from staging.stg_instagram__business_discovery_media"
+        " where media_id = ? and snapshot_date = ?"
+    )
+    return con.execute(sql, [record["media"]["data"][0]["id"], DAYS[1]]).fetchall()
+
+
+def _what_the_marts_say(con: duckdb.DuckDBPyConnection, corrected: dict[str, Any]) -> dict[str, Any]:
     post_key = f"facebook_pages:{corrected['post']['id']}"
     return {
         "reactions": con.execute(

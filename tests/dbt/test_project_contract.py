@@ -134,7 +134,8 @@ def _test_window_offenders(manifest: dict[str, Any]) -> list[str]:
 
 
 def test_every_test_window_is_a_staging_grain_day_from_the_raw_partition(manifest: dict[str, Any]) -> None:
-    assert not _test_window_offenders(manifest), "\n".join(_test_window_offenders(manifest))
+    offenders = _test_window_offenders(manifest)
+    assert not offenders, "\n".join(offenders)
     windowed = [model for model in _models(manifest) if model["config"]["meta"].get("test_window")]
     assert len(windowed) >= 15, [model["name"] for model in windowed]
 
