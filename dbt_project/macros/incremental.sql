@@ -31,19 +31,14 @@
     {%- set newest = run_query(
         'select max(' ~ day_column ~ ') from ' ~ this
     ).columns[0].values()[0] -%}
-    {%- set candidates = [] -%}
-    {%- if requested -%}
-        {%- do candidates.append(requested) -%}
-    {%- endif -%}
-    {%- if newest is not none -%}
-        {%- do candidates.append(
-            incremental_parse_date(newest) - modules.datetime.timedelta(days=lookback)
-        ) -%}
-    {%- endif -%}
-    {%- if not candidates -%}
+    {%- if newest is none -%}
+        {#- An empty table holds no history to keep: build it whole. -#}
         {{ return(none) }}
     {%- endif -%}
-    {%- set day = candidates | min -%}
+    {%- set day = incremental_parse_date(newest) - modules.datetime.timedelta(days=lookback) -%}
+    {%- if requested -%}
+        {%- set day = [requested, day] | min -%}
+    {%- endif -%}
     {%- do log(this ~ ': rebuilding from ' ~ day.isoformat(), info=false) -%}
     {{ return("date '" ~ day.isoformat() ~ "'") }}
 {%- endmacro %}

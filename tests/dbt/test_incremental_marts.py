@@ -38,12 +38,17 @@ from warehouse.config import load_config
 from warehouse.dbt import PARTIAL_PARSE
 from warehouse.pipeline import build_models
 
-DAY_COLUMNS = {  # each incremental model's day (the column its incremental_rebuild_from() reads)
+DAY_COLUMNS = {  # each incremental model's day (the expression its incremental_rebuild_from() reads)
     "fct_account_daily": "metric_date",
     "fct_post_performance": "created_date",
     "fct_mentions": "mention_date",
     "fct_social_traffic_daily": "report_date",
     "stg_instagram__business_discovery_media": "snapshot_date",
+    "int_google_analytics__traffic_classified": "report_date",
+    "int_x__tweet_observations": "observed_date",
+    "stg_x__search_mentions": "partition_date",
+    "int_mentions__sightings": "cast(published_at as date)",
+    "int_mentions__deduplicated": "mention_date",
 }
 INCREMENTAL = tuple(DAY_COLUMNS)
 # Incremental by its own rule (the mentions whose text it has not scored yet), not by day; what
@@ -56,6 +61,7 @@ DAYS = [DEMO_TODAY - timedelta(days=n) for n in (2, 1)]  # held back, then loade
 PAGE = "104729381726354"  # the demo's own Facebook Page
 GA_PROPERTY = "412345678"
 LATE = date(2026, 11, 5)  # inside the look-back of every run
+RECENT = DAYS[0] - timedelta(days=3)  # inside X's recent search, which reaches seven days back
 OLD = date(2026, 10, 12)  # older than the newest day minus the look-back
 OLDER = date(2026, 10, 14)
 STALE_DAYS = LOOKBACK + 2  # how long the catch-up's marts went without a build
@@ -124,9 +130,19 @@ def correct_ga(day: date) -> Correction:
     return correct
 
 
+def correct_tweet(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
+    change = _add(("public_metrics", "like_count"), 400)
+    return {"tweet": _patch(con, "x__tweets", f"partition_day = '{LATE}'", change, read)}
+
+
 def correct_mention(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
     change = _add(("score",), 1000)
     return {"mention": _patch(con, "reddit__search", f"partition_day = '{LATE}'", change, read)}
+
+
+def correct_x_mention(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
+    change = _add(("public_metrics", "like_count"), 600)
+    return {"x_mention": _patch(con, "x__search", f"partition_day = '{RECENT}'", change, read)}
 
 
 def correct_competitor_media(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
@@ -141,7 +157,14 @@ STEPS = [
         "a new day and late corrections inside the look-back",
         DAYS[0],
         DAYS[0] - timedelta(days=LOOKBACK),
-        [correct_post, correct_followers(LATE), correct_ga(LATE), correct_mention],
+        [
+            correct_post,
+            correct_followers(LATE),
+            correct_ga(LATE),
+            correct_tweet,
+            correct_mention,
+            correct_x_mention,
+        ],
     ),
     Step("a new day without rebuild_from", DAYS[1], None),
     # A range run (a replay of older days) reaches back further than the look-back.
@@ -371,6 +394,15 @@ def _what_the_marts_say(con: duckdb.DuckDBPyConnection, corrected: dict[str, Any
             " where account_key = ? and metric_date in (?, ?) order by 1",
             [f"facebook_pages:{PAGE}", LATE, LATE + timedelta(days=1)],
         ).fetchall(),
+        "tweet_likes": con.execute(
+            "select likes from intermediate.int_x__tweet_observations"
+            " where tweet_id = ? and observed_in = 'tweets' and observed_date = ?",
+            [corrected["tweet"]["id"], LATE],
+        ).fetchall(),
+        "x_mention_likes": con.execute(
+            "select max(likes) from staging.stg_x__search_mentions where tweet_id = ? and partition_date = ?",
+            [corrected["x_mention"]["id"], RECENT],
+        ).fetchone(),
     }
 
 
@@ -393,12 +425,13 @@ def test_each_incremental_run_equals_a_full_refresh(runs: Runs, step: str) -> No
 def test_a_mart_left_without_a_build_longer_than_the_lookback_catches_up_in_one_run(runs: Runs) -> None:
     """The marts lost their last days and missed a correction to a day they still hold; a run of
     one day rebuilds from their own newest day minus the look-back, and equals a full refresh.
-    (The demo reads competitors' media on its last day only: that model is left empty, which a
-    run builds whole.)"""
+    (The demo reads competitors' media on its last day only, and X's recent search a week back:
+    those two models are left empty, which a run builds whole.)"""
     newest = runs.stale_newest
-    assert newest["stg_instagram__business_discovery_media"] is None, newest
+    emptied = {"stg_instagram__business_discovery_media", "stg_x__search_mentions"}
+    assert {model for model, day in newest.items() if day is None} == emptied, newest
     days = [day for day in newest.values() if day is not None]
-    assert len(days) == len(INCREMENTAL) - 1 and all(
+    assert len(days) == len(INCREMENTAL) - len(emptied) and all(
         day < CATCH_UP.day - timedelta(days=LOOKBACK) for day in days
     )
     for mart in ("fct_account_daily", "fct_social_traffic_daily"):  # the corrected day is theirs
@@ -419,6 +452,8 @@ def test_the_late_corrections_reached_the_incremental_marts(runs: Runs) -> None:
     """So the equality above is not two stale copies agreeing; the next day's previous-day
     followers come from the corrected day too."""
     assert runs.marts["reactions"] == (runs.corrected["post"]["reactions"]["summary"]["total_count"],)
+    assert runs.marts["x_mention_likes"] == (runs.corrected["x_mention"]["public_metrics"]["like_count"],)
+    assert runs.marts["tweet_likes"] == [(runs.corrected["tweet"]["public_metrics"]["like_count"],)]
     assert runs.marts["competitor_likes"] == [
         (runs.corrected["competitor_media"]["media"]["data"][0]["like_count"],)
     ]
@@ -431,5 +466,5 @@ def test_a_correction_before_rebuild_from_is_caught_and_a_full_refresh_picks_it_
     """The comparison catches a wrong result: a day older than the rebuild range is not rebuilt
     incrementally. ``--full-refresh`` rebuilds it."""
     differs = runs.differences[MISSED.name]
-    assert "fct_social_traffic_daily" in differs, differs
+    assert "int_google_analytics__traffic_classified" in differs, differs  # the first model over raw GA4
     assert not runs.healed, runs.healed

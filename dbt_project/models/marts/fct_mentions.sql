@@ -67,6 +67,10 @@ named_brands as (
         bool_or(is_own) as mentions_own_brand,
         bool_or(not is_own) as mentions_competitor
     from brand_matches
+    {%- if rebuild_from %}
+    {#- Only the mentions this run replaces: DuckDB runs it as a semi join. #}
+    where mention_key in (select replaced.mention_key from mentions as replaced)
+    {%- endif %}
     group by 1
 
 ),

@@ -5,7 +5,14 @@
     (l.facebook.com -> facebook.com), lowercased and trimmed, the longest
     match winning; or when its medium is one of GA4's social mediums (then
     the network is 'Other social' unless the source matched).
+
+    Incremental (delete+insert of whole report days, dbt_project.yml): a run
+    classifies the days from incremental_rebuild_from() on, the only ones a
+    load since the last run can have replaced (report_date is the raw
+    partition's day). A changed social_traffic_sources seed reaches older
+    days with --full-refresh.
 #}
+{%- set rebuild_from = incremental_rebuild_from('report_date') %}
 
 {%- set social_mediums = [
     'social', 'social-network', 'social-media', 'sm', 'social network', 'social media',
@@ -17,6 +24,9 @@ with
 traffic as (
 
     select * from {{ ref('stg_google_analytics__traffic') }}
+    {%- if rebuild_from %}
+    where report_date >= {{ rebuild_from }}
+    {%- endif %}
 
 ),
 

@@ -3,12 +3,29 @@
     one. The earliest sighting names the mention (source, text, author, URL,
     time; ties broken by source and id); reach and engagements add up over
     the sightings (an article shared in two subreddits reached both).
+
+    Incremental (delete+insert by mention_key, dbt_project.yml), by
+    fct_mentions' rule: a run folds again every mention with a sighting
+    published from incremental_rebuild_from() on or read since then, from all
+    its sightings.
 #}
+{%- set rebuild_from = incremental_rebuild_from('mention_date') %}
+
 with
 
 sightings as (
 
     select * from {{ ref('int_mentions__sightings') }}
+    {%- if rebuild_from %}
+    where
+        mention_key in (
+            select changed.mention_key
+            from {{ ref('int_mentions__sightings') }} as changed
+            where
+                changed.published_at >= {{ rebuild_from }}
+                or changed.extracted_at >= {{ rebuild_from }}
+        )
+    {%- endif %}
 
 ),
 

@@ -23,13 +23,14 @@ COLUMNS = {
 
 def model(dbt, session):
     dbt.config(materialized="incremental", unique_key=["mention_key", "text_hash"])
-    todo = dbt.ref("int_mentions__deduplicated").project("mention_key, text_hash, mention_text").df()
+    todo = dbt.ref("int_mentions__deduplicated").project("mention_key, text_hash, mention_text")
     if dbt.is_incremental:
-        scored = session.execute(
-            f"select mention_key, text_hash from {dbt.this} where scorer_version = ?", [SCORER_VERSION]
-        ).df()
-        seen = todo.merge(scored, on=["mention_key", "text_hash"], how="left", indicator=True)
-        todo = todo[(seen["_merge"] == "left_only").to_numpy()]
+        # What is left to score, found by DuckDB: only those rows reach Python.
+        scored = session.sql(
+            f"select mention_key, text_hash from {dbt.this} where scorer_version = ?", params=[SCORER_VERSION]
+        )
+        todo = todo.join(scored, "mention_key, text_hash", how="anti")
+    todo = todo.df()
     scores = score_many(todo["mention_text"].fillna("").tolist())
     return pd.DataFrame(
         {

@@ -10,8 +10,15 @@
       any feed, or shared on Reddit as a link post (crossposts included).
     Own replies to comments are support answers, not mentions: left out.
     All times are UTC.
+
+    Incremental (delete+insert by platform object, dbt_project.yml), by
+    fct_mentions' rule: a run rebuilds the objects published from
+    incremental_rebuild_from() on and every older one read again since then
+    (a re-read of its counters, a new brand query that found it), each from
+    all its rows.
 #}
 {%- set reddit_host = '^https?://([a-z0-9-]+[.])*(reddit[.]com|redd[.]it)(/|$)' -%}
+{%- set rebuild_from = incremental_rebuild_from('cast(published_at as date)') %}
 
 with
 
@@ -161,6 +168,19 @@ unioned as (
 
 ),
 
+{%- if rebuild_from %}
+
+changed as (
+
+    select
+        mention_source,
+        source_mention_id
+    from unioned
+    where published_at >= {{ rebuild_from }} or extracted_at >= {{ rebuild_from }}
+
+),
+{%- endif %}
+
 {# One row per platform object: a tweet two brand queries found is one sighting. #}
 final as (
 
@@ -194,6 +214,16 @@ final as (
         max(extracted_at) as extracted_at
 
     from unioned
+    {%- if rebuild_from %}
+    where
+        exists (
+            select 1
+            from changed
+            where
+                changed.mention_source = unioned.mention_source
+                and changed.source_mention_id = unioned.source_mention_id
+        )
+    {%- endif %}
     group by 1, 2
 
 )

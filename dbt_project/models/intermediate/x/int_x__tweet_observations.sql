@@ -4,18 +4,31 @@
     day) and the latest timeline read from `tweets` (observed on the tweet's
     own UTC day, its partition). int_x__posts takes the latest reading;
     int_x__account_daily differences the readings into daily activity.
+
+    Incremental (delete+insert of whole observation days, dbt_project.yml):
+    both readings are observed on their raw partition's day, so a run derives
+    the days from incremental_rebuild_from() on, the only ones a load since
+    the last run can have replaced, and replaces those days.
 #}
+{%- set rebuild_from = incremental_rebuild_from('observed_date') %}
+
 with
 
 tweets as (
 
     select * from {{ ref('stg_x__tweets') }}
+    {%- if rebuild_from %}
+    where partition_date >= {{ rebuild_from }}
+    {%- endif %}
 
 ),
 
 tweet_metrics as (
 
     select * from {{ ref('stg_x__tweet_metrics') }}
+    {%- if rebuild_from %}
+    where snapshot_date >= {{ rebuild_from }}
+    {%- endif %}
 
 ),
 

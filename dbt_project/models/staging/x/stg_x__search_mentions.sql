@@ -3,12 +3,23 @@
     per brand query that found it (a comparison tweet naming two brands is
     found by both), latest read of each. The extractor adds `_author` (the
     `includes.users` object of `author_id`) and `_query`.
+
+    Incremental (delete+insert of whole partition days, dbt_project.yml): the
+    loader partitions a tweet by the UTC day of its created_at, so every read
+    of a tweet is in one partition, and its latest read is that partition's.
+    A run reads the partitions from incremental_rebuild_from() on, the only
+    ones a load since the last run can have replaced, and replaces those days.
 #}
+{%- set rebuild_from = incremental_rebuild_from('partition_date') %}
+
 with
 
 source as (
 
     select * from {{ source('x', 'search') }}
+    {%- if rebuild_from %}
+    where partition_day >= {{ rebuild_from }}
+    {%- endif %}
 
 ),
 
