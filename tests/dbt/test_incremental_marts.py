@@ -425,8 +425,8 @@ def test_each_incremental_run_equals_a_full_refresh(runs: Runs, step: str) -> No
 def test_a_mart_left_without_a_build_longer_than_the_lookback_catches_up_in_one_run(runs: Runs) -> None:
     """The marts lost their last days and missed a correction to a day they still hold; a run of
     one day rebuilds from their own newest day minus the look-back, and equals a full refresh.
-    (The demo reads competitors' media on its last day only, and X's recent search a week back:
-    those two models are left empty, which a run builds whole.)"""
+    (The demo reads competitors' media on its last day only, and holds X's search results of
+    fewer days than were lost: those two models are left empty, which a run builds whole.)"""
     newest = runs.stale_newest
     emptied = {"stg_instagram__business_discovery_media", "stg_x__search_mentions"}
     assert {model for model, day in newest.items() if day is None} == emptied, newest
