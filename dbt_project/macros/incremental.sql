@@ -71,3 +71,36 @@
     {%- endif -%}
     {{ return(modules.datetime.date(value.year, value.month, value.day)) }}
 {%- endmacro %}
+
+
+{#
+    The incremental strategy `replace_days` (incremental_strategy:
+    replace_days, unique_key: the model's day column): delete+insert of whole
+    days that also deletes every day from incremental_rebuild_from() on, not
+    only the days the new rows have. A rebuilt day that has no rows any more
+    (a day's only tweet deleted, a GA4 day revised to nothing) must go, as a
+    full refresh would leave it out; delete+insert deletes only the keys it
+    inserts. Called before the target changes, so incremental_rebuild_from()
+    answers as it did for the model's SQL.
+#}
+{% macro get_incremental_replace_days_sql(arg_dict) -%}
+    {%- set target = arg_dict['target_relation'] -%}
+    {%- set source = arg_dict['temp_relation'] -%}
+    {%- set day = arg_dict['unique_key'] -%}
+    {%- if day is not string -%}
+        {{ exceptions.raise_compiler_error(
+            "replace_days needs unique_key to be the model's day column, got " ~ day
+        ) }}
+    {%- endif -%}
+    {%- set rebuild_from = incremental_rebuild_from(day) -%}
+    {%- set columns = get_quoted_csv(arg_dict['dest_columns'] | map(attribute='name')) -%}
+    delete from {{ target }}
+    where
+        {{ day }} in (select {{ day }} from {{ source }})
+        {%- if rebuild_from %}
+        or {{ day }} >= {{ rebuild_from }}
+        {%- endif %};
+
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }} from {{ source }}
+{%- endmacro %}

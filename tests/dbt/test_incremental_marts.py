@@ -61,6 +61,7 @@ DAYS = [DEMO_TODAY - timedelta(days=n) for n in (2, 1)]  # held back, then loade
 PAGE = "104729381726354"  # the demo's own Facebook Page
 GA_PROPERTY = "412345678"
 LATE = date(2026, 11, 5)  # inside the look-back of every run
+EMPTIED = LATE + timedelta(days=2)  # a GA4 day re-read as empty, inside the look-back of every run
 RECENT = DAYS[0] - timedelta(days=3)  # inside X's recent search, which reaches seven days back
 OLD = date(2026, 10, 12)  # older than the newest day minus the look-back
 OLDER = date(2026, 10, 14)
@@ -130,6 +131,13 @@ def correct_ga(day: date) -> Correction:
     return correct
 
 
+def empty_ga_day(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
+    """GA4 re-read a day as empty: the loader leaves its partition without rows. A full refresh has
+    no rows of that day; a run that deletes only the days it inserts would keep the old ones."""
+    con.execute("delete from raw.google_analytics__traffic where partition_day = ?", [EMPTIED])
+    return {"emptied": EMPTIED}
+
+
 def correct_tweet(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
     change = _add(("public_metrics", "like_count"), 400)
     return {"tweet": _patch(con, "x__tweets", f"partition_day = '{LATE}'", change, read)}
@@ -138,6 +146,14 @@ def correct_tweet(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
 def correct_mention(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
     change = _add(("score",), 1000)
     return {"mention": _patch(con, "reddit__search", f"partition_day = '{LATE}'", change, read)}
+
+
+def correct_old_mention(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
+    """A mention published before the first step's rebuild day, read again since: it must be
+    rebuilt for the read, not for its day."""
+    change = _add(("score",), 2000)
+    before = DAYS[0] - timedelta(days=LOOKBACK)
+    return {"old_mention": _patch(con, "reddit__search", f"partition_day < '{before}'", change, read)}
 
 
 def correct_x_mention(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
@@ -161,8 +177,10 @@ STEPS = [
             correct_post,
             correct_followers(LATE),
             correct_ga(LATE),
+            empty_ga_day,
             correct_tweet,
             correct_mention,
+            correct_old_mention,
             correct_x_mention,
         ],
     ),
@@ -399,6 +417,10 @@ def _what_the_marts_say(con: duckdb.DuckDBPyConnection, corrected: dict[str, Any
             " where tweet_id = ? and observed_in = 'tweets' and observed_date = ?",
             [corrected["tweet"]["id"], LATE],
         ).fetchall(),
+        "emptied_day_rows": con.execute(
+            "select count(*) from marts.fct_social_traffic_daily where report_date = ?",
+            [corrected["emptied"]],
+        ).fetchone(),
         "x_mention_likes": con.execute(
             "select max(likes) from staging.stg_x__search_mentions where tweet_id = ? and partition_date = ?",
             [corrected["x_mention"]["id"], RECENT],
@@ -452,6 +474,7 @@ def test_the_late_corrections_reached_the_incremental_marts(runs: Runs) -> None:
     """So the equality above is not two stale copies agreeing; the next day's previous-day
     followers come from the corrected day too."""
     assert runs.marts["reactions"] == (runs.corrected["post"]["reactions"]["summary"]["total_count"],)
+    assert runs.marts["emptied_day_rows"] == (0,)
     assert runs.marts["x_mention_likes"] == (runs.corrected["x_mention"]["public_metrics"]["like_count"],)
     assert runs.marts["tweet_likes"] == [(runs.corrected["tweet"]["public_metrics"]["like_count"],)]
     assert runs.marts["competitor_likes"] == [

@@ -1,5 +1,5 @@
 {#
-    Incremental (delete+insert of whole days, dbt_project.yml): a run
+    Incremental (`replace_days` of whole days, dbt_project.yml): a run
     rebuilds every day from incremental_rebuild_from(), and the older publish
     days of posts re-read since then (their lifetime shares changed). The
     spine starts one day before the oldest rebuilt day, so the previous day's

@@ -6,7 +6,7 @@
     LinkedIn page) is social traffic all the same: it is carried in full,
     with `platform` null, so a join to dim_account never points nowhere.
 
-    Incremental (delete+insert of whole report days, dbt_project.yml): a run
+    Incremental (`replace_days` of whole report days, dbt_project.yml): a run
     rebuilds the days from incremental_rebuild_from() on (GA4's revisions of
     settling days fall inside the look-back), and every day an own-account
     change restates. A new line in the seed needs --full-refresh.

@@ -6,7 +6,7 @@
     match winning; or when its medium is one of GA4's social mediums (then
     the network is 'Other social' unless the source matched).
 
-    Incremental (delete+insert of whole report days, dbt_project.yml): a run
+    Incremental (`replace_days` of whole report days, dbt_project.yml): a run
     classifies the days from incremental_rebuild_from() on, the only ones a
     load since the last run can have replaced (report_date is the raw
     partition's day). A changed social_traffic_sources seed reaches older

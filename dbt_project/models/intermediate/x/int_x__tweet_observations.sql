@@ -5,7 +5,7 @@
     own UTC day, its partition). int_x__posts takes the latest reading;
     int_x__account_daily differences the readings into daily activity.
 
-    Incremental (delete+insert of whole observation days, dbt_project.yml):
+    Incremental (`replace_days` of whole observation days, dbt_project.yml):
     both readings are observed on their raw partition's day, so a run derives
     the days from incremental_rebuild_from() on, the only ones a load since
     the last run can have replaced, and replaces those days.

@@ -3,7 +3,7 @@
     row per media per snapshot day, with the public lifetime counters
     (`like_count`, `comments_count`) read that day.
 
-    Incremental (delete+insert of whole snapshot days, dbt_project.yml): a
+    Incremental (`replace_days` of whole snapshot days, dbt_project.yml): a
     run unnests the partitions from incremental_rebuild_from() on, the only
     ones a load since the last run can have replaced, and replaces those days.
 #}

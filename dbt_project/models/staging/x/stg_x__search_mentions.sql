@@ -4,7 +4,7 @@
     found by both), latest read of each. The extractor adds `_author` (the
     `includes.users` object of `author_id`) and `_query`.
 
-    Incremental (delete+insert of whole partition days, dbt_project.yml): the
+    Incremental (`replace_days` of whole partition days, dbt_project.yml): the
     loader partitions a tweet by the UTC day of its created_at, so every read
     of a tweet is in one partition, and its latest read is that partition's.
     A run reads the partitions from incremental_rebuild_from() on, the only
