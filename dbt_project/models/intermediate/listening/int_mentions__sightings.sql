@@ -168,19 +168,6 @@ unioned as (
 
 ),
 
-{%- if rebuild_from %}
-
-changed as (
-
-    select
-        mention_source,
-        source_mention_id
-    from unioned
-    where published_at >= {{ rebuild_from }} or extracted_at >= {{ rebuild_from }}
-
-),
-{%- endif %}
-
 {# One row per platform object: a tweet two brand queries found is one sighting. #}
 final as (
 
@@ -214,17 +201,11 @@ final as (
         max(extracted_at) as extracted_at
 
     from unioned
-    {%- if rebuild_from %}
-    where
-        exists (
-            select 1
-            from changed
-            where
-                changed.mention_source = unioned.mention_source
-                and changed.source_mention_id = unioned.source_mention_id
-        )
-    {%- endif %}
     group by 1, 2
+    {%- if rebuild_from %}
+    {#- Each object whole, with all its rows, when any of them is in range. #}
+    having bool_or(published_at >= {{ rebuild_from }} or extracted_at >= {{ rebuild_from }})
+    {%- endif %}
 
 )
 
