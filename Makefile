@@ -53,7 +53,7 @@ airflow-init: install ## Initialise Airflow on SQLite and create the DuckDB writ
 
 .PHONY: demo
 demo: install manifest airflow-init ## Run the whole pipeline through Airflow on the demo data (90 days to DEMO_TODAY)
-	DEMO_TODAY=$(DEMO_TODAY) $(BIN)/python -m warehouse.demo_run --port $(DEMO_PORT) --days $(DEMO_DAYS)
+	DEMO_TODAY=$(DEMO_TODAY) $(BIN)/python -m demo.run --port $(DEMO_PORT) --days $(DEMO_DAYS)
 
 .PHONY: chromium
 chromium: ## Install Debian's Chromium (the report's rendering test and screenshots need it)
@@ -77,11 +77,13 @@ TEST_WORKERS ?= 2
 
 .PHONY: test
 test: install manifest chromium ## Run the test suite (installs first, with Chromium; TEST_WORKERS processes)
+	$(BIN)/lint-imports --no-cache --no-logo
 	env -u DEMO_TODAY -u WAREHOUSE_TODAY $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
 .PHONY: lint
-lint: install ## ruff (with Airflow rules) and sqlfluff
+lint: install ## ruff (with Airflow rules), the import layers (import-linter) and sqlfluff
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/ruff format --check .
 	cd dbt_project && $(BIN)/sqlfluff lint models
 
@@ -100,7 +102,7 @@ airflow-ui: install manifest airflow-init ## Serve Airflow (UI on http://localho
 
 .PHONY: demo-ui
 demo-ui: install manifest airflow-init ## Serve Airflow (UI on http://localhost:8080) wired to the demo APIs
-	DEMO_TODAY=$(DEMO_TODAY) $(BIN)/python -m warehouse.demo_run --ui --port $(DEMO_PORT)
+	DEMO_TODAY=$(DEMO_TODAY) $(BIN)/python -m demo.run --ui --port $(DEMO_PORT)
 
 .PHONY: demo-server
 demo-server: install ## Serve the demo APIs on 127.0.0.1:8787 (DEMO_PORT) in the foreground, on DEMO_TODAY

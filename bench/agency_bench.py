@@ -40,9 +40,9 @@ import psutil
 
 from bench.agency_volume import END, POST_LOOKBACK, Generator, Volume, generate
 from bench.loader_bench import time_baseline
-from warehouse.dbt import DBT_PROJECT_DIR, REBUILD_FROM_ENV
+from core.settings import PROJECT_ROOT
+from transform.dbt import DBT_PROJECT_DIR, REBUILD_FROM_ENV
 from warehouse.pipeline import BUILD_SELECTION
-from warehouse.settings import PROJECT_ROOT
 
 GIB = 2**30
 DAG_PARSE_BUDGET_MS = 500
@@ -171,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  " + ", ".join(f"{name} {value:,}" for name, value in summary.items()), flush=True)
 
         # Load: the page cache holds the files for both, as far as it can.
-        from warehouse.loader import partitions_in_landing
+        from loading.raw import partitions_in_landing
 
         partitions = partitions_in_landing(work / "landing", volume.start, volume.end)
         for partition in partitions:

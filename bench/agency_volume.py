@@ -39,9 +39,9 @@ from typing import Any
 
 import yaml
 
+from core.config import CompanyConfig, parse_config
+from core.settings import PROJECT_ROOT
 from extractors.landing import Partition, partition_path
-from warehouse.config import CompanyConfig, parse_config
-from warehouse.settings import PROJECT_ROOT
 
 Record = dict[str, Any]
 END = date(2026, 11, 30)

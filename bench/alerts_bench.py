@@ -3,7 +3,7 @@
 Builds two synthetic warehouses in memory with the columns the rules read (``marts.fct_mentions``
 and ``marts.fct_support_conversations``, a few raw tables for freshness): a baseline of 90 days
 and one of ``--factor`` times as many days, at the same daily volume (the demo's busiest: about
-450 brand mentions and 60 support items a day). Times ``warehouse.alerts.rules.evaluate`` at the
+450 brand mentions and 60 support items a day). Times ``alerts.rules.evaluate`` at the
 last hour of each, alternating, and prints the median milliseconds and the long/baseline ratio.
 An hourly job should cost what its windows hold (the last 24 hours, 28 days of baseline, 72
 hours of items), not what the whole history holds. ``--shuffled`` writes the rows in no time
@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 
 import duckdb
 
-from warehouse.alerts import rules
-from warehouse.config import load_config
+from alerts import rules
+from core.config import load_config
 
 MENTIONS_PER_DAY = 450
 ITEMS_PER_DAY = 60

@@ -24,10 +24,10 @@ from pathlib import Path
 
 import duckdb
 
+from core.config import load_config
+from core.logs import quiet_noisy_loggers
 from expectations.catalog import SUITES
 from expectations.runner import _read_batch, run_checks
-from warehouse.config import load_config
-from warehouse.logs import quiet_noisy_loggers
 
 
 def main() -> None:

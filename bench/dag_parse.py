@@ -15,8 +15,8 @@ import statistics
 import sys
 import time
 
-from warehouse.logs import quiet_noisy_loggers
-from warehouse.settings import PROJECT_ROOT
+from core.logs import quiet_noisy_loggers
+from core.settings import PROJECT_ROOT
 
 
 def main() -> None:

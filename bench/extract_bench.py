@@ -24,11 +24,11 @@ from pathlib import Path
 
 import requests
 
+from core.config import load_config
+from demo.connections import demo_connections
 from demo.server import DemoServer
 from extractors import SOURCES, source_class
 from extractors.core import Window
-from warehouse.config import load_config
-from warehouse.demo_run import demo_connections
 
 TODAY = date(2026, 11, 20)
 

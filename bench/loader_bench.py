@@ -5,7 +5,7 @@ posts, Instagram media insights, X tweets, LinkedIn post statistics, YouTube vid
 DuckDB so generation is quick), then times, in the same process and alternating order:
 
 * baseline: ``CREATE TABLE t AS SELECT * FROM read_json([...files...])`` per stream, in a fresh database;
-* loader:   ``warehouse.loader.load_partitions`` (delete-then-insert of every partition, lineage
+* loader:   ``loading.raw.load_partitions`` (delete-then-insert of every partition, lineage
   columns, one transaction) in a fresh database.
 
 Prints rows/s for each and the loader/baseline time ratio (lower is better; the target is ≤ 2).
@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 from extractors.landing import Partition, partition_path
-from warehouse.loader import load_partitions
+from loading.raw import load_partitions
 
 ACCOUNTS = 10
 

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.config import load_config
-from warehouse.logs import quiet_noisy_loggers
-from warehouse.report.charts import render_charts
-from warehouse.report.content import Month, build_report
-from warehouse.report.mail import build_message, write_archive
+from core.config import load_config
+from core.logs import quiet_noisy_loggers
+from report.charts import render_charts
+from report.content import Month, build_report
+from report.mail import build_message, write_archive
 
 MARTS = (
     "dim_account", "dim_post", "fct_account_daily", "fct_account_monthly", "fct_post_performance",

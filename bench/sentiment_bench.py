@@ -5,7 +5,7 @@ Spanish, German, French, Italian, emoji-only, some HTML), each with a different 
 then times, in the same process and alternating order:
 
 * baseline: VADER's ``polarity_scores`` on every text (no cleaning, no language detection);
-* scorer:   ``warehouse.sentiment.score_many`` (HTML cleaning, lingua's parallel detection over 75
+* scorer:   ``transform.sentiment.score_many`` (HTML cleaning, lingua's parallel detection over 75
   languages, VADER on the English ones).
 
 The first call loads lingua's language models (a few seconds, once per process); it is timed
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from warehouse.sentiment import SCORER_VERSION, score_many
+from transform.sentiment import SCORER_VERSION, score_many
 
 LABELLED = Path(__file__).resolve().parents[1] / "tests" / "data" / "sentiment_labelled.csv"
 

@@ -30,12 +30,10 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from demo.story import STORY_TODAY
-from warehouse.dbt import DBT_PROJECT_DIR, PARTIAL_PARSE
-from warehouse.demo_run import (
+from demo.connections import demo_connections
+from demo.run import (
     AirflowDatabase,
     alert_connections,
-    demo_connections,
     demo_server,
     free_port,
     isolated_airflow,
@@ -43,6 +41,8 @@ from warehouse.demo_run import (
     smtp_catcher,
     standalone,
 )
+from demo.story import STORY_TODAY
+from transform.dbt import DBT_PROJECT_DIR, PARTIAL_PARSE
 from warehouse.pipeline import transform_selection
 
 DAG_ID = "social_transform_publish"

@@ -3,7 +3,7 @@
 
 Every day at 10:00 UTC, once the previous US Pacific day has ended, each source's task group
 calls its platform API and lands one file per stream, account and day in the landing zone
-(`extractors/`), then loads what it landed into the DuckDB raw tables (`warehouse/loader.py`),
+(`extractors/`), then loads what it landed into the DuckDB raw tables (`loading/raw.py`),
 replacing the same partitions if they were loaded before.
 
 **Sources fail alone.** Each source extracts and loads on its own: an expired token or an outage
@@ -90,9 +90,9 @@ def sources(**context: Any) -> list[str]:
     """Fail the run naming every source that did not load, and alert what to renew or fix."""
     from airflow.sdk.exceptions import AirflowFailException
 
-    from warehouse.config import load_config
+    from alerts.quality import SourcesFailed, report_sources
+    from core.config import load_config
     from warehouse.orchestration import window_from_context
-    from warehouse.quality import SourcesFailed, report_sources
 
     ti, run_id = context["ti"], context["run_id"]
     states = ti.get_task_states(dag_id=context["dag"].dag_id, run_ids=[run_id]).get(run_id, {})

@@ -5,7 +5,7 @@ Every hour, reads the fast-moving sources (mentions: X search, Reddit, RSS feeds
 own posts; the support inbox: Messenger conversations, X mentions of own accounts and the
 replies to them) for yesterday and today, loads them, rebuilds the mention and support models
 (dbt build, tests included), then evaluates the alert rules of the company config at the end of
-the hour (`warehouse/alerts/rules.py`): a negative-mention spike, a viral mention, inbound items
+the hour (`alerts/rules.py`): a negative-mention spike, a viral mention, inbound items
 unanswered past their time, a source that stopped delivering.
 
 An incident alerts once, by email (SMTP connection) and to a Slack-compatible webhook, and its
@@ -60,7 +60,7 @@ def build_models() -> None:
 @task(pool=WRITER_POOL, retries=0)
 def evaluate_rules(**context: Any) -> dict[str, list[str]]:
     """Evaluate the alert rules at the end of the hour; open and resolve incidents."""
-    from warehouse.alerts.run import evaluate
+    from alerts.run import evaluate
     from warehouse.orchestration import instant_from_context
 
     return evaluate(instant_from_context(context))
@@ -71,7 +71,7 @@ def send_alerts(**context: Any) -> list[str]:
     """Send each new incident and each resolution once, through the email and webhook notifiers."""
     from datetime import UTC
 
-    from warehouse.alerts.run import deliver
+    from alerts.run import deliver
 
     return deliver(datetime.now(UTC), context)
 

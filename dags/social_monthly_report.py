@@ -30,8 +30,8 @@ TIMEZONE = company_timezone()
 
 @task
 def build_report(**context: Any) -> dict[str, str]:
+    from report import build
     from warehouse.orchestration import report_month_from_context
-    from warehouse.report import build
 
     month = report_month_from_context(context, TIMEZONE)
     return {"month": str(month), "archive": str(build(month))}
@@ -41,7 +41,7 @@ def build_report(**context: Any) -> dict[str, str]:
 def send_report(built: dict[str, str], **context: Any) -> str:
     import logging
 
-    from warehouse.report import Month, send
+    from report import Month, send
 
     month = built["month"]
     if not context["params"].get("send", True):

@@ -71,8 +71,8 @@ def raw_sources(**context: Any) -> None:
 
     A failing source test does not stop the build: it is a blocking failure on its raw table in
     the run record, and the marts built from that table are held back when publishing."""
+    from warehouse.orchestration import DBT_RESULTS_XCOM
     from warehouse.pipeline import check_sources
-    from warehouse.quality import DBT_RESULTS_XCOM
 
     found, error = check_sources()
     context["ti"].xcom_push(key=DBT_RESULTS_XCOM, value=found)
@@ -90,8 +90,8 @@ def dbt_build(window: dict[str, str | None], **context: Any) -> list[str]:
     fails (and retries) only when dbt could not run at all."""
     from datetime import date
 
+    from warehouse.orchestration import DBT_RESULTS_XCOM
     from warehouse.pipeline import build_models
-    from warehouse.quality import DBT_RESULTS_XCOM
 
     built = build_models(rebuild_from=date.fromisoformat(window["start"]))
     context["ti"].xcom_push(key=DBT_RESULTS_XCOM, value=built.found)
@@ -115,7 +115,7 @@ def dbt_failed(failure: str) -> None:
 
 def _dbt_results(context: Any) -> list[dict[str, Any]]:
     """What the run's dbt tasks found (each pushed its results, passing or not)."""
-    from warehouse.quality import DBT_RESULTS_XCOM
+    from warehouse.orchestration import DBT_RESULTS_XCOM
 
     batches = context["ti"].xcom_pull(task_ids=["raw_sources", "dbt_build"], key=DBT_RESULTS_XCOM)
     return [item for batch in batches if batch for item in batch]
@@ -129,9 +129,9 @@ def check(window: dict[str, str | None], **context: Any) -> str:
     The run record is complete before anything is published."""
     from datetime import date
 
+    from core.settings import dbt_selection
     from warehouse.pipeline import check as run_checks
     from warehouse.pipeline import record_dbt
-    from warehouse.settings import dbt_selection
 
     start, end = date.fromisoformat(window["start"]), date.fromisoformat(window["end"])
     found = _dbt_results(context)
@@ -173,9 +173,9 @@ def report(**context: Any) -> str:
 
     from airflow.sdk.exceptions import AirflowFailException
 
+    from publishing.outcome import RunFailed
     from warehouse.orchestration import window_from_context, with_lookback
     from warehouse.pipeline import report_run
-    from warehouse.quality import RunFailed
 
     ti, dag, run_id = context["ti"], context["dag"], context["run_id"]
     resolved = ti.xcom_pull(task_ids="resolve_window")

@@ -28,7 +28,7 @@ class Competitor:
 
     name: str
     slug: str
-    """The listening target id (``warehouse.config.brand_slug`` of the name)."""
+    """The listening target id (``core.config.brand_slug`` of the name)."""
     handle: str
     """The username used on every platform."""
     website: str

@@ -12,9 +12,9 @@ import logging
 import sys
 from datetime import date
 
-from warehouse.loader import LoadError, connect
-from warehouse.logs import quiet_noisy_loggers
-from warehouse.settings import paths
+from core.database import WarehouseBusy, connect
+from core.logs import quiet_noisy_loggers
+from core.settings import paths
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         con = connect(where.warehouse)
-    except LoadError as error:
+    except WarehouseBusy as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:

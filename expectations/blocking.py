@@ -225,7 +225,7 @@ def render(manifest: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    from warehouse.dbt import MANIFEST_PATH
+    from transform.dbt import MANIFEST_PATH
 
     if not MANIFEST_PATH.exists():
         print(f"error: {MANIFEST_PATH} is missing: run `make manifest` first", file=sys.stderr)

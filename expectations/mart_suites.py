@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import get_args
 
+from core.config import Platform
 from expectations.suites import (
     WARNING,
     Check,
@@ -40,7 +41,6 @@ from expectations.suites import (
     references,
     unique,
 )
-from warehouse.config import Platform
 
 PLATFORMS = list(get_args(Platform))  # the `platform` values every mart may carry
 POST_FORMATS = ["image", "video", "reel", "carousel", "text", "link", "other"]

@@ -7,7 +7,7 @@ Checkpoint hands the same ``dataframe`` batch parameter to every validation defi
 Data Docs are rebuilt once per run, for that run's results. Results are written to
 ``audit.check_results`` (one row per run and check: the run record) and returned as a
 ``CheckReport``. Publishing reads the run record back and holds back the marts downstream of
-each blocking failure (``warehouse.publish``); ``raise_on_blocking`` is for the checks alone.
+each blocking failure (``publishing.snapshot``); ``raise_on_blocking`` is for the checks alone.
 """
 
 from __future__ import annotations
@@ -33,17 +33,11 @@ from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.exceptions import DataContextError
 
+from core.config import VolumeChecks
+from core.settings import utc_today
 from expectations.catalog import SUITES
 from expectations.suites import Check, SuiteSpec
-from warehouse.config import VolumeChecks
-from warehouse.run_record import (
-    BLOCKING,
-    WARNING,
-    CheckResult,
-    describe,
-    write_results,
-)
-from warehouse.settings import utc_today
+from record.results import BLOCKING, WARNING, CheckResult, describe, write_results
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +129,7 @@ def run_checks(
         raise ValueError(f"window start {start} is after its end {end}")
     specs = _select(suites)
     if page_insights_metrics is None or volume is None:
-        from warehouse.config import load_config
+        from core.config import load_config
 
         config = load_config()
         if page_insights_metrics is None:

@@ -29,7 +29,7 @@ from typing import Any
 import great_expectations.expectations as gxe
 from great_expectations.expectations.metadata_types import FailureSeverity
 
-from warehouse.run_record import BLOCKING, SEVERITIES, WARNING
+from record.results import BLOCKING, SEVERITIES, WARNING
 
 # Suite parameters, supplied by the runner on every run.
 WINDOW_START = {"$PARAMETER": "window_start"}

@@ -10,12 +10,12 @@ import logging
 import sys
 from datetime import UTC, date, datetime
 
+from core.config import ConfigError, load_config
+from core.logs import quiet_noisy_loggers
+from core.settings import paths
 from extractors import SOURCES, source_class
 from extractors.core import Window
 from extractors.errors import ExtractError
-from warehouse.config import ConfigError, load_config
-from warehouse.logs import quiet_noisy_loggers
-from warehouse.settings import paths
 
 
 def main(argv: list[str] | None = None) -> int:

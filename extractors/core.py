@@ -17,12 +17,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from core.config import Account, CompanyConfig
+from core.settings import utc_today
 from extractors.connections import ConnectionInfo, resolve_connection
 from extractors.errors import ExtractError, Where
 from extractors.http import HttpClient
 from extractors.landing import Partition, partition_path, write_partition
-from warehouse.config import Account, CompanyConfig
-from warehouse.settings import utc_today
 
 log = logging.getLogger(__name__)
 

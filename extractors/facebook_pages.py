@@ -41,13 +41,13 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from core.config import Account, FacebookPagesSettings
 from extractors.connections import ConnectionInfo
 from extractors.core import Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
 from extractors.landing import Partition, landed_partitions, partition_path
 from extractors.paginators import GraphCursorPaginator, SinglePage
-from warehouse.config import Account, FacebookPagesSettings
 
 log = logging.getLogger(__name__)
 

@@ -36,11 +36,11 @@ from typing import Any, ClassVar
 
 import requests
 
+from core.config import Account, GoogleAnalyticsSettings
 from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
-from warehouse.config import Account, GoogleAnalyticsSettings
 
 log = logging.getLogger(__name__)
 

@@ -53,6 +53,7 @@ from typing import Any, ClassVar
 
 import requests
 
+from core.config import Account, InstagramSettings
 from extractors.connections import ConnectionInfo
 from extractors.core import Record, Source, Stream, Window
 from extractors.errors import ExtractError, Where
@@ -70,7 +71,6 @@ from extractors.facebook_pages import (
 )
 from extractors.http import HttpClient, RetryPolicy
 from extractors.paginators import GraphCursorPaginator
-from warehouse.config import Account, InstagramSettings
 
 log = logging.getLogger(__name__)
 

@@ -40,12 +40,12 @@ from urllib.parse import quote
 
 import requests
 
+from core.config import Account, LinkedInSettings
 from extractors.connections import ConnectionInfo
 from extractors.core import Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
 from extractors.landing import Partition
-from warehouse.config import Account, LinkedInSettings
 
 log = logging.getLogger(__name__)
 

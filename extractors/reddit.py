@@ -46,12 +46,12 @@ from typing import Any, ClassVar
 
 import requests
 
+from core.config import Account, CompanyConfig, RedditSettings
+from core.settings import utc_now
 from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, Redactor, RetryPolicy, retry_after_seconds
-from warehouse.config import Account, CompanyConfig, RedditSettings
-from warehouse.settings import utc_now
 
 log = logging.getLogger(__name__)
 

@@ -53,12 +53,12 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urljoin, urlsplit, urlu
 import feedparser
 import requests
 
+from core.config import Account, Feed, RssSettings
 from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
 from extractors.landing import Partition, partition_path
-from warehouse.config import Account, Feed, RssSettings
 
 log = logging.getLogger(__name__)
 

@@ -46,11 +46,11 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from core.config import Account, YouTubeSettings
 from extractors.connections import ConnectionInfo
 from extractors.core import Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
-from warehouse.config import Account, YouTubeSettings
 
 log = logging.getLogger(__name__)
 

@@ -13,19 +13,17 @@ from typing import Any
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from core.config import CompanyConfig, load_config
+from core.logs import quiet_noisy_loggers
+from demo.connections import connection_fields
 from demo.generator import facebook_pages as facebook_truth
 from demo.server import DemoServer
 from demo.state import (
     DEMO_FACEBOOK_TOKEN,
-    DEMO_REDDIT_CLIENT_ID,
-    DEMO_REDDIT_CLIENT_SECRET,
-    DEMO_TOKENS,
 )
 from extractors.connections import ConnectionInfo
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
-from warehouse.config import CompanyConfig, load_config
-from warehouse.logs import quiet_noisy_loggers
 
 # Tests never touch a developer's Airflow state or warehouse: everything lives in a temp dir.
 _SANDBOX = tempfile.mkdtemp(prefix="social-warehouse-tests-")
@@ -43,26 +41,19 @@ FAST_RETRIES = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.05, "usag
 def demo_connection(
     source: str, server: DemoServer, token: str | None = None, **extra: object
 ) -> ConnectionInfo:
-    """The connection a source uses to reach the demo server (as ``make demo`` sets it), with fast retries.
+    """The connection a source uses to reach the demo server (``make demo``'s, from
+    ``demo.connections``), with fast retries.
 
     ``token`` replaces the platform's demo token (e.g. ``expired-demo-token``); ``extra`` adds to or
     overrides the connection extras (e.g. ``page_size=5``).
     """
-    hosts = {"instagram": f"{server.url}/instagram"}
-    extras: dict[str, object] = {"api_version": "v25.0"} if source in {"facebook_pages", "instagram"} else {}
-    if source == "youtube":
-        extras["analytics_host"] = f"{server.url}/youtubeanalytics"
-    login, secret = "", DEMO_TOKENS.get(source, "")
-    if source == "reddit":  # the app's client id and secret; the token endpoint hands out the token
-        login, secret = DEMO_REDDIT_CLIENT_ID, DEMO_REDDIT_CLIENT_SECRET
-        extras["user_agent"] = "python:lumo-listening-tests:1.0 (by /u/lumo_data)"
-        extras["token_url"] = f"{server.url}/api/v1/access_token"
+    fields = connection_fields(server.url, today=DEMO_TODAY)[source]
     return ConnectionInfo(
         f"{source}_default",
-        hosts.get(source, server.url),
-        secret if token is None else token,
-        {**extras, **FAST_RETRIES, **extra},
-        login=login,
+        fields["host"],
+        fields.get("password", "") if token is None else token,
+        {**fields["extra"], **FAST_RETRIES, **extra},
+        login=fields.get("login", ""),
     )
 
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import duckdb
 
+from core.config import CompanyConfig
 from demo.server import DemoServer
 from extractors import source_class
 from extractors.core import Window
 from extractors.x import X
+from loading.raw import load_partitions
 from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 from warehouse.orchestration import EXTRACT_SOURCES
 
 WINDOW = Window(DEMO_TODAY - timedelta(days=42), DEMO_TODAY - timedelta(days=1))

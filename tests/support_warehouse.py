@@ -18,15 +18,15 @@ from typing import Any
 
 import duckdb
 
+from core.config import CompanyConfig
 from demo.generator import comments, conversations, x_support
 from demo.server import DemoServer
 from extractors import source_class
 from extractors.core import Window
 from extractors.landing import Partition
 from extractors.x import X
+from loading.raw import load_partitions
 from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 
 WINDOW = Window(date(2026, 10, 25), DEMO_TODAY - timedelta(days=1))
 MARTS = "+fct_mentions +fct_support_daily +fct_support_monthly"

@@ -12,15 +12,17 @@ import logging
 import sys
 from datetime import UTC, date, datetime
 
+import report
+from core.config import ConfigError
+from core.database import WarehouseBusy
+from core.logs import quiet_noisy_loggers
+from core.settings import paths
 from expectations.runner import ChecksFailed
-from warehouse import pipeline, report
-from warehouse.config import ConfigError
-from warehouse.dbt import DbtError
-from warehouse.loader import LoadError
-from warehouse.logs import quiet_noisy_loggers
-from warehouse.publish import NotPublishable
-from warehouse.report import Month, ReportError
-from warehouse.settings import paths
+from loading.raw import LoadError
+from publishing.snapshot import NotPublishable
+from report import Month, ReportError
+from transform.dbt import DbtError
+from warehouse import pipeline
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ChecksFailed, NotPublishable) as error:
         print(f"error: not published:\n{error}", file=sys.stderr)
         return 1
-    except (ConfigError, LoadError, ReportError, RuntimeError) as error:
+    except (ConfigError, LoadError, WarehouseBusy, ReportError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0

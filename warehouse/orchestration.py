@@ -38,6 +38,7 @@ DEFAULT_ARGS = {
 
 EXTRACT_ERROR_XCOM = "extract_error"
 """Where a failed extract task leaves its error (source, stream, account, day, what to do)."""
+DBT_RESULTS_XCOM = "dbt_results"  # what the tasks that ran dbt found, for the run record
 
 
 def raw_asset_uri(source: str) -> str:
@@ -110,7 +111,7 @@ def window_from_asset_events(events: Iterable[Mapping[str, Any]]) -> tuple[date,
 
 def with_lookback(window: tuple[date, date]) -> tuple[date, date]:
     """Widen a run's window by the longest re-read look-back of any configured source."""
-    from warehouse.config import load_config
+    from core.config import load_config
 
     start, end = window
     return start - timedelta(days=load_config().max_lookback_days()), end
@@ -136,7 +137,7 @@ def company_timezone() -> str:
     call this at parse time; the tasks validate the whole file)."""
     import yaml
 
-    from warehouse.settings import company_config_path
+    from core.settings import company_config_path
 
     with company_config_path().open(encoding="utf-8") as handle:
         return str(yaml.safe_load(handle)["company"]["timezone"])
@@ -145,7 +146,7 @@ def company_timezone() -> str:
 def report_month_from_context(context: Mapping[str, Any], timezone: str) -> Any:
     """The month a monthly-report run covers: the ``month`` param (YYYY-MM), else the calendar
     month before the run's logical date on the company's clock."""
-    from warehouse.report.content import Month
+    from report.content import Month
 
     explicit = (context.get("params") or {}).get("month")
     if explicit:

@@ -17,13 +17,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core.config import load_config
+from core.database import writer
+from core.settings import dbt_selection, paths
 from extractors import source_class
 from extractors.core import Window
 from extractors.landing import Partition
-from warehouse import loader
-from warehouse.config import load_config
-from warehouse.publish import Publication, publish
-from warehouse.settings import dbt_selection, paths
+from loading.raw import load_partitions, partitions_in_landing
+from loading.raw import raw_watermark as read_raw_watermark
+from publishing.snapshot import Publication, publish
 
 log = logging.getLogger(__name__)
 
@@ -42,26 +44,23 @@ def extract(
 def load(partitions: Iterable[Mapping[str, Any]], run_id: str) -> dict[str, int]:
     """Load the described partitions into the raw tables, replacing them; rows per table."""
     batch = [_partition(p) for p in partitions]
-    con = loader.connect(paths().warehouse)
-    try:
-        results = loader.load_partitions(con, batch, run_id, load_config())
-    finally:
-        con.close()
+    with writer() as con:
+        results = load_partitions(con, batch, run_id, load_config())
     return {r.table: r.rows for r in results}
 
 
 def replay(start: date, end: date, run_id: str) -> dict[str, int]:
     """Reload every landed partition for [start, end] from the landing zone."""
-    batch = loader.partitions_in_landing(paths().landing, start, end)
+    batch = partitions_in_landing(paths().landing, start, end)
     return load([_describe(p) for p in batch], run_id)
 
 
 def check_sources() -> tuple[list[dict[str, Any]], str | None]:
     """dbt source freshness and the source tests: what they found (for the run record), and why
     they failed (None when nothing blocks). Freshness never blocks: a stale source keeps its last
-    data and is recorded as a warning (``warehouse.quality``); the source tests do."""
-    from warehouse.dbt import DbtError, run_dbt
-    from warehouse.quality import dbt_results
+    data and is recorded as a warning (``record.dbt_artifacts``); the source tests do."""
+    from record.dbt_artifacts import dbt_results
+    from transform.dbt import DbtError, run_dbt
 
     found: list[dict[str, Any]] = []
     errors: list[str] = []
@@ -127,8 +126,8 @@ def build_models(selection: Sequence[str] | None = None, rebuild_from: date | No
     holds minus the look-back (``dbt_project/macros/incremental.sql``). It goes to dbt in the
     environment (``WAREHOUSE_REBUILD_FROM``), not ``--vars``, so that dbt keeps its partial parse
     when the day changes."""
-    from warehouse.dbt import REBUILD_FROM_ENV, DbtError, run_dbt
-    from warehouse.quality import dbt_results
+    from record.dbt_artifacts import dbt_results
+    from transform.dbt import REBUILD_FROM_ENV, DbtError, run_dbt
 
     args = ["build", *(transform_selection() if selection is None else selection)]
     env = {REBUILD_FROM_ENV: rebuild_from.isoformat() if rebuild_from else ""}  # "": none
@@ -146,26 +145,23 @@ def build_models(selection: Sequence[str] | None = None, rebuild_from: date | No
 
 
 def _skipped(item: Mapping[str, Any]) -> bool:
-    from warehouse.quality import was_skipped
+    from record.dbt_artifacts import was_skipped
 
     return not item["success"] and was_skipped(item["observed"])
 
 
 def _blocks(item: Mapping[str, Any]) -> bool:
-    from warehouse.run_record import BLOCKING
+    from record.results import BLOCKING
 
     return not item["success"] and item["severity"] == BLOCKING
 
 
 def record_dbt(start: date, end: date, run_id: str, found: Iterable[Mapping[str, Any]]) -> None:
-    """Put what dbt found (from :func:`warehouse.quality.dbt_results`) into the run record."""
-    from warehouse.quality import record_dbt_results
+    """Put what dbt found (from :func:`record.dbt_artifacts.dbt_results`) into the run record."""
+    from record.dbt_artifacts import record_dbt_results
 
-    con = loader.connect(paths().warehouse)
-    try:
+    with writer() as con:
         record_dbt_results(con, run_id, (start, end), found)
-    finally:
-        con.close()
 
 
 def check(
@@ -177,13 +173,10 @@ def check(
     those tables (a transform narrowed by ``WAREHOUSE_DBT_SELECT``); every raw suite runs."""
     from expectations.runner import publish_data_docs, raise_on_blocking, run_checks
 
-    con = loader.connect(paths().warehouse)
-    try:
+    with writer() as con:
         report = run_checks(
             con, run_id, start, end, paths().gx, None if marts is None else check_suites(marts)
         )
-    finally:
-        con.close()
     docs = publish_data_docs(paths().gx, paths().published_data_docs)
     log.info("%s\nPublished Data Docs: %s", report.summary(), docs)
     if strict:
@@ -210,29 +203,27 @@ def report_run(
 ) -> str:
     """Complete the run record with dbt's results, notify, and raise RunFailed if the run was
     held back or a step failed; the outcome's message otherwise."""
-    from warehouse import quality
+    from alerts.quality import notify
+    from publishing.outcome import RunFailed, record_and_assess
 
-    con = loader.connect(paths().warehouse)
-    try:
-        outcome = quality.record_and_assess(con, run_id, window, found, paths().published, failed_steps)
-    finally:
-        con.close()
+    with writer() as con:
+        outcome = record_and_assess(con, run_id, window, found, paths().published, failed_steps)
     message = outcome.message()
     log.info("%s", message)
     try:
-        quality.notify(outcome, load_config(), context)
+        notify(outcome, load_config(), context)
     except Exception as error:
         if outcome.failed:
-            raise quality.RunFailed(f"{message}\nThe notification failed too: {error}") from error
+            raise RunFailed(f"{message}\nThe notification failed too: {error}") from error
         raise
     if outcome.failed:
-        raise quality.RunFailed(message)
+        raise RunFailed(message)
     return message
 
 
 def generate_dbt_docs() -> Path:
     """dbt's documentation site for the warehouse as built, as one static page next to the snapshot."""
-    from warehouse.dbt import run_dbt
+    from transform.dbt import run_dbt
 
     target = paths().published_dbt_docs
     target.mkdir(parents=True, exist_ok=True)
@@ -248,7 +239,7 @@ def generate_dbt_docs() -> Path:
 def build_listening() -> None:
     """``dbt build`` of the mention and support marts and what they depend on (the hourly DAG),
     with dbt's partial parse of this warehouse; DbtError names what failed."""
-    from warehouse.dbt import run_dbt
+    from transform.dbt import run_dbt
     from warehouse.orchestration import LISTENING_MODELS
 
     selection = ["--select", *(f"+{model}" for model in LISTENING_MODELS), "--indirect-selection", "cautious"]
@@ -258,11 +249,8 @@ def build_listening() -> None:
 
 def raw_watermark() -> str | None:
     """When the raw tables last changed; recorded before a transform starts building."""
-    con = loader.connect(paths().warehouse)
-    try:
-        return loader.raw_watermark(con)
-    finally:
-        con.close()
+    with writer() as con:
+        return read_raw_watermark(con)
 
 
 def publish_snapshot(
@@ -270,13 +258,10 @@ def publish_snapshot(
 ) -> Publication:
     """Publish the checked marts for BI (refused if raw data changed since the run began),
     holding back those downstream of a blocking failure; ``built_in_run``: see ``publish``."""
-    con = loader.connect(paths().warehouse)
-    try:
+    with writer() as con:
         return publish(
             con, paths().published, run_id, start, end, raw_watermark_at_start, built_in_run=built_in_run
         )
-    finally:
-        con.close()
 
 
 def _describe(partition: Partition) -> dict[str, Any]:

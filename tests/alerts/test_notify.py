@@ -29,7 +29,7 @@ from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 from airflow.sdk._shared.secrets_masker import redact
 from airflow.sdk.execution_time.context import ConnectionAccessor, VariableAccessor
 
-from warehouse.alerts.notify import (
+from alerts.notify import (
     ZWSP,
     Alert,
     AlertEmailNotifier,
@@ -41,9 +41,9 @@ from warehouse.alerts.notify import (
     render_email,
     render_subject,
     render_webhook,
-    safe_http_url,
 )
-from warehouse.demo_run import free_port
+from core.text import safe_http_url
+from demo.run import free_port
 
 SMTP_PASSWORD = "smtp-pass-7f3a9c1e"
 SECRET_VARIABLE = "variable-secret-51d0"
@@ -475,7 +475,7 @@ from datetime import UTC, datetime
 
 from airflow.sdk import dag, task
 
-from warehouse.alerts.notify import Alert, Evidence, deliver
+from alerts.notify import Alert, Evidence, deliver
 
 
 @dag(dag_id="alerts_probe", schedule=None, start_date=datetime(2026, 1, 1, tzinfo=UTC), catchup=False)

@@ -20,11 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from alerts import rules, state
+from core.config import CompanyConfig
 from demo.generator import mentions
 from tests.conftest import DEMO_TODAY
 from tests.support_warehouse import support_items
-from warehouse.alerts import rules, state
-from warehouse.config import CompanyConfig
 
 PAGE = "104729381726354"
 COMPLAINT_AT = datetime(2026, 11, 12, 14, 5, tzinfo=UTC)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import duckdb
 import pytest
 
-from warehouse.alerts import state
-from warehouse.alerts.notify import Evidence
-from warehouse.alerts.rules import Finding, spike_test, stale_sources
-from warehouse.config import NegativeSpikeRule
+from alerts import state
+from alerts.notify import Evidence
+from alerts.rules import Finding, spike_test, stale_sources
+from core.config import NegativeSpikeRule
 
 T0 = datetime(2026, 11, 17, 10, tzinfo=UTC)
 

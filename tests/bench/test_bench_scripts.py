@@ -17,12 +17,12 @@ import duckdb
 import pytest
 
 from bench.agency_volume import STREAMS, Volume, generate
+from core.settings import PROJECT_ROOT
 from extractors import SOURCES, source_class
 from extractors.core import Window
 from extractors.x import X
+from loading.raw import load_partitions, partitions_in_landing, raw_table
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.loader import load_partitions, partitions_in_landing, raw_table
-from warehouse.settings import PROJECT_ROOT
 
 
 def bench(*args: str, timeout: int = 600) -> str:
@@ -161,3 +161,35 @@ def test_the_agency_generator_lands_what_the_extractors_land(company, demo_serve
     assert {r.table: r.rows for r in loaded} == {
         raw_table(source, stream): rows for (source, stream), rows in landed.rows.items()
     }
+
+
+def test_the_fingerprint_names_a_changed_value_and_ignores_run_columns(tmp_path: Path) -> None:
+    """``bench.fingerprint`` is the proof that a change of code changed no figure: it must see a
+    single changed value (and name its column), a lost row, and nothing else."""
+    from bench.fingerprint import differences, fingerprint
+
+    path = tmp_path / "published.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_x as select range as id, range * 1.5 as score, "
+            "'v' || range as label, now() as _loaded_at, 'run-1' as run_id from range(100)"
+        )
+    before = fingerprint(path)
+    assert before["marts.fct_x"]["rows"] == 100 and set(before["marts.fct_x"]["columns"]) == {
+        "id",
+        "score",
+        "label",
+    }
+    with duckdb.connect(str(path)) as con:
+        con.execute("update marts.fct_x set _loaded_at = now() + interval 1 day, run_id = 'run-2'")
+    assert differences(before, fingerprint(path)) == []
+    with duckdb.connect(str(path)) as con:
+        con.execute("update marts.fct_x set score = score + 1 where id = 42")
+    assert differences(before, fingerprint(path)) == ["marts.fct_x: rows 100 -> 100; columns differ: score"]
+    with duckdb.connect(str(path)) as con:
+        con.execute("update marts.fct_x set score = score - 1 where id = 42")
+        con.execute("delete from marts.fct_x where id = 7")
+    assert differences(before, fingerprint(path)) == [
+        "marts.fct_x: rows 100 -> 99; columns differ: id, label, score"
+    ]

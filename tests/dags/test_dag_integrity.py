@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from warehouse.dbt import MANIFEST_PATH, run_dbt
+from core.settings import PROJECT_ROOT
+from transform.dbt import MANIFEST_PATH, run_dbt
 from warehouse.orchestration import EXTRACT_SOURCES, WRITER_POOL
-from warehouse.settings import PROJECT_ROOT
 
 EXPECTED_DAGS = {
     "social_extract_load",
@@ -137,7 +137,7 @@ def test_the_monthly_report_runs_on_the_1st_on_the_company_clock(dagbag) -> None
 
     from airflow.sdk.definitions.param import ParamValidationError
 
-    from warehouse.config import load_config
+    from core.config import load_config
     from warehouse.orchestration import report_month_from_context
 
     dag = dagbag.dags["social_monthly_report"]
@@ -161,7 +161,7 @@ def test_a_backfill_range_reports_one_month_per_run(dagbag) -> None:
 
     from airflow.timetables.base import TimeRestriction
 
-    from warehouse.config import load_config
+    from core.config import load_config
     from warehouse.orchestration import report_month_from_context
 
     timetable = dagbag.dags["social_monthly_report"].timetable

@@ -18,14 +18,14 @@ from typing import Any
 import duckdb
 import pytest
 
+from core.config import CompanyConfig
 from demo.generator import facebook_pages, instagram, x, youtube
 from demo.server import DemoServer
 from extractors import source_class
 from extractors.core import Window
 from extractors.x import X
+from loading.raw import load_partitions
 from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 
 RUN = Window(date(2026, 11, 1), DEMO_TODAY - timedelta(days=1))
 MONTH = date(2026, 11, 1)

@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.config import CompanyConfig
+from loading.raw import load_partitions
 from tests.conftest import assert_dbt_succeeded, run_dbt
 from tests.support_truth import business_seconds, business_windows
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 
 FIRST_DATE, LAST_DATE = date(2020, 1, 1), date(2030, 12, 31)  # the business_hours_* vars
 

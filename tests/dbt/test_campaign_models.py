@@ -24,14 +24,14 @@ import pytest
 import yaml
 from dbt.cli.main import dbtRunnerResult
 
+from core.config import CompanyConfig
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors import source_class
 from extractors.core import Window
+from loading.raw import load_partitions
 from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
 from tests.uplift import uplift
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY = ROOT / "config" / "campaigns.yml"

@@ -18,7 +18,7 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
-from warehouse.loader import ensure_raw_tables
+from loading.raw import ensure_raw_tables
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 

@@ -19,13 +19,13 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from core.config import CompanyConfig
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.google_analytics import GoogleAnalytics
+from loading.raw import load_partitions
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 PROPERTY = "412345678"

@@ -33,9 +33,9 @@ import yaml
 from dbt.cli.main import dbtRunner
 from dbt.contracts.graph.manifest import Manifest
 
+from core.config import load_config
 from tests.conftest import DBT_PROJECT_DIR, DEMO_TODAY, assert_dbt_succeeded
-from warehouse.config import load_config
-from warehouse.dbt import PARTIAL_PARSE
+from transform.dbt import PARTIAL_PARSE
 from warehouse.pipeline import build_models
 
 DAY_COLUMNS = {  # each incremental model's day (the expression its incremental_rebuild_from() reads)
@@ -232,7 +232,7 @@ class Dbt:
             parsed = dbtRunner().invoke(["parse", "--no-partial-parse", *self.flags])
         assert parsed.success, parsed.exception
         self.manifest: Manifest = parsed.result
-        # The saved parse the pipeline's builds start from (warehouse.dbt keeps it in <data>/.dbt).
+        # The saved parse the pipeline's builds start from (transform.dbt keeps it in <data>/.dbt).
         self.saved_parse = tmp / "data" / ".dbt" / PARTIAL_PARSE
         self.saved_parse.parent.mkdir(parents=True)
         self.saved_parse.write_bytes((self.target / PARTIAL_PARSE).read_bytes())

@@ -24,15 +24,15 @@ from typing import Any
 import duckdb
 import pytest
 
+from core.config import CompanyConfig
 from demo.generator import mentions as truth
 from demo.server import DemoServer
 from extractors import source_class
 from extractors.core import Window
 from extractors.landing import Partition
 from extractors.x import X
+from loading.raw import load_partitions
 from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 
 RUN = Window(DEMO_TODAY - timedelta(days=7), DEMO_TODAY - timedelta(days=1))
 STREAMS = {

@@ -257,7 +257,7 @@ def test_the_monthly_report_exposure_lists_exactly_the_marts_the_report_reads(
     manifest: dict[str, Any],
 ) -> None:
     """The lineage in dbt's docs is the report's real one: every mart its SQL names, no other."""
-    from warehouse.report import content
+    from report import content
 
     source = Path(content.__file__).read_text(encoding="utf-8")
     read = {f"model.social_warehouse.{name}" for name in re.findall(r"\bmarts\.(\w+)", source)}

@@ -24,13 +24,13 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunnerResult
 
+from core.config import CompanyConfig
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.google_analytics import GoogleAnalytics
+from loading.raw import load_partitions
 from tests.conftest import DBT_PROJECT_DIR, DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 
 PROPERTY = "412345678"
 RUN = Window(date(2026, 9, 1), DEMO_TODAY - timedelta(days=1))

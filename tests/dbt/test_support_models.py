@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.config import CompanyConfig
 from demo.generator import conversations
 from tests.conftest import DEMO_TODAY
 from tests.support_truth import business_seconds
 from tests.support_warehouse import WINDOW, support_items
-from warehouse.config import CompanyConfig
 
 
 def _naive(moment: datetime | None) -> datetime | None:

@@ -18,14 +18,14 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
+from core.config import CompanyConfig
 from demo.generator import x as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.landing import Partition
 from extractors.x import X
+from loading.raw import load_partitions
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 ACCOUNT = "1447093205118763008"

@@ -19,13 +19,13 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
+from core.config import CompanyConfig
 from demo.generator import youtube as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.youtube import YouTube
+from loading.raw import load_partitions
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
-from warehouse.loader import load_partitions
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 CHANNEL = "UCq7Lm0x2bN9dVfK3tYwQe8A"

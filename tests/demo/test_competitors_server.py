@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import requests
 
+from core.config import load_config
 from demo.competitors import BRAMBLE_BABY, COMPETITORS, KIDDO_MOTION
 from demo.generator import facebook_pages as facebook_truth
 from demo.generator import instagram as instagram_truth
@@ -18,7 +19,6 @@ from demo.generator import youtube as youtube_truth
 from demo.generator.common import utc_midnight
 from demo.server import DemoServer
 from demo.state import DEMO_TOKENS
-from warehouse.config import load_config
 
 TODAY = date(2026, 11, 20)
 MONTH = (TODAY - timedelta(days=30), TODAY - timedelta(days=1))

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from core.settings import PROJECT_ROOT
 from demo import story
 from demo.generator import google_analytics, mentions
 from demo.generator.common import days
 from demo.platforms.feeds import is_revised, revised_at
-from warehouse.settings import PROJECT_ROOT
 
 TODAYS = list(days(date(2026, 1, 1), date(2028, 12, 31)))
 NEW_SOURCE_DAYS = 30  # fct_new_traffic_sources: first seen within 30 days of the newest report day
@@ -80,7 +80,7 @@ import json, os
 from pathlib import Path
 from demo import story
 from demo.generator import comments, google_analytics
-from warehouse.campaigns import load_campaigns
+from core.campaigns import load_campaigns
 source, target = Path({str(PROJECT_ROOT / "config" / "campaigns.yml")!r}), Path({str(tmp_path / "c.yml")!r})
 registry = story.campaign_registry(source, target)
 os.environ["WAREHOUSE_CAMPAIGNS"] = str(registry)

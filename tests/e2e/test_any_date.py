@@ -20,10 +20,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import PROJECT_ROOT
 from demo import story
-from warehouse.demo_run import demo_connections, demo_server, free_port
+from demo.connections import demo_connections
+from demo.run import demo_server, free_port
 from warehouse.orchestration import EXTRACT_SOURCES
-from warehouse.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 

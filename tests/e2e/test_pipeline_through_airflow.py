@@ -19,26 +19,26 @@ import pytest
 import requests
 import yaml
 
+from core.settings import PROJECT_ROOT
+from demo.connections import demo_connections
 from demo.generator import facebook_pages as truth
 from demo.generator import google_analytics, instagram, linkedin, x, youtube
+from demo.run import (
+    PIPELINE_DAGS,
+    AirflowDatabase,
+    DagRunFailed,
+    alert_connections,
+    isolated_airflow,
+    run_dag,
+    smtp_catcher,
+)
 from demo.server import DemoServer
 from demo.state import DEMO_TOKENS
 from demo.story import STORY_TODAY
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
 from tests.conftest import posts_on_pacific_days
-from warehouse.demo_run import (
-    PIPELINE_DAGS,
-    AirflowDatabase,
-    DagRunFailed,
-    alert_connections,
-    demo_connections,
-    isolated_airflow,
-    run_dag,
-    smtp_catcher,
-)
 from warehouse.orchestration import EXTRACT_SOURCES
-from warehouse.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -317,7 +317,7 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
 
 
 def test_the_demo_summary_counts_the_published_run_checks(pipeline, monkeypatch, capsys) -> None:
-    from warehouse.summary import print_summary
+    from demo.summary import print_summary
 
     monkeypatch.setenv("WAREHOUSE_DATA_DIR", str(pipeline.data))
     print_summary(START, END, 1.0)
@@ -633,8 +633,8 @@ def test_a_blocking_failure_on_one_raw_table_holds_back_only_its_marts(rerun) ->
     built from that table (dbt's lineage) stay byte for byte at their last good version and say
     so in audit.publication; every other mart is published from this run, equal to the clean
     run's; the run fails and the alert names the check and the held-back marts."""
-    from warehouse.dbt import MANIFEST_PATH
-    from warehouse.lineage import Lineage
+    from transform.dbt import MANIFEST_PATH
+    from transform.lineage import Lineage
 
     downstream = Lineage.load(MANIFEST_PATH).downstream_marts(BROKEN)
     assert "marts.fct_social_traffic_daily" in downstream and "marts.fct_account_daily" not in downstream

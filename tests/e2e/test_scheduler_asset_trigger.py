@@ -17,10 +17,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.config import load_config
+from demo.connections import demo_connections
+from demo.run import AirflowDatabase, isolated_airflow, run_dag, standalone
 from demo.server import DemoServer
 from demo.story import STORY_TODAY
-from warehouse.config import load_config
-from warehouse.demo_run import AirflowDatabase, demo_connections, isolated_airflow, run_dag, standalone
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from expectations import blocking
-from warehouse.dbt import MANIFEST_PATH
+from transform.dbt import MANIFEST_PATH
 
 
 @pytest.fixture(scope="module")

@@ -19,12 +19,12 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from core.logs import quiet_noisy_loggers
 from expectations.catalog import SUITES
 from expectations.mart_suites import FCT_ACCOUNT_DAILY, FCT_ACCOUNT_DAILY_COLUMNS
 from expectations.raw_suites import PAYLOAD_SUFFIX, POSTS
 from expectations.runner import CheckReport, ChecksFailed, _read_batch, raise_on_blocking, run_checks
-from warehouse.logs import quiet_noisy_loggers
-from warehouse.run_record import AUDIT_TABLE
+from record.results import AUDIT_TABLE
 
 quiet_noisy_loggers()
 
@@ -592,8 +592,8 @@ def test_changed_stored_suite_is_put_back(con: duckdb.DuckDBPyConnection, gx_dir
 def test_cli_exits_1_on_blocking_failures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from core.config import load_config
     from expectations.__main__ import main
-    from warehouse.config import load_config
 
     metrics = load_config().sources.facebook_pages.page_insights_metrics
     con = build_warehouse(tmp_path / "warehouse.duckdb", metrics)

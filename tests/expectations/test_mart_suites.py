@@ -16,6 +16,8 @@ from typing import Any
 import duckdb
 import pytest
 
+from core.config import VolumeChecks
+from core.logs import quiet_noisy_loggers
 from expectations.mart_suites import (
     DIM_ACCOUNT_SUITE,
     FCT_ACCOUNT_DAILY,
@@ -30,8 +32,6 @@ from expectations.mart_suites import (
 from expectations.runner import CheckReport, _read_batch, run_checks
 from expectations.suites import SuiteSpec
 from tests.conftest import DEMO_TODAY
-from warehouse.config import VolumeChecks
-from warehouse.logs import quiet_noisy_loggers
 
 quiet_noisy_loggers()
 

@@ -27,9 +27,9 @@ from expectations.raw_suites import (
     VOLUME_SUFFIX,
 )
 from expectations.runner import CheckReport, _read_batch, run_checks
+from loading.raw import ensure_raw_tables
+from record.results import CheckResult
 from tests.conftest import DEMO_TODAY
-from warehouse.loader import ensure_raw_tables
-from warehouse.run_record import CheckResult
 
 
 @pytest.fixture(scope="module")

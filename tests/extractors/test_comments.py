@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import CompanyConfig
 from demo.generator import comments as truth
 from demo.generator import facebook_pages
 from demo.generator.common import utc_midnight
@@ -20,7 +21,6 @@ from extractors.facebook_pages import FacebookPages
 from extractors.instagram import Instagram
 from extractors.landing import partition_path
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
 
 PAGES = ("104729381726354", "187263549910273")
 IG_USER = "17841405822304914"

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from core.config import CompanyConfig, parse_config
+from core.settings import PROJECT_ROOT
 from demo.competitors import BRAMBLE_BABY, COMPETITORS, KIDDO_MOTION
 from demo.generator import facebook_pages as facebook_truth
 from demo.generator import instagram as instagram_truth
@@ -30,8 +32,6 @@ from extractors.landing import partition_path
 from extractors.x import X
 from extractors.youtube import YouTube
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig, parse_config
-from warehouse.settings import PROJECT_ROOT
 
 YESTERDAY = DEMO_TODAY - timedelta(days=1)
 OWN_IG = "17841405822304914"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import CompanyConfig
 from demo.generator import conversations as truth
 from demo.generator.common import days
 from demo.server import DemoServer
@@ -20,9 +21,8 @@ from extractors.core import Window
 from extractors.errors import ExtractError
 from extractors.facebook_pages import FacebookPages
 from extractors.landing import landed_partitions
+from loading.raw import ensure_raw_tables, raw_table
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
-from warehouse.loader import ensure_raw_tables, raw_table
 
 PAGE = "104729381726354"
 FIRST, LAST = date(2026, 11, 9), date(2026, 11, 14)  # daily runs for these days

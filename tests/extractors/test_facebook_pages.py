@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from core.config import CompanyConfig
+from core.settings import PROJECT_ROOT
 from demo.generator import facebook_pages as truth
 from demo.server import DemoServer
 from extractors.connections import ConnectionInfo
@@ -23,8 +25,6 @@ from extractors.errors import ExtractError
 from extractors.facebook_pages import FacebookPages, pacific_day
 from extractors.landing import partition_path
 from tests.conftest import DEMO_TODAY, DEMO_TOKEN, posts_on_pacific_days
-from warehouse.config import CompanyConfig
-from warehouse.settings import PROJECT_ROOT
 
 MAIN_PAGE = "104729381726354"
 UK_PAGE = "187263549910273"

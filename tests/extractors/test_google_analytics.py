@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import CompanyConfig
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors.core import Window
@@ -19,7 +20,6 @@ from extractors.errors import ExtractError
 from extractors.google_analytics import GoogleAnalytics
 from extractors.landing import partition_path
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
 
 PROPERTY = "412345678"
 REPORT = f"/v1beta/properties/{PROPERTY}:runReport"

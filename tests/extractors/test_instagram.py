@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from core.config import CompanyConfig
 from demo.generator import instagram as truth
 from demo.server import DemoServer
 from demo.state import DEMO_TOKENS
@@ -23,7 +24,6 @@ from extractors.facebook_pages import PACIFIC
 from extractors.instagram import Instagram, media_metrics_for
 from extractors.landing import partition_path
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
 
 ACCOUNT = "17841405822304914"
 TOKEN = DEMO_TOKENS["instagram"]

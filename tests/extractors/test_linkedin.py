@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import Account, CompanyConfig
 from demo.generator import linkedin as truth
 from demo.server import DemoServer
 from demo.state import DEMO_TOKENS
@@ -29,7 +30,6 @@ from extractors.linkedin import (
     time_intervals,
 )
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import Account, CompanyConfig
 
 ORG = "10482335"
 RECENT = Window(date(2026, 11, 10), date(2026, 11, 19))

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from core.config import CompanyConfig
+from core.settings import PROJECT_ROOT
 from demo.generator import mentions as truth
 from demo.platforms.reddit import rate_windows
 from demo.server import DemoServer
@@ -30,8 +32,6 @@ from extractors.http import RetryPolicy
 from extractors.landing import partition_path
 from extractors.reddit import GrowingRedactor, Reddit, RedditErrorPolicy, TokenAuth, search_query, time_filter
 from tests.conftest import DEMO_TODAY, FAST_RETRIES
-from warehouse.config import CompanyConfig
-from warehouse.settings import PROJECT_ROOT
 
 AGENT = "python:lumo-listening-tests:1.0 (by /u/lumo_data)"
 BRANDS = ("lumo", "bramble-baby", "kiddo-motion")

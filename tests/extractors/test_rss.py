@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from core.config import CompanyConfig, Feed
+from demo.connections import demo_connections
 from demo.generator import mentions
 from demo.platforms.feeds import FEED_PATHS, blog_author, first_draft, is_revised, revised_at, summary_of
 from demo.server import DemoServer
@@ -23,10 +25,8 @@ from extractors.core import Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.landing import partition_path
 from extractors.rss import Rss, ValidatorStore, canonical_url, feed_url, parse_feed, unwrap_redirect
+from loading.raw import partitions_in_landing
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig, Feed
-from warehouse.demo_run import demo_connections
-from warehouse.loader import partitions_in_landing
 from warehouse.orchestration import EXTRACT_SOURCES
 
 YESTERDAY = DEMO_TODAY - timedelta(days=1)

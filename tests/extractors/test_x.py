@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from core.config import Account, CompanyConfig
 from demo.generator import x as truth
 from demo.server import DemoServer
 from extractors.core import Window
@@ -23,7 +24,6 @@ from extractors.errors import ExtractError, Where
 from extractors.landing import partition_path
 from extractors.x import X, XErrorPolicy, lookup
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import Account, CompanyConfig
 
 ACCOUNT = "1447093205118763008"
 TIMELINE = f"/2/users/{ACCOUNT}/tweets"

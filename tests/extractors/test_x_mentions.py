@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import CompanyConfig
 from demo.generator import x as own
 from demo.generator import x_support as truth
 from demo.platforms import x as platform
@@ -25,7 +26,6 @@ from extractors.errors import ExtractError
 from extractors.landing import partition_path
 from extractors.x import X
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
 
 ACCOUNT = "1447093205118763008"
 MENTIONS = f"/2/users/{ACCOUNT}/mentions"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import CompanyConfig
 from demo.generator import mentions as truth
 from demo.server import DemoServer
 from extractors.core import Window
@@ -21,7 +22,6 @@ from extractors.errors import ExtractError
 from extractors.landing import partition_path
 from extractors.x import X, search_query
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
 
 SEARCH = "/2/tweets/search/recent"
 DEMO_NOW = datetime.combine(DEMO_TODAY, datetime.min.time(), UTC)

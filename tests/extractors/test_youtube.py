@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import CompanyConfig
 from demo.generator import youtube as truth
 from demo.server import DemoServer
 from demo.state import DEMO_TOKENS
@@ -22,7 +23,6 @@ from extractors.errors import ExtractError
 from extractors.landing import partition_path
 from extractors.youtube import ANALYTICS_LAG_DAYS, YouTube, pacific_day
 from tests.conftest import DEMO_TODAY, demo_connection
-from warehouse.config import CompanyConfig
 
 CHANNEL = "UCq7Lm0x2bN9dVfK3tYwQe8A"
 TOKEN = DEMO_TOKENS["youtube"]

@@ -22,11 +22,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from demo.run import alert_connections, smtp_catcher
+from report import content, mail
+from report.content import Month, ReportError, build_report
+from report.render import render_html
 from tests.conftest import DEMO_TODAY
-from warehouse.demo_run import alert_connections, smtp_catcher
-from warehouse.report import content, mail
-from warehouse.report.content import Month, ReportError, build_report
-from warehouse.report.render import render_html
 
 NOVEMBER, OCTOBER, AUGUST = Month(2026, 11), Month(2026, 10), Month(2026, 8)
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=alert(1)> =HYPERLINK(\"http://evil\")"
@@ -259,7 +259,7 @@ def test_numbers_from_a_held_back_mart_say_so_and_as_of_when(published, company,
     assert "as of run run-41, published 2026-11-18 06:00" in item and "Followers" in item
     assert "&lt;b&gt;" in item and "<b>" not in item
     assert "fct_mentions" not in re.findall(r'<table id="held-back".*?</table>', html, re.S)[0]
-    from warehouse.report.render import render_text
+    from report.render import render_text
 
     assert "HELD BACK" in render_text(report) and "fct_account_monthly, as of run run-41" in render_text(
         report
@@ -295,7 +295,7 @@ def test_a_partly_covered_month_names_each_source_and_its_missing_days(published
 
 
 def _chart_srcs(prefix: str) -> dict[str, str]:
-    from warehouse.report.charts import CHARTS
+    from report.charts import CHARTS
 
     return {name: f"{prefix}/{name}.png" for name in CHARTS}
 

@@ -19,11 +19,11 @@ import duckdb
 import pytest
 
 from expectations.runner import ChecksFailed
+from publishing.snapshot import NotPublishable
+from record.results import CheckResult, write_results
+from transform.dbt import MANIFEST_PATH
+from transform.lineage import Lineage
 from warehouse import pipeline
-from warehouse.dbt import MANIFEST_PATH
-from warehouse.lineage import Lineage
-from warehouse.publish import NotPublishable
-from warehouse.run_record import CheckResult, write_results
 
 WINDOW = (date(2026, 11, 13), date(2026, 11, 19))
 MARKED = (

@@ -1,4 +1,4 @@
-"""Language and sentiment of each mention's text, scored offline (warehouse/sentiment.py).
+"""Language and sentiment of each mention's text, scored offline (transform/sentiment.py).
 
 Incremental: a mention is scored once per version of its text (``text_hash``); later runs score
 only mentions they have not seen, so the cost follows new mentions, not history. Rows scored by
@@ -8,7 +8,7 @@ refresh. A language the scorer does not read is labelled ``unscored``, never gue
 
 import pandas as pd
 
-from warehouse.sentiment import SCORER_VERSION, score_many
+from transform.sentiment import SCORER_VERSION, score_many
 
 COLUMNS = {
     "mention_key": "string",

@@ -1,0 +1,223 @@
+"""Publish the checked marts as a read-only snapshot for BI tools.
+
+BI never opens the live warehouse: DuckDB allows one writer or many readers per file, and a BI
+connection would block the pipeline (and see half-built models). After the run's checks, the
+marts and the check record are copied into a new file next to the published one, made
+read-only, and renamed over it in one step. Readers see the previous snapshot or the new one,
+never a mix.
+
+**Hold back only what is wrong.** A blocking failure holds back the marts downstream of the
+failing table in dbt's lineage (``transform.lineage``); each of those keeps its last good version,
+copied from the previous snapshot, and every other mart is published from this run.
+``audit.publication`` holds one row per published table: the run its data comes from, whether it
+is ``current`` or ``held_back``, and why. A run whose every mart is held back publishes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from loading.raw import raw_watermark, row_count
+from transform.lineage import Lineage, held_back_marts
+
+log = logging.getLogger(__name__)
+
+PUBLISHED_SCHEMAS = ("marts", "audit")
+PUBLICATION_TABLE = "audit.publication"
+CURRENT, HELD_BACK = "current", "held_back"
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    tables: dict[str, int]  # schema.table -> rows
+    published_at: datetime
+    held_back: dict[str, str] = field(default_factory=dict)  # mart -> why
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    run_id: str,
+    start: date,
+    end: date,
+    raw_watermark_at_start: str | None = None,
+    lineage: Lineage | None = None,
+    built_in_run: bool = False,
+) -> Publication:
+    """Copy the published schemas from ``con``'s database into ``target`` atomically, holding
+    back the marts downstream of the run's blocking failures (``lineage``: dbt's, by default
+    from the project's manifest).
+
+    ``raw_watermark_at_start`` is the raw tables' watermark when the run began building; if the
+    raw data changed since, the marts may mix two loads and are not published. ``built_in_run``
+    says the run built its marts with dbt (the pipeline always does): a mart without a successful
+    build in the run record is then held back, even when dbt's results never reached the record.
+    """
+    _require_checks(con, run_id)
+    if raw_watermark_at_start is not None and raw_watermark(con) != raw_watermark_at_start:
+        raise NotPublishable(
+            f"run {run_id!r}: raw data was loaded again while this run was building its marts; "
+            "not publishing a mix of two loads (the run that load triggered publishes instead)"
+        )
+    tables = con.execute(
+        """
+        select table_schema, table_name
+        from information_schema.tables
+        where table_catalog = current_database()
+          and table_schema in (select unnest($schemas))
+          and table_type = 'BASE TABLE'
+          and table_schema || '.' || table_name <> $publication
+        order by 1, 2
+        """,
+        {"schemas": list(PUBLISHED_SCHEMAS), "publication": PUBLICATION_TABLE},
+    ).fetchall()
+    marts = [f"{schema}.{table}" for schema, table in tables if schema == "marts"]
+    if not marts:
+        raise RuntimeError("nothing to publish: the warehouse has no marts (did dbt run?)")
+    if lineage is None:
+        from transform.dbt import MANIFEST_PATH
+
+        lineage = Lineage.load(MANIFEST_PATH)
+    held = {m: why for m, why in run_held_back(con, run_id, lineage, built_in_run).items() if m in marts}
+    if len(held) == len(marts):
+        raise NotPublishable(
+            f"run {run_id!r}: every mart is held back by its blocking failures; the previous "
+            "snapshot stays (see audit.check_results for the run)"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp")
+    published_at = datetime.now(UTC)
+    counts: dict[str, int] = {}
+    con.execute(f"attach '{temp}' as snapshot")
+    try:
+        previous = _attach_previous(con, target) if held else {}
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema if not exists snapshot.{schema}")
+        rows = []
+        for schema, table in tables:
+            name = f"{schema}.{table}"
+            origin = (run_id, published_at, start, end)
+            if name not in held:
+                source = f'{schema}."{table}"'
+            elif name in previous:
+                source, origin = f'previous.{schema}."{table}"', previous[name]
+            else:  # never published before: an empty table with the mart's columns, said so
+                source = f'(select * from {schema}."{table}" limit 0)'
+                held[name] += "; never published before, so it is empty"
+                origin = (None, None, None, None)
+            con.execute(f'create table snapshot.{schema}."{table}" as select * from {source}')
+            counts[name] = row_count(con, f'snapshot.{schema}."{table}"')
+            status = HELD_BACK if name in held else CURRENT
+            rows.append((name, *origin, status, held.get(name), run_id, published_at))
+        con.execute(
+            f"""
+            create table snapshot.{PUBLICATION_TABLE} (
+                table_name varchar, run_id varchar, published_at timestamptz, data_start date,
+                data_end date, status varchar, held_back_reason varchar, snapshot_run_id varchar,
+                snapshot_published_at timestamptz
+            )
+            """
+        )
+        con.executemany(f"insert into snapshot.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("detach snapshot")
+        con.execute("detach database if exists previous")
+        os.chmod(temp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(temp, target)
+    except BaseException:
+        con.execute("detach database if exists snapshot")
+        con.execute("detach database if exists previous")
+        temp.unlink(missing_ok=True)
+        raise
+    if held:
+        log.warning("held back %d mart(s), kept at their last good version: %s", len(held), held)
+    log.info("published %d tables to %s", len(counts), target)
+    return Publication(target, counts, published_at, held)
+
+
+def run_held_back(
+    con: duckdb.DuckDBPyConnection, run_id: str, lineage: Lineage, built_in_run: bool = False
+) -> dict[str, str]:
+    """The marts the run's record holds back (mart -> why): downstream of a blocking failure, or
+    not built in the run (when the record holds dbt's results: a model without a successful
+    build did not run, its upstream having failed)."""
+    failures = con.execute(
+        """
+        select table_name, check_name from audit.check_results
+        where run_id = $run_id and severity = 'blocking' and not success
+        order by table_name, check_name
+        """,
+        {"run_id": run_id},
+    ).fetchall()
+    dbt_rows = con.execute(
+        "select table_name, check_name, success from audit.check_results "
+        "where run_id = $run_id and suite = 'dbt'",
+        {"run_id": run_id},
+    ).fetchall()
+    built_here = dbt_rows or built_in_run
+    built = {table for table, check, ok in dbt_rows if check == "model_builds" and ok} if built_here else None
+    return held_back_marts(lineage, failures, built)
+
+
+def _attach_previous(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, tuple]:
+    """Attach the published snapshot as ``previous``; table -> (run id, published at, data start,
+    data end) of the version it holds. Empty when nothing was published yet."""
+    if not target.exists():
+        return {}
+    con.execute(f"attach '{target}' as previous (read_only)")
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_catalog = 'previous' and table_schema = 'audit' and table_name = 'publication'"
+        ).fetchall()
+    }
+    tables = [
+        f"{schema}.{table}"
+        for schema, table in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'previous' and table_schema = 'marts'"
+        ).fetchall()
+    ]
+    if "table_name" in columns:
+        rows = con.execute(
+            f"select table_name, run_id, published_at, data_start, data_end from previous.{PUBLICATION_TABLE}"
+        ).fetchall()
+        origin = {row[0]: tuple(row[1:]) for row in rows}
+    elif columns:  # a snapshot from before per-table rows: one row for the whole snapshot
+        row = con.execute(
+            f"select run_id, published_at, data_start, data_end from previous.{PUBLICATION_TABLE}"
+        ).fetchone()
+        origin = dict.fromkeys(tables, tuple(row)) if row else {}
+    else:
+        origin = {}
+    return {t: origin.get(t, (None, None, None, None)) for t in tables}
+
+
+class NotPublishable(RuntimeError):
+    """The run has no check record, or nothing in it may reach BI."""
+
+
+def _require_checks(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Write-audit-publish: only a run whose checks ran publishes."""
+    has_audit = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'audit' and table_name = 'check_results'"
+    ).fetchone()
+    row = (
+        con.execute(
+            "select count(*) from audit.check_results where run_id = $run_id", {"run_id": run_id}
+        ).fetchone()
+        if has_audit and has_audit[0]
+        else (0,)
+    )
+    if not (row and row[0]):
+        raise NotPublishable(f"run {run_id!r} has no data-check results; run the checks before publishing")

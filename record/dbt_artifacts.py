@@ -1,0 +1,149 @@
+"""dbt's results as check results: what dbt's own artifacts say about each check of a run.
+
+A transform run checks its data three ways: dbt source freshness and source tests before building,
+dbt's model tests and unit tests as each model builds, and the Great Expectations suites after.
+GX writes its results straight into ``audit.check_results``; dbt's results come out of dbt's own
+artifacts (``run_results.json``, ``sources.json``), carried from the task that ran dbt to the run's
+last task, which writes them next to GX's. So the table holds one row per run and check, whatever
+ran the check, with the run's data interval.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from core.text import one_line
+from record.results import BLOCKING, WARNING, CheckResult, write_results
+
+DBT_SUITE = "dbt"  # model builds, data tests and unit tests
+FRESHNESS_SUITE = "dbt_source_freshness"
+PASSING = {"pass", "success"}
+SKIPPED = "skipped:"  # how a dbt node that did not run because of an upstream failure is observed
+
+
+def was_skipped(observed: str | None) -> bool:
+    """Whether a failing check is a dbt node that did not run because something before it failed."""
+    return (observed or "").startswith(SKIPPED)
+
+
+CHECKED_RESOURCES = {"model", "seed", "snapshot", "test", "unit_test"}
+
+# ---------------------------------------------------------------------------------------------
+# dbt artifacts -> check results
+
+
+def dbt_results(target_dir: Path) -> list[dict[str, Any]]:
+    """What one dbt invocation checked, from the artifacts in its target folder, as plain dicts
+    (they travel between tasks as XCom): model builds, data tests, unit tests, source freshness."""
+    manifest_path = target_dir / "manifest.json"
+    nodes: dict[str, Any] = {}
+    if manifest_path.is_file():
+        manifest = json.loads(manifest_path.read_text())
+        nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {}), **manifest.get("sources", {})}
+    found: list[dict[str, Any]] = []
+    run_results = target_dir / "run_results.json"
+    if run_results.is_file():
+        for result in json.loads(run_results.read_text()).get("results", []):
+            if result["unique_id"].split(".", 1)[0] in CHECKED_RESOURCES:  # not exposures (no-op)
+                found.append(_from_run_result(result, nodes.get(result["unique_id"], {}), nodes))
+    sources = target_dir / "sources.json"
+    if sources.is_file():
+        for result in json.loads(sources.read_text()).get("results", []):
+            found.append(_from_freshness(result, nodes.get(result["unique_id"], {})))
+    return found
+
+
+def _relation(node: Mapping[str, Any]) -> str:
+    if node.get("resource_type") == "source":
+        return f"{node.get('schema')}.{node.get('identifier') or node.get('name')}"
+    return f"{node.get('schema')}.{node.get('alias') or node.get('name')}"
+
+
+def _from_run_result(
+    result: Mapping[str, Any], node: Mapping[str, Any], nodes: Mapping[str, Any]
+) -> dict[str, Any]:
+    unique_id = result["unique_id"]
+    kind = unique_id.split(".", 1)[0]
+    status = str(result.get("status", "")).lower()
+    config = node.get("config") or {}
+    if kind == "test":
+        attached = node.get("attached_node") or next(iter(node.get("depends_on", {}).get("nodes", [])), "")
+        table = _relation(nodes.get(attached, {})) if attached in nodes else attached
+        severity = WARNING if str(config.get("severity", "error")).lower() == "warn" else BLOCKING
+        column = node.get("column_name")
+    elif kind == "unit_test":
+        model = node.get("model") or ""
+        table = next((_relation(n) for n in nodes.values() if n.get("name") == model and "alias" in n), model)
+        severity, column = BLOCKING, None
+    else:  # a model, seed or snapshot: did it build?
+        table, severity, column = _relation(node) if node else unique_id, BLOCKING, None
+    if status == "error" or status == "runtime error":
+        severity = BLOCKING  # a check that could not run cannot pass
+    failures = result.get("failures")
+    return {
+        "suite": DBT_SUITE,
+        "table": table,
+        "check": unique_id.split(".", 2)[-1] if kind != "model" else "model_builds",
+        "column": column,
+        "severity": severity,
+        "success": status in PASSING,
+        "observed": (
+            f"{SKIPPED} something it depends on failed"
+            if status == "skipped"
+            else one_line(str(result.get("message") or status), 500)
+        ),
+        "unexpected_count": int(failures) if isinstance(failures, int) and kind == "test" else None,
+    }
+
+
+def _from_freshness(result: Mapping[str, Any], node: Mapping[str, Any]) -> dict[str, Any]:
+    status = str(result.get("status", "")).lower()
+    age = result.get("max_loaded_at_time_ago_in_s")
+    if age is not None:
+        observed = f"last load {float(age) / 3600:.1f} h ago ({status})"
+    else:
+        observed = one_line(str(result.get("error") or result.get("message") or status), 500)
+    return {
+        "suite": FRESHNESS_SUITE,
+        "table": _relation(node) if node else result["unique_id"],
+        "check": "source_freshness",
+        "column": node.get("loaded_at_field") if node else None,
+        # Stale is not wrong: a source that stopped loading (an expired token) keeps its last
+        # data, and the rest of the warehouse publishes. Past warn_after or error_after alike, it
+        # is a warning that names the table; the stale-source alert rule pages for it.
+        "severity": WARNING,
+        "success": status == "pass",
+        "observed": observed,
+        "unexpected_count": None,
+    }
+
+
+def as_check_results(run_id: str, found: Iterable[Mapping[str, Any]]) -> list[CheckResult]:
+    return [
+        CheckResult(
+            run_id=run_id,
+            suite=item["suite"],
+            table=item["table"],
+            check=item["check"],
+            column=item["column"],
+            severity=item["severity"],
+            success=item["success"],
+            observed=item["observed"],
+            unexpected_count=item["unexpected_count"],
+            sample=None,
+        )
+        for item in found
+    ]
+
+
+def record_dbt_results(
+    con: duckdb.DuckDBPyConnection, run_id: str, window: tuple[date, date], found: Iterable[Mapping[str, Any]]
+) -> None:
+    """Replace the run's dbt rows in the run record with ``found``."""
+    write_results(con, run_id, window, [DBT_SUITE, FRESHNESS_SUITE], as_check_results(run_id, found))

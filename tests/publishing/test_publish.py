@@ -1,0 +1,181 @@
+"""Publishing: only checked runs reach BI, atomically, as a read-only file; a blocking failure
+holds back the marts downstream of it (by lineage) at their last good version."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from publishing.snapshot import NotPublishable, publish
+from transform.lineage import Lineage
+
+DAY = date(2026, 11, 1)
+# raw.facebook_pages__posts -> stg -> marts.fct_account_daily; marts.fct_mentions stands apart.
+LINEAGE = Lineage.from_manifest(
+    {
+        "sources": {
+            "source.w.facebook_pages.posts": {
+                "unique_id": "source.w.facebook_pages.posts",
+                "resource_type": "source",
+                "schema": "raw",
+                "name": "posts",
+                "identifier": "facebook_pages__posts",
+            }
+        },
+        "nodes": {
+            f"model.w.{name}": {
+                "unique_id": f"model.w.{name}",
+                "resource_type": "model",
+                "schema": schema,
+                "name": name,
+                "alias": name,
+            }
+            for schema, name in (
+                ("staging", "stg_facebook_pages__posts"),
+                ("marts", "fct_account_daily"),
+                ("marts", "fct_mentions"),
+            )
+        },
+        "child_map": {
+            "source.w.facebook_pages.posts": ["model.w.stg_facebook_pages__posts"],
+            "model.w.stg_facebook_pages__posts": ["model.w.fct_account_daily", "test.w.unique_x"],
+        },
+    }
+)
+
+
+def _results(*rows: tuple[str, str, str, bool]) -> str:
+    """SQL inserting check results (run, table, severity, success)."""
+    values = ", ".join(
+        f"('{r}', 'suite', '{t}', 'check_{i}', '{s}', {str(ok).lower()})"
+        for i, (r, t, s, ok) in enumerate(rows)
+    )
+    return f"insert into audit.check_results values {values}"
+
+
+@pytest.fixture
+def live(tmp_path):
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
+    con.execute("create schema marts; create schema audit; create schema raw")
+    con.execute("create table marts.fct_account_daily as select 1 as followers")
+    con.execute("create table marts.fct_mentions as select 10 as mentions")
+    con.execute("create table raw.facebook_pages__posts as select 'secret-ish raw' as record")
+    con.execute(
+        "create table audit.check_results (run_id varchar, suite varchar, table_name varchar, "
+        "check_name varchar, severity varchar, success boolean)"
+    )
+    yield con
+    con.close()
+
+
+def test_a_run_without_check_results_is_not_published(live, tmp_path) -> None:
+    with pytest.raises(NotPublishable, match="no data-check results"):
+        publish(live, tmp_path / "published" / "warehouse.duckdb", "run-1", DAY, DAY, lineage=LINEAGE)
+    assert not (tmp_path / "published" / "warehouse.duckdb").exists()
+
+
+def test_a_blocking_failure_holds_back_only_the_marts_downstream_of_it(live, tmp_path) -> None:
+    target = tmp_path / "published" / "warehouse.duckdb"
+    live.execute(_results(("run-1", "marts.fct_mentions", "blocking", True)))
+    publish(live, target, "run-1", DAY, DAY, lineage=LINEAGE)
+    before = _rows(target, "marts.fct_account_daily")
+
+    live.execute(
+        "update marts.fct_account_daily set followers = -99; update marts.fct_mentions set mentions = 11"
+    )
+    live.execute(_results(("run-2", "raw.facebook_pages__posts", "blocking", False)))
+    publication = publish(live, target, "run-2", DAY, DAY, lineage=LINEAGE)
+
+    assert set(publication.held_back) == {"marts.fct_account_daily"}
+    assert "raw.facebook_pages__posts" in publication.held_back["marts.fct_account_daily"]
+    assert _rows(target, "marts.fct_account_daily") == before == [(1,)]  # the last good version
+    assert _rows(target, "marts.fct_mentions") == [(11,)]  # published from this run
+    assert _rows(target, "audit.publication order by 1") == [
+        ("audit.check_results", "run-2", "current", None),
+        ("marts.fct_account_daily", "run-1", "held_back", publication.held_back["marts.fct_account_daily"]),
+        ("marts.fct_mentions", "run-2", "current", None),
+    ]
+
+
+def test_a_mart_never_published_before_is_held_back_empty_and_says_so(live, tmp_path) -> None:
+    target = tmp_path / "published" / "warehouse.duckdb"
+    live.execute(_results(("run-1", "staging.stg_facebook_pages__posts", "blocking", False)))
+    publication = publish(live, target, "run-1", DAY, DAY, lineage=LINEAGE)
+    assert "never published before" in publication.held_back["marts.fct_account_daily"]
+    assert _rows(target, "marts.fct_account_daily") == []
+    assert _rows(target, "marts.fct_mentions") == [(10,)]
+
+
+def test_a_dbt_run_whose_builds_never_reached_the_record_holds_back_every_mart(live, tmp_path) -> None:
+    """A pipeline run builds its marts with dbt: with no successful build in its record (the dbt
+    tasks never ran, or their results were lost), no mart can be called current."""
+    live.execute(_results(("run-1", "marts.fct_mentions", "blocking", True)))
+    with pytest.raises(NotPublishable, match="every mart is held back"):
+        publish(live, tmp_path / "w.duckdb", "run-1", DAY, DAY, lineage=LINEAGE, built_in_run=True)
+    live.execute(
+        "insert into audit.check_results values ('run-1', 'dbt', 'marts.fct_mentions', 'model_builds', "
+        "'blocking', true)"
+    )
+    publication = publish(live, tmp_path / "w.duckdb", "run-1", DAY, DAY, lineage=LINEAGE, built_in_run=True)
+    why = "its model did not build in this run; never published before, so it is empty"
+    assert publication.held_back == {"marts.fct_account_daily": why}
+
+
+def test_when_every_mart_is_held_back_nothing_is_published(live, tmp_path) -> None:
+    target = tmp_path / "published" / "warehouse.duckdb"
+    live.execute(_results(("run-1", "audit.something_dbt_does_not_know", "blocking", False)))
+    with pytest.raises(NotPublishable, match="every mart is held back"):
+        publish(live, target, "run-1", DAY, DAY, lineage=LINEAGE)
+    assert not target.exists()
+
+
+def _rows(target, table: str) -> list[tuple]:
+    with duckdb.connect(str(target), read_only=True) as con:
+        columns = (
+            "table_name, run_id, status, held_back_reason" if table.startswith("audit.publication") else "*"
+        )
+        return con.execute(f"select {columns} from {table}").fetchall()
+
+
+def test_a_checked_run_publishes_marts_only_read_only_and_replaces_atomically(live, tmp_path) -> None:
+    target = tmp_path / "published" / "warehouse.duckdb"
+    live.execute(
+        _results(("run-1", "marts.fct_account_daily", "blocking", True), ("run-2", "x", "warning", False))
+    )
+    publish(live, target, "run-1", DAY, DAY, lineage=LINEAGE)
+    reader = duckdb.connect(str(target), read_only=True)  # a BI reader holding the old snapshot
+    live.execute("update marts.fct_account_daily set followers = 2")
+    publication = publish(live, target, "run-2", DAY, DAY, lineage=LINEAGE)  # warnings still publish
+    assert reader.execute("select followers from marts.fct_account_daily").fetchone() == (1,)
+    reader.close()
+    assert target.stat().st_mode & 0o222 == 0
+    assert publication.tables == {
+        "marts.fct_account_daily": 1,
+        "marts.fct_mentions": 1,
+        "audit.check_results": 2,
+    }
+    assert publication.held_back == {}
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("select followers from marts.fct_account_daily").fetchone() == (2,)
+        assert con.execute("select distinct run_id, snapshot_run_id from audit.publication").fetchall() == [
+            ("run-2", "run-2")
+        ]
+        schemas = {r[0] for r in con.execute("select schema_name from duckdb_tables()").fetchall()}
+    assert schemas == {"marts", "audit"}
+    assert not list(target.parent.glob(".*.tmp")), "no temporary file is left behind"
+
+
+def test_marts_built_while_a_new_load_slipped_in_are_not_published(live, tmp_path) -> None:
+    from loading.raw import raw_watermark
+
+    live.execute("create table raw.facebook_pages__page_insights as select now() as _loaded_at")
+    live.execute(_results(("run-1", "marts.fct_account_daily", "blocking", True)))
+    at_start = raw_watermark(live)
+    assert at_start is not None
+    live.execute("insert into raw.facebook_pages__page_insights select now() + interval 1 minute")
+    target = tmp_path / "published" / "warehouse.duckdb"
+    with pytest.raises(NotPublishable, match="loaded again while this run was building"):
+        publish(live, target, "run-1", DAY, DAY, at_start, lineage=LINEAGE)
+    publish(live, target, "run-1", DAY, DAY, raw_watermark(live), lineage=LINEAGE)

@@ -1,0 +1,82 @@
+"""Running dbt in-process (dbtRunner), for tasks that are not per-model and for setup."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from core.settings import PROJECT_ROOT, paths
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+PROFILES_YML = DBT_PROJECT_DIR / "profiles.yml"
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
+PROFILE_NAME = "social_warehouse"
+PARTIAL_PARSE = "partial_parse.msgpack"
+# The first day the incremental marts rebuild (macros/incremental.sql). An environment variable,
+# not a --vars: dbt re-parses the whole project when its vars change, and this changes every day.
+REBUILD_FROM_ENV = "WAREHOUSE_REBUILD_FROM"
+
+
+class DbtError(RuntimeError):
+    """A dbt command failed; the message lists the failing nodes."""
+
+
+def run_dbt(
+    args: list[str],
+    project_dir: Path = DBT_PROJECT_DIR,
+    target_path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """Run a dbt command against the warehouse; raise DbtError naming what failed.
+
+    ``target_path`` keeps the command's artifacts apart from the project's ``target`` (whose
+    manifest Airflow reads). ``env``: environment variables for this command only (dbt runs in
+    this process and reads ``os.environ``; they are restored afterwards, so a later command in the
+    same worker does not see them).
+    """
+    from dbt.cli.main import dbtRunner
+
+    os.environ.setdefault("WAREHOUSE_DUCKDB_PATH", str(paths().warehouse))
+    where = ["--target-path", str(target_path)] if target_path else []
+    # dbt re-parses only the files that changed since the last command on this warehouse (and
+    # everything when the project's settings or the profile, which names the file, changed).
+    cache = paths().data_dir / ".dbt" / PARTIAL_PARSE
+    if target_path and cache.is_file() and not (target_path / PARTIAL_PARSE).exists():
+        target_path.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache, target_path / PARTIAL_PARSE)
+    with _environment(env or {}):
+        result = dbtRunner().invoke(
+            [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), *where]
+        )
+    if target_path and (target_path / PARTIAL_PARSE).is_file():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(target_path / PARTIAL_PARSE, cache.with_suffix(".tmp"))
+        os.replace(cache.with_suffix(".tmp"), cache)
+    if result.success:
+        return
+    failures = []
+    for node in getattr(result.result, "results", None) or []:
+        status = str(getattr(node, "status", ""))
+        if status.lower() in {"error", "fail", "runtime error"}:
+            name = getattr(getattr(node, "node", None), "unique_id", "?")
+            failures.append(f"  {name}: {status}: {getattr(node, 'message', '')}")
+    detail = "\n".join(failures) or f"  {result.exception or 'see the dbt log above'}"
+    raise DbtError(f"dbt {' '.join(args)} failed:\n{detail}")
+
+
+@contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Set ``env`` in ``os.environ`` for the block, then put back what was there before."""
+    before = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
