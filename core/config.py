@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core.settings import company_config_path
+from core.sources import PLATFORMS, SOURCES
 
 # ISO 4217 active codes (the list the standard's maintenance agency publishes).
 CURRENCIES = frozenset(
@@ -30,7 +31,7 @@ CURRENCIES = frozenset(
     VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG""".split()  # noqa: SIM905
 )
 
-Platform = Literal["facebook_pages", "instagram", "x", "linkedin", "youtube"]
+Platform = Literal[PLATFORMS]  # the social platforms of `core.sources`
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -254,9 +255,6 @@ class FacebookPagesSettings(_Strict):
     # Messenger inbox: list conversations updated this many days before a run's first day.
     conversation_lookback_days: int = Field(default=2, ge=0, le=30)
 
-    def lookback_days(self) -> int:
-        return max(self.insights_lookback_days, self.post_lookback_days, self.comment_lookback_days)
-
 
 class InstagramSettings(_Strict):
     conn_id: str = "instagram_default"
@@ -277,9 +275,6 @@ class InstagramSettings(_Strict):
     # Comments on own media (mentions): re-read comments made this many days before a run.
     comment_lookback_days: int = Field(default=7, ge=0, le=30)
 
-    def lookback_days(self) -> int:
-        return max(self.insights_lookback_days, self.media_lookback_days, self.comment_lookback_days)
-
 
 class XSettings(_Strict):
     conn_id: str = "x_default"
@@ -289,18 +284,12 @@ class XSettings(_Strict):
     # days before a run; days older than X keeps are never asked for.
     search_lookback_days: int = Field(default=6, ge=0, le=6)
 
-    def lookback_days(self) -> int:
-        return max(self.tweet_lookback_days, self.search_lookback_days)
-
 
 class LinkedInSettings(_Strict):
     conn_id: str = "linkedin_default"
     # Follower and share statistics settle about two days late: re-read this many earlier days.
     statistics_lookback_days: int = Field(default=3, ge=0, le=30)
     post_lookback_days: int = Field(default=28, ge=0, le=90)
-
-    def lookback_days(self) -> int:
-        return max(self.statistics_lookback_days, self.post_lookback_days)
 
 
 class YouTubeSettings(_Strict):
@@ -321,9 +310,6 @@ class YouTubeSettings(_Strict):
     # Analytics data arrives two to three days late: re-read this many earlier days.
     report_lookback_days: int = Field(default=3, ge=0, le=30)
     video_lookback_days: int = Field(default=28, ge=0, le=90)
-
-    def lookback_days(self) -> int:
-        return max(self.report_lookback_days, self.video_lookback_days)
 
 
 class GoogleAnalyticsSettings(_Strict):
@@ -396,21 +382,16 @@ class CompanyConfig(_Strict):
     sources: Sources
 
     def max_lookback_days(self) -> int:
-        """The furthest back any source re-reads before a run's first day."""
-        sources = self.sources
+        """The furthest back any source re-reads before a run's first day: the largest look-back
+        setting of a day-partitioned stream (``core.sources``; a snapshot lands on the run's day)."""
         return max(
-            sources.google_analytics.lookback_days,
-            sources.reddit.lookback_days,
-            *(
-                settings.lookback_days()
-                for settings in (
-                    sources.facebook_pages,
-                    sources.instagram,
-                    sources.x,
-                    sources.linkedin,
-                    sources.youtube,
-                )
+            (
+                int(getattr(getattr(self.sources, source.name), stream.lookback))
+                for source in SOURCES
+                for stream in source.streams
+                if stream.lookback and stream.partitioned_by == "day"
             ),
+            default=0,
         )
 
     def own_accounts(self, platform: str) -> tuple[Account, ...]:

@@ -72,10 +72,13 @@ SOURCES: tuple[SourceFacts, ...] = (
             StreamFacts("posts", ("id",), lookback="post_lookback_days"),
             StreamFacts("comments", ("id",), lookback="comment_lookback_days", hourly=True),
             StreamFacts(
-                "conversations", ("id", "partition_day"), "snapshot",
-                lookback="conversation_lookback_days", hourly=True,
+                "conversations",
+                ("id", "partition_day"),
+                "snapshot",
+                lookback="conversation_lookback_days",
+                hourly=True,
             ),
-        ),  # fmt: skip
+        ),
         label="Facebook",
         colour="#1877f2",
     ),
@@ -101,11 +104,16 @@ SOURCES: tuple[SourceFacts, ...] = (
             StreamFacts("tweets", ("id",), audience=("own", "competitors"), lookback="tweet_lookback_days"),
             StreamFacts("tweet_metrics", ("id", "partition_day"), "snapshot", ("own", "competitors")),
             # A tweet naming two brands is found by both queries: one row per listening target.
-            StreamFacts("search", ("account_id", "id"), audience=("listening",),
-                        lookback="search_lookback_days", hourly=True),
+            StreamFacts(
+                "search",
+                ("account_id", "id"),
+                audience=("listening",),
+                lookback="search_lookback_days",
+                hourly=True,
+            ),
             StreamFacts("mentions", ("id",), lookback="search_lookback_days", hourly=True),
             StreamFacts("replies", ("id",), lookback="search_lookback_days", hourly=True),
-        ),  # fmt: skip
+        ),
         label="X",
         colour="#14171a",
     ),
@@ -139,8 +147,14 @@ SOURCES: tuple[SourceFacts, ...] = (
         (
             StreamFacts(
                 "traffic",
-                ("account_id", "date", "sessionSource", "sessionMedium", "sessionCampaignName",
-                 "sessionDefaultChannelGroup"),
+                (
+                    "account_id",
+                    "date",
+                    "sessionSource",
+                    "sessionMedium",
+                    "sessionCampaignName",
+                    "sessionDefaultChannelGroup",
+                ),
                 lookback="lookback_days",
             ),
             StreamFacts(
@@ -148,14 +162,18 @@ SOURCES: tuple[SourceFacts, ...] = (
                 ("account_id", "date", "landingPagePlusQueryString", "sessionSource", "sessionMedium"),
                 lookback="lookback_days",
             ),
-        ),  # fmt: skip
+        ),
         label="Google Analytics",
     ),
     SourceFacts(
         "reddit",
         "extractors.reddit:Reddit",
         # A post found by two brands' queries lands under both (account_id is the listening target).
-        (StreamFacts("search", ("account_id", "id"), audience=("listening",), lookback="lookback_days", hourly=True),),
+        (
+            StreamFacts(
+                "search", ("account_id", "id"), audience=("listening",), lookback="lookback_days", hourly=True
+            ),
+        ),
         label="Reddit",
     ),
     SourceFacts(

@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from core.sources import stream as stream_facts
 from expectations.suites import (
     PAGE_INSIGHTS_METRICS,
     WARNING,
@@ -85,18 +86,37 @@ def number(path: str) -> str:
 # Row suites
 
 
+def batch_key(table: str, fields: dict[str, str]) -> tuple[str, ...]:
+    """The batch columns of the stream's key (``core.sources``): ``account_id`` and
+    ``partition_day`` as they are, a column of ``fields`` by its name, a record field by the one
+    column of ``fields`` that reads it."""
+    source, stream = table.split("__", 1)
+    found = []
+    for name in stream_facts(source, stream).key:
+        if name in ("account_id", "partition_day") or name in fields:
+            found.append(name)
+            continue
+        reading = [column for column, sql in fields.items() if f"record->>'{name}'" in sql]
+        if len(reading) != 1:
+            raise ValueError(
+                f"raw.{table}: the key field {name!r} (core.sources) must be read by exactly one "
+                f"batch column; found {reading or 'none'}: add it to the suite's fields"
+            )
+        found.append(reading[0])
+    return tuple(found)
+
+
 def row_suite(
     table: str,
     fields: dict[str, str],
-    key: tuple[str, ...],
     *checks: Check,
     own_day: str | None = None,
 ) -> SuiteSpec:
     """The row suite of ``raw.<table>``: the checks every stream shares, then ``checks``.
 
-    ``fields`` maps batch columns to SQL over ``record``; ``key`` is what identifies a row (batch
-    columns, following the stream's ``primary_key``); its columns other than account_id and
-    partition_day are the record's own key, which must not be null.
+    ``fields`` maps batch columns to SQL over ``record``. What identifies a row is the stream's
+    key in the registry (``core.sources``), as batch columns (``batch_key``); its columns other
+    than account_id and partition_day are the record's own key, which must not be null.
 
     A key may repeat inside one landed file: the API sent the object twice (a feed re-sending a
     revised entry, a page of results shifted by a new post) and staging keeps one by the stream's
@@ -105,6 +125,7 @@ def row_suite(
     account, and staging could keep the wrong one. ``own_day`` names the field
     holding the day the record says it belongs to, which must be the partition it is filed under.
     """
+    key = batch_key(table, fields)
     record_key = [column for column in key if column not in ("account_id", "partition_day")]
     columns = ",\n            ".join(f"{sql} as {name}" for name, sql in fields.items())
     common = (
@@ -167,7 +188,6 @@ PAGE_INSIGHTS = row_suite(
         "metric_value": number("record->'values'->0->>'value'"),
         "value_day": _INSIGHT_VALUE_DAY,
     },
-    ("account_id", "metric_name", "period", "partition_day"),
     non_negative("metric_value"),
     # Meta retires and renames metrics; an unknown name is news, not a broken warehouse.
     in_set("metric_name", PAGE_INSIGHTS_METRICS, severity=WARNING),
@@ -183,7 +203,6 @@ PAGE_SNAPSHOT = row_suite(
         "followers_count": number("record->>'followers_count'"),
         "fan_count": number("record->>'fan_count'"),
     },
-    ("account_id", "partition_day"),
     not_null("page_id"),
     *non_negatives("followers_count", "fan_count"),
 )
@@ -207,7 +226,6 @@ POSTS = row_suite(
             ))""",
     },
     # A post lives in exactly one partition (its created day), so it is unique in any window.
-    ("post_id",),
     *non_negatives("reactions", "comments", "shares", "min_insight_value"),
     own_day="created_day",
 )
@@ -221,7 +239,6 @@ COMMENTS = row_suite(
         "like_count": number("record->>'like_count'"),
         "reply_count": number("record->>'comment_count'"),
     },
-    ("comment_id",),
     not_null("post_id"),
     *non_negatives("like_count", "reply_count"),
     own_day="created_day",
@@ -235,7 +252,6 @@ CONVERSATIONS = row_suite(
         "conversation_id": "record->>'_conversation_id'",
         "conversation_message_count": number("record->>'_conversation_message_count'"),
     },
-    ("message_id", "partition_day"),
     not_null("conversation_id"),
     non_negative("conversation_message_count"),
 )
@@ -259,7 +275,6 @@ ACCOUNT_INSIGHTS = row_suite(
         "metric_value": _IG_VALUE,
         "value_day": _IG_VALUE_DAY,
     },
-    ("account_id", "metric_name", "period", "partition_day"),
     non_negative("metric_value"),
     own_day="value_day",
 )
@@ -272,7 +287,6 @@ ACCOUNT_SNAPSHOT = row_suite(
         "follows_count": number("record->>'follows_count'"),
         "media_count": number("record->>'media_count'"),
     },
-    ("account_id", "partition_day"),
     not_null("ig_user_id"),
     *non_negatives("followers_count", "follows_count", "media_count"),
 )
@@ -293,7 +307,6 @@ BUSINESS_DISCOVERY = row_suite(
                 v -> try_cast(v as double)
             ))""",
     },
-    ("account_id", "partition_day"),
     not_null("ig_user_id"),
     *non_negatives("followers_count", "media_count", "min_media_count"),
 )
@@ -306,7 +319,6 @@ MEDIA = row_suite(
         "like_count": number("record->>'like_count'"),
         "comments_count": number("record->>'comments_count'"),
     },
-    ("media_id",),
     *non_negatives("like_count", "comments_count"),
     own_day="created_day",
 )
@@ -319,7 +331,6 @@ MEDIA_INSIGHTS = row_suite(
         "metric_name": "record->>'name'",
         "metric_value": _IG_VALUE,
     },
-    ("insight_id",),
     not_null("metric_name"),
     non_negative("metric_value"),
 )
@@ -332,7 +343,6 @@ IG_COMMENTS = row_suite(
         "created_day": graph_day("record->>'timestamp'"),  # filed under its UTC day
         "like_count": number("record->>'like_count'"),
     },
-    ("comment_id",),
     not_null("media_id"),
     non_negative("like_count"),
     own_day="created_day",
@@ -354,7 +364,6 @@ X_USER = row_suite(
             ("followers_count", "following_count", "tweet_count", "listed_count"),
         ),
     },
-    ("account_id", "partition_day"),
     not_null("user_id"),
     *non_negatives("followers_count", "following_count", "tweet_count", "listed_count"),
 )
@@ -362,7 +371,6 @@ X_USER = row_suite(
 X_TWEETS = row_suite(
     "x__tweets",
     {"tweet_id": "record->>'id'", "created_day": _TWEET_DAY, **_TWEET_COUNTERS},
-    ("tweet_id",),
     *non_negatives(*_TWEET_COUNTS),
     own_day="created_day",
 )
@@ -371,7 +379,6 @@ X_TWEETS = row_suite(
 X_TWEET_METRICS = row_suite(
     "x__tweet_metrics",
     {"tweet_id": "record->>'id'", **_TWEET_COUNTERS},
-    ("tweet_id", "partition_day"),
     *non_negatives(*_TWEET_COUNTS),
 )
 
@@ -379,7 +386,6 @@ X_TWEET_METRICS = row_suite(
 X_SEARCH = row_suite(
     "x__search",
     {"tweet_id": "record->>'id'", "created_day": _TWEET_DAY, **_TWEET_COUNTERS},
-    ("account_id", "tweet_id"),
     *non_negatives(*_TWEET_COUNTS),
     own_day="created_day",
 )
@@ -387,7 +393,6 @@ X_SEARCH = row_suite(
 X_MENTIONS = row_suite(
     "x__mentions",
     {"tweet_id": "record->>'id'", "created_day": _TWEET_DAY, **_TWEET_COUNTERS},
-    ("tweet_id",),
     *non_negatives(*_TWEET_COUNTS),
     own_day="created_day",
 )
@@ -395,7 +400,6 @@ X_MENTIONS = row_suite(
 X_REPLIES = row_suite(
     "x__replies",
     {"tweet_id": "record->>'id'", "created_day": _TWEET_DAY},
-    ("tweet_id",),
     own_day="created_day",
 )
 
@@ -416,7 +420,6 @@ _ENGAGEMENT_RATE = (non_negative("engagement"), at_most_one("engagement", severi
 NETWORK_SIZE = row_suite(
     "linkedin__network_size",
     {"followers": number("record->>'firstDegreeSize'")},
-    ("account_id", "partition_day"),
     not_null("followers"),
     non_negative("followers"),
 )
@@ -425,7 +428,6 @@ NETWORK_SIZE = row_suite(
 SHARE_STATISTICS = row_suite(
     "linkedin__share_statistics",
     {"range_day": millis_day("record->'timeRange'->>'start'"), **_SHARE_COUNTERS},
-    ("account_id", "partition_day"),
     *non_negatives(*_SHARE_COUNTS),
     *_ENGAGEMENT_RATE,
     own_day="range_day",
@@ -438,7 +440,6 @@ FOLLOWER_STATISTICS = row_suite(
         "range_day": millis_day("record->'timeRange'->>'start'"),
         "organic_follower_gain": number("record->'followerGains'->>'organicFollowerGain'"),
     },
-    ("account_id", "partition_day"),
     own_day="range_day",
 )
 
@@ -449,7 +450,6 @@ LINKEDIN_POSTS = row_suite(
         "post_id": "record->>'id'",
         "post_day": millis_day("coalesce(record->>'publishedAt', record->>'createdAt')"),
     },
-    ("post_id",),
     own_day="post_day",
 )
 
@@ -457,7 +457,6 @@ LINKEDIN_POSTS = row_suite(
 POST_STATISTICS = row_suite(
     "linkedin__post_statistics",
     {"post_urn": "coalesce(record->>'share', record->>'ugcPost')", **_SHARE_COUNTERS},
-    ("post_urn",),
     *non_negatives(*_SHARE_COUNTS),
     *_ENGAGEMENT_RATE,
 )
@@ -471,7 +470,6 @@ CHANNEL_SNAPSHOT = row_suite(
         "channel_id": "record->>'id'",
         **counters("record->'statistics'", ("subscriberCount", "viewCount", "videoCount")),
     },
-    ("account_id", "partition_day"),
     not_null("channel_id"),
     *non_negatives("subscriberCount", "viewCount", "videoCount"),
 )
@@ -485,7 +483,6 @@ _CHANNEL_DAILY_COUNTS = (
 CHANNEL_DAILY = row_suite(
     "youtube__channel_daily",
     {"report_day": "try_cast(record->>'day' as date)", **counters("record", _CHANNEL_DAILY_COUNTS)},
-    ("account_id", "partition_day"),
     *non_negatives(*_CHANNEL_DAILY_COUNTS),
     own_day="report_day",
 )
@@ -497,7 +494,6 @@ VIDEOS = row_suite(
         "published_day": iso_day("record->'snippet'->>'publishedAt'", "America/Los_Angeles"),
         **counters("record->'statistics'", ("viewCount", "likeCount", "commentCount")),
     },
-    ("video_id",),
     *non_negatives("viewCount", "likeCount", "commentCount"),
     own_day="published_day",
 )
@@ -523,11 +519,6 @@ def _ga_dimensions(*names: str) -> dict[str, str]:
     return {name: f"record->>'{name}'" for name in names}
 
 
-_TRAFFIC_KEY = (
-    "account_id", "report_day", "sessionSource", "sessionMedium", "sessionCampaignName",
-    "sessionDefaultChannelGroup",
-)  # fmt: skip
-
 TRAFFIC = row_suite(
     "google_analytics__traffic",
     {
@@ -536,7 +527,6 @@ TRAFFIC = row_suite(
         ),
         **_GA_FIELDS,
     },
-    _TRAFFIC_KEY,
     *_GA_CHECKS,
     own_day="report_day",
 )
@@ -544,7 +534,6 @@ TRAFFIC = row_suite(
 LANDING_PAGES = row_suite(
     "google_analytics__landing_pages",
     {**_ga_dimensions("landingPagePlusQueryString", "sessionSource", "sessionMedium"), **_GA_FIELDS},
-    ("account_id", "report_day", "landingPagePlusQueryString", "sessionSource", "sessionMedium"),
     *_GA_CHECKS,
     own_day="report_day",
 )
@@ -562,7 +551,6 @@ REDDIT_SEARCH = row_suite(
         "num_comments": number("record->>'num_comments'"),
         "subreddit_subscribers": number("record->>'subreddit_subscribers'"),
     },
-    ("account_id", "post_id"),
     *non_negatives("num_comments", "subreddit_subscribers"),
     own_day="created_day",
 )
@@ -571,7 +559,6 @@ REDDIT_SEARCH = row_suite(
 RSS_ENTRIES = row_suite(
     "rss__entries",
     {"entry_id": "record->>'id'"},
-    ("account_id", "entry_id", "partition_day"),
 )
 
 ROW_SUITES: tuple[SuiteSpec, ...] = (

@@ -5,26 +5,17 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from core.sources import SOURCES as REGISTRY
+from core.sources import source
+
 if TYPE_CHECKING:
     from extractors.core import Source
 
-# Source name -> "module:Class". Imported lazily so that listing sources stays cheap.
-SOURCES: dict[str, str] = {
-    "facebook_pages": "extractors.facebook_pages:FacebookPages",
-    "instagram": "extractors.instagram:Instagram",
-    "x": "extractors.x:X",
-    "linkedin": "extractors.linkedin:LinkedIn",
-    "youtube": "extractors.youtube:YouTube",
-    "google_analytics": "extractors.google_analytics:GoogleAnalytics",
-    "reddit": "extractors.reddit:Reddit",
-    "rss": "extractors.rss:Rss",
-}
+# Source name -> "module:Class" (``core.sources``). Imported lazily so that listing sources stays cheap.
+SOURCES: dict[str, str] = {facts.name: facts.extractor for facts in REGISTRY}
 
 
 def source_class(name: str) -> type[Source]:
     """The Source class registered under ``name``."""
-    try:
-        module, cls = SOURCES[name].split(":")
-    except KeyError:
-        raise KeyError(f"unknown source {name!r}; known: {', '.join(SOURCES)}") from None
+    module, cls = source(name).extractor.split(":")
     return getattr(import_module(module), cls)

@@ -1,9 +1,11 @@
 """Sources and streams: the vocabulary every platform module speaks.
 
 A **source** is a platform reached through one Airflow connection; it owns the HTTP client and
-lists its **streams**. A stream knows its endpoint, key, paginator, how far back it re-reads
-(``lookback_days``) and which day each record belongs to; the source turns what the streams yield
-into landed partitions. Adding a stream is a small class; adding a platform is one module.
+lists its **streams**. A stream knows its endpoint, paginator and which day each record belongs
+to; its facts (key, partitioning, audience, which setting is its look-back) are declared once in
+``core.sources`` and set on its class when the source class is defined. The source turns what
+the streams yield into landed partitions. Adding a stream is a small class and one registry line;
+adding a platform is one module and one registry entry.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+from pydantic import BaseModel
+
 from core.config import Account, CompanyConfig
 from core.settings import utc_today
+from core.sources import Audience, StreamFacts
+from core.sources import stream as stream_facts
 from extractors.connections import ConnectionInfo, resolve_connection
 from extractors.errors import ExtractError, Where
 from extractors.http import HttpClient
@@ -57,7 +63,6 @@ class Window:
 
 
 Record = dict[str, Any]
-Audience = Literal["own", "competitors", "listening"]
 
 
 class Stream(ABC):
@@ -71,12 +76,19 @@ class Stream(ABC):
     """
 
     name: ClassVar[str]
+    facts: ClassVar[StreamFacts]
+    """The registry's facts of the stream (``core.sources``), set by its source class."""
     primary_key: ClassVar[tuple[str, ...]]
-    partitioned_by: ClassVar[Literal["day", "snapshot"]] = "day"
-    audience: ClassVar[tuple[Audience, ...]] = ("own",)
+    partitioned_by: ClassVar[Literal["day", "snapshot"]]
+    audience: ClassVar[tuple[Audience, ...]]
     """Whom the stream reads: the company's ``own`` accounts, the ``competitors``' accounts on the
     platform, or the ``listening`` targets (the brand and each competitor, with their keywords)."""
     lookback_days: int = 0
+
+    def lookback_from(self, settings: BaseModel) -> int:
+        """The look-back the source's ``settings`` give this stream (the setting the registry
+        names for it); 0 for a stream that reads only its window."""
+        return int(getattr(settings, self.facts.lookback)) if self.facts.lookback else 0
 
     def window(self, run: Window, today: date) -> Window:
         """The days this stream reads for a run over ``run``, including its re-read lookback."""
@@ -105,6 +117,16 @@ class Source(ABC):
 
     name: ClassVar[str]
     stream_types: ClassVar[tuple[type[Stream], ...]]  # every stream the source can land
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give each stream class its facts from the registry, under this source's name."""
+        super().__init_subclass__(**kwargs)
+        for stream_type in cls.__dict__.get("stream_types", ()):
+            facts = stream_facts(cls.name, stream_type.name)
+            stream_type.facts = facts
+            stream_type.primary_key = facts.key
+            stream_type.partitioned_by = facts.partitioned_by
+            stream_type.audience = facts.audience
 
     def __init__(self, config: CompanyConfig, connection: ConnectionInfo | None = None):
         self.config = config

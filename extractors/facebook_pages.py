@@ -199,8 +199,6 @@ def graph_data(body: Any, where: Where, client: HttpClient) -> list[Record]:
 class GraphNodeSnapshot(Stream):
     """A Graph node's ``fields`` (``/{version}/{account id}``) as of the run: a snapshot stream."""
 
-    primary_key = ("account_id", "partition_day")
-    partitioned_by = "snapshot"
     fields: ClassVar[str]
     node_kind: ClassVar[str]  # for the error message, e.g. "page object"
 
@@ -220,12 +218,11 @@ class GraphNodeSnapshot(Stream):
 
 class PageInsights(Stream):
     name = "page_insights"
-    primary_key = ("account_id", "name", "period", "partition_day")
 
     def __init__(self, version: str, settings: FacebookPagesSettings):
         self.version = version
         self.metrics = settings.page_insights_metrics
-        self.lookback_days = settings.insights_lookback_days
+        self.lookback_days = self.lookback_from(settings)
 
     def extract(
         self, client: HttpClient, account: Account, window: Window, where: Where
@@ -257,18 +254,16 @@ class PageInsights(Stream):
 
 class PageSnapshot(GraphNodeSnapshot):
     name = "page_snapshot"
-    audience = ("own", "competitors")  # public fields only: a competitor's Page answers them too
     fields = "id,name,followers_count,fan_count,link"
     node_kind = "page object"
 
 
 class Posts(Stream):
     name = "posts"
-    primary_key = ("id",)
 
     def __init__(self, version: str, settings: FacebookPagesSettings, page_size: int = 100):
         self.version = version
-        self.lookback_days = settings.post_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.paginator = GraphCursorPaginator(limit=page_size)
         self.fields = ",".join(
             [
@@ -337,12 +332,11 @@ class Comments(Stream):
     """
 
     name = "comments"
-    primary_key = ("id",)
     fields = "id,message,created_time,from{id,name},like_count,comment_count,parent{id}"
 
     def __init__(self, version: str, settings: FacebookPagesSettings, page_size: int = 100):
         self.version = version
-        self.lookback_days = settings.comment_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.post_lookback_days = settings.post_lookback_days
         self.paginator = GraphCursorPaginator(limit=page_size)
 
@@ -423,14 +417,12 @@ class Conversations(Stream):
     """
 
     name = "conversations"
-    primary_key = ("id", "partition_day")
-    partitioned_by = "snapshot"
     conversation_fields = "id,updated_time,message_count,unread_count,participants"
     message_fields = "id,created_time,from,to,message"
 
     def __init__(self, version: str, settings: FacebookPagesSettings, page_size: int = 100):
         self.version = version
-        self.lookback_days = settings.conversation_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.paginator = GraphCursorPaginator(limit=page_size)
         self.landed: LandedMessages | None = None
         """Set by the source before each account: what earlier runs landed."""

@@ -131,12 +131,10 @@ def report_day(value: Any) -> date:
 class Report(Stream):
     """A runReport with a ``date`` dimension: one landed record per report row."""
 
-    primary_key: ClassVar[tuple[str, ...]]
     dimensions: ClassVar[tuple[str, ...]]
-    partitioned_by = "day"
 
     def __init__(self, settings: GoogleAnalyticsSettings, page_size: int = DEFAULT_PAGE_SIZE):
-        self.lookback_days = settings.lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
 
     def extract(
@@ -218,13 +216,11 @@ class Traffic(Report):
         "sessionCampaignName",
         "sessionDefaultChannelGroup",
     )
-    primary_key = ("account_id", *dimensions)
 
 
 class LandingPages(Report):
     name = "landing_pages"
     dimensions = ("date", "landingPagePlusQueryString", "sessionSource", "sessionMedium")
-    primary_key = ("account_id", *dimensions)
 
 
 class GoogleAnalytics(Source):

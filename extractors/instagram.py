@@ -174,13 +174,12 @@ class AccountSnapshot(GraphNodeSnapshot):
 
 class AccountInsights(Stream):
     name = "account_insights"
-    primary_key = ("account_id", "name", "period", "partition_day")
 
     def __init__(self, version: str, settings: InstagramSettings):
         self.version = version
         self.time_series = settings.account_time_series_metrics
         self.total_value = settings.account_total_value_metrics
-        self.lookback_days = settings.insights_lookback_days
+        self.lookback_days = self.lookback_from(settings)
 
     def extract(
         self, client: HttpClient, account: Account, window: Window, where: Where
@@ -269,11 +268,10 @@ def list_media(
 
 class Media(Stream):
     name = "media"
-    primary_key = ("id",)
 
     def __init__(self, version: str, settings: InstagramSettings, page_size: int = 100):
         self.version = version
-        self.lookback_days = settings.media_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.paginator = GraphCursorPaginator(limit=page_size)
 
     def extract(
@@ -284,12 +282,11 @@ class Media(Stream):
 
 class MediaInsights(Stream):
     name = "media_insights"
-    primary_key = ("id",)
 
     def __init__(self, version: str, settings: InstagramSettings, page_size: int = 100):
         self.version = version
         self.metrics = settings.media_insights_metrics
-        self.lookback_days = settings.media_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.paginator = GraphCursorPaginator(limit=page_size)
 
     def extract(
@@ -326,9 +323,6 @@ class BusinessDiscovery(Stream):
     """A competitor's profile and media through ``business_discovery`` (module docstring)."""
 
     name = "business_discovery"
-    primary_key = ("account_id", "partition_day")
-    partitioned_by = "snapshot"
-    audience = ("competitors",)
 
     def __init__(
         self,
@@ -339,7 +333,7 @@ class BusinessDiscovery(Stream):
         page_size: int = 100,
     ):
         self.version = version
-        self.lookback_days = settings.media_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.through = through
         """The own IG accounts; the first one makes the calls."""
         self.brands = brands
@@ -437,11 +431,10 @@ class Comments(Stream):
     """
 
     name = "comments"
-    primary_key = ("id",)
 
     def __init__(self, version: str, settings: InstagramSettings, page_size: int = 100):
         self.version = version
-        self.lookback_days = settings.comment_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.media_lookback_days = settings.media_lookback_days
         self.paginator = GraphCursorPaginator(limit=page_size)
 

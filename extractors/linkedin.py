@@ -219,8 +219,6 @@ def _next_href(body: dict[str, Any]) -> str | None:
 
 class NetworkSize(Stream):
     name = "network_size"
-    primary_key = ("account_id", "partition_day")
-    partitioned_by = "snapshot"
 
     def extract(
         self, client: HttpClient, account: Account, window: Window, where: Where
@@ -243,7 +241,7 @@ class _DailyStatistics(Stream):
     """The newest day served is today minus this."""
 
     def __init__(self, settings: LinkedInSettings):
-        self.lookback_days = settings.statistics_lookback_days
+        self.lookback_days = self.lookback_from(settings)
 
     def available(self, run: Window, today: date) -> Window | None:
         """The part of the stream's window LinkedIn serves (None when it serves none of it yet)."""
@@ -293,14 +291,12 @@ class _DailyStatistics(Stream):
 
 class ShareStatistics(_DailyStatistics):
     name = "share_statistics"
-    primary_key = ("account_id", "partition_day")
     resource = "organizationalEntityShareStatistics"
     lag_days = SHARE_LAG_DAYS
 
 
 class FollowerStatistics(_DailyStatistics):
     name = "follower_statistics"
-    primary_key = ("account_id", "partition_day")
     resource = "organizationalEntityFollowerStatistics"
     lag_days = FOLLOWER_LAG_DAYS
 
@@ -312,10 +308,9 @@ def post_day(post: Record) -> date:
 
 class Posts(Stream):
     name = "posts"
-    primary_key = ("id",)
 
     def __init__(self, settings: LinkedInSettings, page_size: int = MAX_PAGE_SIZE):
-        self.lookback_days = settings.post_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
         self._read: dict[tuple[str, Window], list[tuple[date, Record]]] = {}
 
@@ -372,7 +367,6 @@ class Posts(Stream):
 
 class PostStatistics(Stream):
     name = "post_statistics"
-    primary_key = ("post_urn",)  # the element's `share` or `ugcPost`
 
     def __init__(self, posts: Posts):
         self.posts = posts

@@ -356,14 +356,11 @@ def _utc_now() -> datetime:
 
 class Search(Stream):
     name = "search"
-    primary_key = ("id",)
-    partitioned_by = "day"
-    audience = ("listening",)
 
     def __init__(
         self, settings: RedditSettings, config: CompanyConfig, clock: Callable[[], datetime] = _utc_now
     ):
-        self.lookback_days = settings.lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.subreddits = settings.subreddits
         self.config = config
         self.clock = clock

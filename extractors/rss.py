@@ -311,8 +311,6 @@ def feed_url(feed: Feed, host: str | None, where: Where) -> str:
 
 class Entries(Stream):
     name = "entries"
-    primary_key = ("account_id", "id", "partition_day")
-    partitioned_by = "snapshot"
 
     def __init__(self, feeds: tuple[Feed, ...], host: str | None):
         self.feeds = {feed.name: feed for feed in feeds}

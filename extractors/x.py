@@ -344,9 +344,6 @@ def _utc_now() -> datetime:
 
 class User(Stream):
     name = "user"
-    primary_key = ("account_id", "partition_day")
-    partitioned_by = "snapshot"
-    audience = ("own", "competitors")
 
     def extract(
         self, client: HttpClient, account: Account, window: Window, where: Where
@@ -363,12 +360,9 @@ class User(Stream):
 
 class Tweets(Stream):
     name = "tweets"
-    primary_key = ("id",)
-    partitioned_by = "day"
-    audience = ("own", "competitors")
 
     def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
-        self.lookback_days = settings.tweet_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.timeline = _Timeline(page_size, clock)
         self.fields = {
             "tweet.fields": TWEET_FIELDS,
@@ -401,9 +395,6 @@ class Tweets(Stream):
 
 class TweetMetrics(Stream):
     name = "tweet_metrics"
-    primary_key = ("id", "partition_day")
-    partitioned_by = "snapshot"
-    audience = ("own", "competitors")
 
     def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
         self.recent_days = settings.tweet_lookback_days
@@ -507,9 +498,6 @@ class Search(_SevenDays):
     """Recent posts naming a listening target (the brand or a competitor), by its keywords."""
 
     name = "search"
-    primary_key = ("account_id", "id")
-    partitioned_by = "day"
-    audience = ("listening",)
 
     def __init__(
         self,
@@ -519,7 +507,7 @@ class Search(_SevenDays):
         page_size: int = 100,
         clock: Callable[[], datetime] = _utc_now,
     ):
-        self.lookback_days = settings.search_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.targets = {target.id: target for target in targets}
         self.excluded_ids = tuple(excluded_ids)
         self.paginator = NextTokenPaginator(max(page_size, SEARCH_PAGE_SIZE_MIN), token_param="next_token")
@@ -588,12 +576,9 @@ class Mentions(_SevenDays):
     """Tweets naming the own account's ``@username``: the public inbound items of support."""
 
     name = "mentions"
-    primary_key = ("id",)
-    partitioned_by = "day"
-    audience = ("own",)
 
     def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
-        self.lookback_days = settings.search_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.paginator = NextTokenPaginator(page_size)
         self.clock = clock
         self._complete_after: dict[str, date] = {}
@@ -654,12 +639,9 @@ class Replies(Stream):
     """The own account's replies (to mentions and to anyone else), for first response times."""
 
     name = "replies"
-    primary_key = ("id",)
-    partitioned_by = "day"
-    audience = ("own",)
 
     def __init__(self, settings: XSettings, page_size: int = 100, clock: Callable[[], datetime] = _utc_now):
-        self.lookback_days = settings.search_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.timeline = _Timeline(page_size, clock, exclude="retweets")
         self.fields = {"tweet.fields": REPLY_TWEET_FIELDS}
 

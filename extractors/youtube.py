@@ -208,9 +208,6 @@ def _channel(client: HttpClient, account: Account, parts: str, where: Where) -> 
 
 class ChannelSnapshot(Stream):
     name = "channel_snapshot"
-    primary_key = ("account_id", "partition_day")
-    partitioned_by = "snapshot"
-    audience = ("own", "competitors")
     parts = "snippet,statistics,contentDetails"
 
     def extract(
@@ -221,12 +218,10 @@ class ChannelSnapshot(Stream):
 
 class ChannelDaily(Stream):
     name = "channel_daily"
-    primary_key = ("account_id", "partition_day")
-    partitioned_by = "day"
 
     def __init__(self, settings: YouTubeSettings, analytics_url: str):
         self.metrics = settings.analytics_metrics
-        self.lookback_days = settings.report_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.reports_url = analytics_url.rstrip("/") + "/v2/reports"
 
     def extract(
@@ -283,13 +278,10 @@ class ChannelDaily(Stream):
 
 class Videos(Stream):
     name = "videos"
-    primary_key = ("id",)
-    partitioned_by = "day"
-    audience = ("own", "competitors")
     parts = "snippet,statistics,contentDetails"
 
     def __init__(self, settings: YouTubeSettings, page_size: int = MAX_PAGE_SIZE):
-        self.lookback_days = settings.video_lookback_days
+        self.lookback_days = self.lookback_from(settings)
         self.page_size = max(1, min(page_size, MAX_PAGE_SIZE))
 
     def extract(

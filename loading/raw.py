@@ -20,6 +20,7 @@ import duckdb
 from core.campaigns import CampaignError, CampaignRegistry, load_campaigns
 from core.config import CompanyConfig
 from core.database import RAW_SCHEMA
+from core.sources import SOURCES
 from extractors.landing import Partition, landed_partitions
 from loading.company import ensure_company_tables, write_campaigns, write_company
 
@@ -124,11 +125,9 @@ def load_partitions(
 
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create every registered stream's raw table, so models build even for an unused platform."""
-    from extractors import SOURCES, source_class
-
     for source in SOURCES:
-        for stream in source_class(source).stream_types:
-            con.execute(f"create table if not exists {raw_table(source, stream.name)} ({RAW_COLUMNS})")
+        for stream in source.streams:
+            con.execute(f"create table if not exists {raw_table(source.name, stream.name)} ({RAW_COLUMNS})")
     ensure_company_tables(con)
 
 

@@ -21,22 +21,11 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from core.sources import SOURCES
 from report.content import Report
 
-PLATFORM_COLOURS = {
-    "facebook_pages": "#1877f2",
-    "instagram": "#c13584",
-    "x": "#14171a",
-    "linkedin": "#0a66c2",
-    "youtube": "#ff0000",
-}
-PLATFORM_LABELS = {
-    "facebook_pages": "Facebook",
-    "instagram": "Instagram",
-    "x": "X",
-    "linkedin": "LinkedIn",
-    "youtube": "YouTube",
-}
+PLATFORM_COLOURS = {source.name: source.colour for source in SOURCES if source.platform}
+PLATFORM_LABELS = {source.name: source.label for source in SOURCES if source.platform}
 OWN = "#2a7f62"
 OTHER = "#b8c4cc"
 SENTIMENT_COLOURS = {"positive": "#2a7f62", "neutral": "#b8c4cc", "negative": "#c0392b"}

@@ -22,11 +22,11 @@ import duckdb
 
 from core.config import CompanyConfig
 from core.settings import pinned_today
+from core.sources import PLATFORMS
 
 TOP_POSTS = 5
 MIN_COVERAGE = 0.9  # a change is shown when both months hold this share of the KPI's source-days
 DASH = "\u2013"
-PLATFORMS = ("facebook_pages", "instagram", "x", "linkedin", "youtube")
 
 
 class ReportError(ValueError):

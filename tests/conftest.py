@@ -42,17 +42,18 @@ def demo_connection(
     source: str, server: DemoServer, token: str | None = None, **extra: object
 ) -> ConnectionInfo:
     """The connection a source uses to reach the demo server (``make demo``'s, from
-    ``demo.connections``), with fast retries.
+    ``demo.connections``), with fast retries and LinkedIn's default API version (no extra).
 
     ``token`` replaces the platform's demo token (e.g. ``expired-demo-token``); ``extra`` adds to or
     overrides the connection extras (e.g. ``page_size=5``).
     """
     fields = connection_fields(server.url, today=DEMO_TODAY)[source]
+    extras = {name: value for name, value in fields["extra"].items() if name != "linkedin_version"}
     return ConnectionInfo(
         f"{source}_default",
         fields["host"],
         fields.get("password", "") if token is None else token,
-        {**fields["extra"], **FAST_RETRIES, **extra},
+        {**extras, **FAST_RETRIES, **extra},
         login=fields.get("login", ""),
     )
 

@@ -9,25 +9,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from core.sources import HOURLY_STREAMS, SOURCE_NAMES
+
 WRITER_POOL = "duckdb_writer"  # one slot: DuckDB takes one writing process at a time
-EXTRACT_SOURCES = (
-    "facebook_pages",
-    "instagram",
-    "x",
-    "linkedin",
-    "youtube",
-    "google_analytics",
-    "reddit",
-    "rss",
-)
-LISTENING_STREAMS = {
-    # What the hourly listening run reads: mentions and the support inbox.
-    "facebook_pages": ("comments", "conversations"),
-    "instagram": ("comments",),
-    "x": ("mentions", "replies", "search"),
-    "reddit": ("search",),
-    "rss": ("entries",),
-}
+EXTRACT_SOURCES = SOURCE_NAMES  # the daily DAG extracts every registered source
+LISTENING_STREAMS = HOURLY_STREAMS  # what the hourly listening run reads (``core.sources``)
 LISTENING_MODELS = ("fct_mentions", "fct_support_conversations")
 DEFAULT_ARGS = {
     "owner": "data-platform",
