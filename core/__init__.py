@@ -1,1 +1,2 @@
-"""The ground floor: settings and paths, the company config, the campaign registry, the DuckDB connection."""
+"""The ground floor: settings and paths, the company config, the campaign registry, the registry of
+sources and streams, the DuckDB connection and safe text. It imports no other package."""

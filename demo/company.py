@@ -1,18 +1,43 @@
 """The demo company, Lumo Strollers: who it is and which accounts it owns on each platform.
 
 These are facts, not data: the numbers each account produces come from ``demo.generator``.
-The ids and names match ``config/company.yml`` so ``make demo`` needs no configuration.
+Its name, brand and account ids are written once, in the company configuration the repository
+ships (``config/company.yml``, which ``make demo`` runs on unchanged): the demo reads them here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.config import CompanyConfig, load_config
+from core.settings import PROJECT_ROOT
 from demo import story
 from demo.story import story_day
 
-COMPANY_NAME = "Lumo Strollers"
-BRAND = "Lumo"
+SHIPPED_CONFIG_PATH = PROJECT_ROOT / "config" / "company.yml"
+SHIPPED: CompanyConfig = load_config(SHIPPED_CONFIG_PATH)
+"""The shipped company configuration: the demo company's accounts and its competitors'."""
+
+
+def own_id(platform: str, index: int = 0) -> str:
+    """The id of the demo company's ``index``-th own account on ``platform``."""
+    return SHIPPED.own_accounts(platform)[index].id
+
+
+def competitor_id(competitor: str, platform: str) -> str:
+    """The id of a competitor's account on ``platform`` (the Instagram username for Instagram)."""
+    (found,) = [c for c in SHIPPED.competitors if c.name == competitor]
+    (account,) = getattr(found.accounts, platform)
+    return account.id
+
+
+COMPANY_NAME = SHIPPED.company.name
+BRAND = SHIPPED.brand.name
+MAIN_PAGE, UK_PAGE = own_id("facebook_pages", 0), own_id("facebook_pages", 1)
+INSTAGRAM_ACCOUNT = own_id("instagram")
+X_ACCOUNT = own_id("x")
+LINKEDIN_ORGANIZATION = own_id("linkedin")
+YOUTUBE_CHANNEL = own_id("youtube")
 
 EPOCH = story_day(story.EPOCH)
 """First day the demo accounts have data (2024-01-01 in the story's calendar, ``demo.story``);
@@ -52,8 +77,8 @@ class FacebookPage:
 
 FACEBOOK_PAGES: tuple[FacebookPage, ...] = (
     FacebookPage(
-        id="104729381726354",
-        name="Lumo Strollers",
+        id=MAIN_PAGE,
+        name=SHIPPED.own_accounts("facebook_pages")[0].name,
         username="lumostrollers",
         category="Baby Goods/Kids Goods",
         about="Light, foldable strollers for city families. Designed to go where you go.",
@@ -67,8 +92,8 @@ FACEBOOK_PAGES: tuple[FacebookPage, ...] = (
         post_views=6_500.0,
     ),
     FacebookPage(
-        id="187263549910273",
-        name="Lumo Strollers UK",
+        id=UK_PAGE,
+        name=SHIPPED.own_accounts("facebook_pages")[1].name,
         username="lumostrollersuk",
         category="Baby Goods/Kids Goods",
         about="Lumo Strollers in the UK and Ireland: stockists, events and offers.",

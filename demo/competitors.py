@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from demo.company import competitor_id
 from demo.generator.messages import COLOURS, EMOJI, HOSTILE, HOSTILE_RATE, PLACES
 
 
@@ -81,26 +82,26 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
 BRAMBLE_BABY = Competitor(
     name="Bramble Baby",
     slug="bramble-baby",
-    handle="bramblebaby",
+    handle=competitor_id("Bramble Baby", "instagram"),  # the Instagram username, its handle everywhere
     website="https://bramblebaby.example",
     products=("Bramble Nest", "Bramble Roam", "Bramble Duo", "Bramble Cocoon"),
     hashtags=("#bramblebaby", "#babygear", "#newparents"),
-    facebook_page_id="110293847561029",
+    facebook_page_id=competitor_id("Bramble Baby", "facebook_pages"),
     instagram_user_id="17841402938475610",
-    x_user_id="1389012345678901248",
-    youtube_channel_id="UCbR4mbl3B4byZ8kq2VnT5xw",
+    x_user_id=competitor_id("Bramble Baby", "x"),
+    youtube_channel_id=competitor_id("Bramble Baby", "youtube"),
 )
 KIDDO_MOTION = Competitor(
     name="Kiddo Motion",
     slug="kiddo-motion",
-    handle="kiddomotion",
+    handle=competitor_id("Kiddo Motion", "instagram"),  # the Instagram username, its handle everywhere
     website="https://kiddomotion.example",
     products=("Kiddo Zip", "Kiddo Flex", "Kiddo Jog"),
     hashtags=("#kiddomotion", "#strollerlife", "#runningparents"),
-    facebook_page_id="120394857610293",
+    facebook_page_id=competitor_id("Kiddo Motion", "facebook_pages"),
     instagram_user_id="17841461029384756",
-    x_user_id="1501234567890123776",
-    youtube_channel_id="UCk1dd0M0t10nQ7xY3pLw9Rg",
+    x_user_id=competitor_id("Kiddo Motion", "x"),
+    youtube_channel_id=competitor_id("Kiddo Motion", "youtube"),
 )
 
 COMPETITORS: tuple[Competitor, ...] = (BRAMBLE_BABY, KIDDO_MOTION)

@@ -46,6 +46,7 @@ from extractors.core import Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
 from extractors.landing import Partition
+from extractors.paginators import LinkPaginator
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +218,10 @@ def _next_href(body: dict[str, Any]) -> str | None:
     return next((link.get("href") for link in links if link.get("rel") == "next" and link.get("href")), None)
 
 
+# The posts finder links its next page (`paging.links`, rel=next).
+POSTS_PAGES = LinkPaginator(_next_href, "LinkedIn's paging repeats or never ends (at {token!r})", MAX_PAGES)
+
+
 class NetworkSize(Stream):
     name = "network_size"
 
@@ -333,7 +338,7 @@ class Posts(Stream):
         self, client: HttpClient, account: Account, window: Window, where: Where
     ) -> Iterator[tuple[date, Record]]:
         stop_before = epoch_ms(window.start - timedelta(days=SCHEDULE_HORIZON_DAYS))
-        path: str | None = rest_path(
+        path = rest_path(
             "posts",
             [
                 ("q", "author"),
@@ -343,15 +348,15 @@ class Posts(Stream):
                 ("sortBy", "LAST_MODIFIED"),
             ],
         )
-        seen_pages: set[str] = set()
         seen_posts: set[str] = set()
-        while path is not None:
-            if path in seen_pages or len(seen_pages) >= MAX_PAGES:
-                raise ExtractError(where, f"LinkedIn's paging repeats or never ends (at {path!r})")
-            seen_pages.add(path)
-            body = client.get_json(path, where)
-            elements = _elements(body, where, client)
-            for post in elements:
+        pages = POSTS_PAGES.pages(
+            client,
+            path,
+            where,
+            stop=lambda body: _modified_before(_elements(body, where, client), stop_before),
+        )
+        for body in pages:
+            for post in _elements(body, where, client):
                 # A post edited while we page moves to the front: the next page can repeat one.
                 if post["id"] in seen_posts:
                     continue
@@ -359,10 +364,12 @@ class Posts(Stream):
                 day = post_day(post)
                 if window.start <= day <= window.end:
                     yield day, post
-            modified = [int(p["lastModifiedAt"]) for p in elements if p.get("lastModifiedAt")]
-            if modified and min(modified) < stop_before:
-                return
-            path = _next_href(body)
+
+
+def _modified_before(posts: list[dict[str, Any]], epoch_ms: int) -> bool:
+    """Posts come newest modified first: once a page reaches before ``epoch_ms``, the rest is older."""
+    modified = [int(p["lastModifiedAt"]) for p in posts if p.get("lastModifiedAt")]
+    return bool(modified) and min(modified) < epoch_ms
 
 
 class PostStatistics(Stream):

@@ -1,17 +1,61 @@
 """Paginators: how a stream walks from one page of results to the next.
 
-Each returns an iterator of response bodies, so streams only say which paginator they use and
-never write a paging loop themselves.
+Every paginator is one loop, ``walk``: fetch a page, hand it to the stream, stop when the stream
+has read far enough (``stop``, for newest-first listings) or the platform offers no next page,
+and refuse a next page whose token came before (the platform would loop forever) or a listing
+longer than ``max_pages``. A paginator only says where its platform puts the next page's token
+and how the next request carries it; the messages name the platform's own word for the token,
+so an operator can find it in the platform's documentation.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from extractors.errors import ExtractError, Where
 from extractors.http import HttpClient
+
+Request = TypeVar("Request")
+TOO_MANY = "more than {max_pages} pages; refusing to page further"
+
+
+def walk(
+    fetch: Callable[[Request], Any],
+    first: Request,
+    next_page: Callable[[Any, Request], tuple[str, Request] | None],
+    where: Where,
+    *,
+    max_pages: int,
+    repeated: str,
+    too_many: str = TOO_MANY,
+    stop: Callable[[Any], bool] | None = None,
+    first_token: str | None = None,
+) -> Iterator[Any]:
+    """The pages of one listing, as ``fetch`` returns them, from the request ``first`` on.
+
+    ``next_page(page, request)`` gives the next page's token and request, or None at the end.
+    ``stop(page)``, asked after the page was handed on, ends the walk early. A token seen before
+    (``first_token`` counts as seen: a link paginator's first link) raises ``repeated``, and a
+    next page after ``max_pages`` raises ``too_many``; both are formatted with ``token`` and
+    ``max_pages``.
+    """
+    request = first
+    seen = {first_token} if first_token is not None else set()
+    for _ in range(max_pages):
+        page = fetch(request)
+        yield page
+        if stop is not None and stop(page):
+            return
+        following = next_page(page, request)
+        if following is None:
+            return
+        token, request = following
+        if token in seen:
+            raise ExtractError(where, repeated.format(token=token, max_pages=max_pages))
+        seen.add(token)
+    raise ExtractError(where, too_many.format(token=request, max_pages=max_pages))
 
 
 class Paginator(Protocol):
@@ -28,29 +72,98 @@ class SinglePage:
         yield client.get_json(path, where, params)
 
 
+def _json_body(client: HttpClient, path: str, query: Mapping[str, Any], where: Where) -> Any:
+    return client.get_json(path, where, query)
+
+
 @dataclass(frozen=True)
-class GraphCursorPaginator:
+class TokenPaginator:
+    """A token from each page goes back as a query parameter of the next request (a cursor, a
+    page token): ``token_of(page)`` finds it, ``param`` carries it; ``size_param`` asks for
+    ``page_size`` results a page. ``read(client, path, query, where)`` fetches and checks a page
+    (default: the JSON body as sent)."""
+
+    token_of: Callable[[Any], str | None]
+    param: str
+    repeated: str
+    page_size: int | None = None
+    size_param: str | None = None
+    max_pages: int = 10_000
+    read: Callable[[HttpClient, str, Mapping[str, Any], Where], Any] | None = None
+
+    def pages(
+        self,
+        client: HttpClient,
+        path: str,
+        params: Mapping[str, Any],
+        where: Where,
+        stop: Callable[[Any], bool] | None = None,
+    ) -> Iterator[Any]:
+        first = {**params, **({self.size_param: self.page_size} if self.size_param else {})}
+        read = self.read or _json_body
+
+        def next_page(page: Any, query: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+            token = self.token_of(page)
+            return (token, {**query, self.param: token}) if token else None
+
+        return walk(
+            lambda query: read(client, path, query, where),
+            first,
+            next_page,
+            where,
+            max_pages=self.max_pages,
+            repeated=self.repeated,
+            stop=stop,
+        )
+
+
+@dataclass(frozen=True)
+class LinkPaginator:
+    """Each page links the next one (a path with its query): ``link_of(page)`` finds it."""
+
+    link_of: Callable[[Any], str | None]
+    repeated: str
+    max_pages: int = 10_000
+
+    def pages(
+        self, client: HttpClient, first: str, where: Where, stop: Callable[[Any], bool] | None = None
+    ) -> Iterator[Any]:
+        def next_page(page: Any, _path: str) -> tuple[str, str] | None:
+            link = self.link_of(page)
+            return (link, link) if link is not None else None
+
+        return walk(
+            lambda path: client.get_json(path, where),
+            first,
+            next_page,
+            where,
+            max_pages=self.max_pages,
+            repeated=self.repeated,
+            too_many=self.repeated,
+            stop=stop,
+            first_token=first,
+        )
+
+
+def _graph_after(page: Any) -> str | None:
+    paging = (page.get("paging") or {}) if isinstance(page, dict) else {}
+    after = (paging.get("cursors") or {}).get("after")
+    return after if paging.get("next") and after else None
+
+
+class GraphCursorPaginator(TokenPaginator):
     """Meta Graph edges: request ``after=<paging.cursors.after>`` until ``paging.next`` is absent.
 
     A page may come back empty and still offer ``next``; we keep going. A cursor that repeats
     would loop forever, so it is an error.
     """
 
-    limit: int = 100
-    max_pages: int = 10_000
-
-    def pages(self, client: HttpClient, path: str, params: Mapping[str, Any], where: Where) -> Iterator[Any]:
-        query = {**params, "limit": self.limit}
-        seen: set[str] = set()
-        for _ in range(self.max_pages):
-            body = client.get_json(path, where, query)
-            yield body
-            paging = (body.get("paging") or {}) if isinstance(body, dict) else {}
-            after = (paging.get("cursors") or {}).get("after")
-            if not paging.get("next") or not after:
-                return
-            if after in seen:
-                raise ExtractError(where, f"Graph returned the cursor {after!r} twice; paging loops")
-            seen.add(after)
-            query = {**query, "after": after}
-        raise ExtractError(where, f"more than {self.max_pages} pages; refusing to page further")
+    def __init__(self, limit: int = 100, max_pages: int = 10_000) -> None:
+        super().__init__(
+            _graph_after,
+            "after",
+            "Graph returned the cursor {token!r} twice; paging loops",
+            page_size=limit,
+            size_param="limit",
+            max_pages=max_pages,
+        )

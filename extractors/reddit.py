@@ -52,6 +52,7 @@ from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, Redactor, RetryPolicy, retry_after_seconds
+from extractors.paginators import TokenPaginator
 
 log = logging.getLogger(__name__)
 
@@ -324,30 +325,36 @@ class RedditClient(HttpClient):
         super().close()
 
 
+def _listing(client: HttpClient, path: str, query: Mapping[str, Any], where: Where) -> dict[str, Any]:
+    """A page's Listing ``data`` (children and the ``after`` cursor)."""
+    body = client.get_json(path, where, query)
+    data = body.get("data") if isinstance(body, dict) and body.get("kind") == "Listing" else None
+    if not isinstance(data, dict):
+        raise ExtractError(
+            where,
+            f"expected a Listing, got {client.redact(str(body)[:200])!r}",
+            hint="check that the connection's host points at Reddit's OAuth API (https://oauth.reddit.com)",
+        )
+    return data
+
+
+LISTING = TokenPaginator(
+    lambda data: data.get("after"),
+    "after",
+    "Reddit returned the cursor {token!r} twice; paging loops",
+    page_size=PAGE_SIZE,
+    size_param="limit",
+    max_pages=MAX_PAGES,
+    read=_listing,
+)
+
+
 def listing_pages(
     client: HttpClient, path: str, params: Mapping[str, Any], where: Where
 ) -> Iterator[list[dict[str, Any]]]:
     """The ``data`` objects of each page's ``t3`` children, passing ``data.after`` on until it is null."""
-    query = {**params, "limit": PAGE_SIZE}
-    seen: set[str] = set()
-    for _ in range(MAX_PAGES):
-        body = client.get_json(path, where, query)
-        data = body.get("data") if isinstance(body, dict) and body.get("kind") == "Listing" else None
-        if not isinstance(data, dict):
-            raise ExtractError(
-                where,
-                f"expected a Listing, got {client.redact(str(body)[:200])!r}",
-                hint="check that the connection's host points at Reddit's OAuth API (https://oauth.reddit.com)",
-            )
+    for data in LISTING.pages(client, path, params, where):
         yield [c["data"] for c in data.get("children") or [] if c.get("kind") == "t3" and c.get("data")]
-        after = data.get("after")
-        if not after:
-            return
-        if after in seen:
-            raise ExtractError(where, f"Reddit returned the cursor {after!r} twice; paging loops")
-        seen.add(after)
-        query = {**query, "after": after}
-    raise ExtractError(where, f"more than {MAX_PAGES} pages; refusing to page further")
 
 
 def _utc_now() -> datetime:

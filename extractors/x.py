@@ -59,7 +59,6 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -71,6 +70,7 @@ from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
+from extractors.paginators import TokenPaginator
 
 log = logging.getLogger(__name__)
 
@@ -290,31 +290,30 @@ def _warn_partial_errors(body: Mapping[str, Any], where: Where, what: str) -> li
     return ids
 
 
-@dataclass(frozen=True)
-class NextTokenPaginator:
+def _next_token(body: dict[str, Any]) -> str | None:
+    return (body.get("meta") or {}).get("next_token")
+
+
+def _page(client: HttpClient, path: str, query: Mapping[str, Any], where: Where) -> dict[str, Any]:
+    return _body(client.get_json(path, where, query), where, client)
+
+
+class NextTokenPaginator(TokenPaginator):
     """Pass ``meta.next_token`` back until it is absent: as ``pagination_token`` on timelines, as
     ``next_token`` (``token_param``) on recent search."""
 
-    page_size: int = 100
-    max_pages: int = 1_000
-    token_param: str = "pagination_token"
-
-    def pages(
-        self, client: HttpClient, path: str, params: Mapping[str, Any], where: Where
-    ) -> Iterator[dict[str, Any]]:
-        query = {**params, "max_results": self.page_size}
-        seen: set[str] = set()
-        for _ in range(self.max_pages):
-            body = _body(client.get_json(path, where, query), where, client)
-            yield body
-            token = (body.get("meta") or {}).get("next_token")
-            if not token:
-                return
-            if token in seen:
-                raise ExtractError(where, f"X returned the next_token {token!r} twice; paging loops")
-            seen.add(token)
-            query = {**query, self.token_param: token}
-        raise ExtractError(where, f"more than {self.max_pages} pages; refusing to page further")
+    def __init__(
+        self, page_size: int = 100, max_pages: int = 1_000, token_param: str = "pagination_token"
+    ) -> None:
+        super().__init__(
+            _next_token,
+            token_param,
+            "X returned the next_token {token!r} twice; paging loops",
+            page_size=page_size,
+            size_param="max_results",
+            max_pages=max_pages,
+            read=_page,
+        )
 
 
 class _Timeline:

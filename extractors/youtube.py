@@ -51,6 +51,7 @@ from extractors.connections import ConnectionInfo
 from extractors.core import Record, Source, Stream, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
+from extractors.paginators import TokenPaginator
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,12 @@ DEFAULT_BASE_URL = "https://www.googleapis.com"
 DEFAULT_ANALYTICS_URL = "https://youtubeanalytics.googleapis.com"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_PAGE_SIZE = 50
+# An uploads playlist, newest first: ``nextPageToken`` goes back as ``pageToken``.
+UPLOADS = TokenPaginator(
+    lambda body: body.get("nextPageToken"),
+    "pageToken",
+    "the Data API returned the page token {token!r} twice; paging loops",
+)
 """The Data API's ceiling for ``maxResults`` and for the ids of one ``videos`` call."""
 ANALYTICS_LAG_DAYS = 3
 """Days a YouTube Analytics day report may still be missing: days after the report's last row
@@ -312,24 +319,16 @@ class Videos(Stream):
             "maxResults": self.page_size,
         }
         ids: dict[str, None] = {}  # ordered and unique: a list shifted by a new upload repeats one
-        seen_tokens: set[str] = set()
-        while True:
-            body = client.get_json("youtube/v3/playlistItems", where, params)
+        for body in UPLOADS.pages(client, "youtube/v3/playlistItems", params, where):
             items = _items(body, where, client)
             days = [_published_day(item, "contentDetails.videoPublishedAt", where, client) for item in items]
             for item, day in zip(items, days, strict=True):
                 if window.start <= day <= window.end:
                     ids[str(_field(item, "contentDetails.videoId", where, client))] = None
-            token = body.get("nextPageToken")
             # Uploads come newest first: once a page reaches before the window, the rest is older.
-            if not token or (days and min(days) < window.start):
-                return list(ids)
-            if token in seen_tokens:
-                raise ExtractError(
-                    where, f"the Data API returned the page token {token!r} twice; paging loops"
-                )
-            seen_tokens.add(token)
-            params = {**params, "pageToken": token}
+            if days and min(days) < window.start:
+                break
+        return list(ids)
 
 
 class YouTube(Source):

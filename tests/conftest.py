@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.contracts.graph.manifest import Manifest
 
 from core.config import CompanyConfig, load_config
 from core.logs import quiet_noisy_loggers
@@ -24,6 +27,8 @@ from demo.state import (
 from extractors.connections import ConnectionInfo
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
+from extractors.landing import Partition
+from loading.raw import load_partitions
 
 # Tests never touch a developer's Airflow state or warehouse: everything lives in a temp dir.
 _SANDBOX = tempfile.mkdtemp(prefix="social-warehouse-tests-")
@@ -108,13 +113,20 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 
 
 def run_dbt(
-    args: list[str], db_path: Path, tmp: Path, project_dir: Path = DBT_PROJECT_DIR
+    args: list[str],
+    db_path: Path,
+    tmp: Path,
+    project_dir: Path = DBT_PROJECT_DIR,
+    manifest: Manifest | None = None,
 ) -> dbtRunnerResult:
-    """The real dbt CLI in-process against the DuckDB file ``db_path``; artefacts go under ``tmp``."""
+    """The real dbt CLI in-process against the DuckDB file ``db_path``; artefacts go under ``tmp``.
+
+    Every test runs dbt through here. ``manifest``: a project parsed before (a ``parse`` result),
+    so that a module running many builds parses once."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
         monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        return dbtRunner().invoke(
+        return dbtRunner(manifest=manifest).invoke(
             [
                 *args,
                 "--project-dir",
@@ -129,6 +141,44 @@ def run_dbt(
                 "--quiet",
             ]
         )
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    """The rows ``sql`` selects, each a dict by column name."""
+    cursor = con.execute(sql, params)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass
+class Built:
+    """A warehouse ``load_and_build`` loaded and built: open read-only, with what dbt found."""
+
+    con: duckdb.DuckDBPyConnection
+    result: dbtRunnerResult
+
+    def rows(self, sql: str) -> list[dict[str, Any]]:
+        return rows(self.con, sql)
+
+
+def load_and_build(
+    tmp: Path,
+    batches: Sequence[Iterable[Partition]],
+    build: Sequence[str],
+    company: CompanyConfig | None = None,
+) -> Built:
+    """Load each batch of landed partitions in order, as successive daily loads would (run ids
+    ``load-1``, ``load-2``, …; with ``company``, its accounts and campaigns too), into a new
+    warehouse under ``tmp``, then ``dbt build`` it with the arguments ``build`` (a selection)."""
+    db_path = tmp / "w.duckdb"
+    con = duckdb.connect(str(db_path))
+    try:
+        for number, batch in enumerate(batches, 1):
+            load_partitions(con, list(batch), f"load-{number}", company)
+    finally:
+        con.close()
+    result = run_dbt(["build", *build], db_path, tmp)
+    return Built(duckdb.connect(str(db_path), read_only=True), result)
 
 
 def assert_dbt_succeeded(result: dbtRunnerResult) -> None:

@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from demo import story
-from demo.company import EPOCH, FACEBOOK_PAGES_BY_ID
+from demo.company import EPOCH, FACEBOOK_PAGES_BY_ID, INSTAGRAM_ACCOUNT, MAIN_PAGE, UK_PAGE
 from demo.generator import facebook_pages, instagram
 from demo.generator.common import days, poisson, seeded, utc_midnight
 from demo.generator.voices import draw_language, draw_sentiment, mention_text
@@ -85,9 +85,9 @@ INCIDENT_DAYS: dict[date, float] = {
 }
 """Incident days and the burst's strength on each (a multiple of the account's ``INCIDENT_MEAN``)."""
 INCIDENT_MEAN: dict[str, float] = {
-    "104729381726354": 60.0,
-    "187263549910273": 8.0,
-    "17841405822304914": 40.0,
+    MAIN_PAGE: 60.0,
+    UK_PAGE: 8.0,
+    INSTAGRAM_ACCOUNT: 40.0,
 }
 """Mean incident comments per account on the first incident day."""
 

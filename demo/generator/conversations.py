@@ -57,7 +57,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from demo import story
-from demo.company import EPOCH, FACEBOOK_PAGES, FACEBOOK_PAGES_BY_ID
+from demo.company import EPOCH, FACEBOOK_PAGES, FACEBOOK_PAGES_BY_ID, MAIN_PAGE, UK_PAGE
 from demo.generator.comments import FIRST_NAMES, INCIDENT_DAYS, LAST_NAMES
 from demo.generator.common import days, poisson, seeded, utc_midnight
 from demo.generator.messages import COLOURS
@@ -66,14 +66,14 @@ from demo.story import story_moment
 
 SESSION_GAP = timedelta(hours=24)
 """A customer message this long (or longer) after the previous message starts a new session."""
-SESSIONS_PER_DAY: dict[str, float] = {"104729381726354": 12.0, "187263549910273": 3.0}
-INCIDENT_FIRST_DAY_SESSIONS: dict[str, int] = {"104729381726354": 25, "187263549910273": 5}
+SESSIONS_PER_DAY: dict[str, float] = {MAIN_PAGE: 12.0, UK_PAGE: 3.0}
+INCIDENT_FIRST_DAY_SESSIONS: dict[str, int] = {MAIN_PAGE: 25, UK_PAGE: 5}
 INCIDENT_SESSIONS: dict[str, dict[date, int]] = {
     page: {day: int(count * strength) for day, strength in INCIDENT_DAYS.items()}
     for page, count in INCIDENT_FIRST_DAY_SESSIONS.items()
 }
 """Extra complaint sessions (one new thread each) on the incident days: 25 and 12 on the busy Page."""
-DESIGNED_UNANSWERED = ("104729381726354", story_moment(story.UNANSWERED_COMPLAINT))
+DESIGNED_UNANSWERED = (MAIN_PAGE, story_moment(story.UNANSWERED_COMPLAINT))
 """The one complaint of a quiet period the Page never answers."""
 
 LONG_SHARE, RETURNING_SHARE = 0.05, 0.22

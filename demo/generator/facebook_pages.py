@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from demo.company import EPOCH, FACEBOOK_PAGES, FACEBOOK_PAGES_BY_ID, FacebookPage
+from demo.company import EPOCH, FACEBOOK_PAGES, FACEBOOK_PAGES_BY_ID, MAIN_PAGE, UK_PAGE, FacebookPage
 from demo.competitors import BRAMBLE_BABY, KIDDO_MOTION, competitor_with
 from demo.generator.common import RunningTotals, days, pacific_day, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
@@ -51,8 +51,8 @@ GROWTH_DAYS = 7
 """Lifetime post metrics reach their final value on the 7th day (UTC) of a post's life."""
 
 POSTING_HOURS_UTC = {
-    "104729381726354": (0, 1, 2, 3, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23),
-    "187263549910273": (7, 8, 9, 10, 11, 12, 13, 17, 18, 19, 20),
+    MAIN_PAGE: (0, 1, 2, 3, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23),
+    UK_PAGE: (7, 8, 9, 10, 11, 12, 13, 17, 18, 19, 20),
     BRAMBLE_BABY.facebook_page_id: (8, 9, 10, 11, 12, 13, 19, 20),
     KIDDO_MOTION.facebook_page_id: (6, 7, 8, 12, 13, 17, 18, 19, 20, 21),
 }

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from demo.company import EPOCH
+from demo.company import EPOCH, INSTAGRAM_ACCOUNT
 from demo.competitors import BRAMBLE_BABY, KIDDO_MOTION, competitor_with
 from demo.generator.common import RunningTotals, days, pacific_day, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
@@ -93,7 +93,7 @@ class InstagramAccount:
 
 ACCOUNTS: tuple[InstagramAccount, ...] = (
     InstagramAccount(
-        id="17841405822304914",
+        id=INSTAGRAM_ACCOUNT,
         username="lumostrollers",
         name="Lumo Strollers",
         biography="Light, foldable strollers for city families 👶🌿 Designed to go where you go.",

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from demo.company import EPOCH
+from demo.company import EPOCH, LINKEDIN_ORGANIZATION
 from demo.generator.common import RunningTotals, days, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
 
@@ -107,7 +107,7 @@ class Organization:
 
 ORGANIZATIONS: tuple[Organization, ...] = (
     Organization(
-        id="10482335",
+        id=LINKEDIN_ORGANIZATION,
         name="Lumo Strollers",
         vanity_name="lumo-strollers",
         base_followers=2_640,

@@ -16,6 +16,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from demo.company import competitor_id
+
 Sentiment = str  # "positive" | "negative" | "neutral"
 SENTIMENTS = ("positive", "neutral", "negative")
 LANGUAGES = ("en", "es", "de", "fr")
@@ -41,10 +43,16 @@ BRAND_VOICES: dict[str, BrandVoice] = {
         ("Lumo Glide", "Lumo Nova", "Lumo Pocket", "Lumo Twin"),
     ),
     "bramble-baby": BrandVoice(
-        "bramble-baby", ("Bramble Baby",), "bramblebaby", ("Bramble Roam", "Bramble Nest", "Bramble Duo")
+        "bramble-baby",
+        ("Bramble Baby",),
+        competitor_id("Bramble Baby", "instagram"),
+        ("Bramble Roam", "Bramble Nest", "Bramble Duo"),
     ),
     "kiddo-motion": BrandVoice(
-        "kiddo-motion", ("Kiddo Motion",), "kiddomotion", ("Kiddo Zip", "Kiddo Cruiser", "Kiddo Flex")
+        "kiddo-motion",
+        ("Kiddo Motion",),
+        competitor_id("Kiddo Motion", "instagram"),
+        ("Kiddo Zip", "Kiddo Cruiser", "Kiddo Flex"),
     ),
 }
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
-from demo.company import EPOCH
+from demo.company import EPOCH, X_ACCOUNT
 from demo.competitors import BRAMBLE_BABY, KIDDO_MOTION, Competitor, competitor_with
 from demo.generator.common import RunningTotals, days, poisson, seeded, utc_midnight
 from demo.generator.messages import caption
@@ -162,7 +162,7 @@ class XAccount:
 
 X_ACCOUNTS: tuple[XAccount, ...] = (
     XAccount(
-        id="1447093205118763008",
+        id=X_ACCOUNT,
         username="lumostrollers",
         name="Lumo Strollers",
         description=(

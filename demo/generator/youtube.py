@@ -37,7 +37,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any
 
-from demo.company import EPOCH
+from demo.company import EPOCH, YOUTUBE_CHANNEL
 from demo.competitors import BRAMBLE_BABY, KIDDO_MOTION, Competitor, competitor_with
 from demo.generator.common import PACIFIC, RunningTotals, days, pacific_day, poisson, seeded, utc_midnight
 from demo.generator.messages import COLOURS, EMOJI, PLACES, PRODUCTS, caption
@@ -103,7 +103,7 @@ class Channel:
 
 CHANNELS: tuple[Channel, ...] = (
     Channel(
-        id="UCq7Lm0x2bN9dVfK3tYwQe8A",
+        id=YOUTUBE_CHANNEL,
         title="Lumo Strollers",
         handle="@lumostrollers",
         description=(

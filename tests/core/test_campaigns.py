@@ -10,16 +10,15 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from dbt.cli.main import dbtRunner
 
 from core.campaigns import CampaignError, load_campaigns, parse_campaigns
 from core.settings import PROJECT_ROOT
 from loading.raw import load_partitions
+from tests.conftest import run_dbt
 from tests.loading import test_loader
 
 SHIPPED = PROJECT_ROOT / "config" / "campaigns.yml"
 DEMO = yaml.safe_load(SHIPPED.read_text())
-DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 landed = test_loader.landed  # fixture: the demo Facebook Page's landed partitions for one day
 snapshot = test_loader.snapshot
 
@@ -206,32 +205,13 @@ def test_a_reporting_currency_unlike_the_company_s_is_refused(company, tmp_path:
         load_partitions(con, [], "x", company, parse_campaigns(data))
 
 
-def test_dbt_builds_and_tests_the_company_staging_models(
-    company, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_dbt_builds_and_tests_the_company_staging_models(company, tmp_path: Path) -> None:
     db = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(db))
     load_partitions(con, [], "good", company, load_campaigns(SHIPPED))
     con.close()
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db))
-    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    result = dbtRunner().invoke(
-        [
-            "build",
-            "--select",
-            "path:models/staging/company",
-            "--indirect-selection",
-            "cautious",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--quiet",
-        ]
+    result = run_dbt(
+        ["build", "--select", "path:models/staging/company", "--indirect-selection", "cautious"], db, tmp_path
     )
     failed = [r.node.name for r in (result.result or []) if r.status not in ("success", "pass")]
     assert result.success and not failed, (result.exception, failed)

@@ -16,11 +16,10 @@ from typing import Any
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt.cli.main import dbtRunnerResult
 
 from loading.raw import ensure_raw_tables
-
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+from tests.conftest import rows, run_dbt
 
 PAGE = "104729381726354"  # our Facebook Page
 RIVAL_PAGE = "998877"  # a configured competitor with no data yet
@@ -270,30 +269,11 @@ def write_raw(db_path: Path, data: RawData) -> None:
         con.close()
 
 
-def dbt_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: RawData, select: tuple[str, ...] = ()
-) -> tuple[dbtRunnerResult, Path]:
+def dbt_build(tmp_path: Path, data: RawData, select: tuple[str, ...] = ()) -> tuple[dbtRunnerResult, Path]:
     """``dbt build`` of the whole project (or of ``select``) on a warehouse of ``data``."""
     db_path = tmp_path / "warehouse.duckdb"
     write_raw(db_path, data)
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
-    monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-    result = dbtRunner().invoke(
-        [
-            "build",
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--no-partial-parse",
-            "--quiet",
-            *(("--select", *select) if select else ()),
-        ]
-    )
+    result = run_dbt(["build", *(("--select", *select) if select else ())], db_path, tmp_path)
     return result, db_path
 
 
@@ -304,19 +284,12 @@ def failed_nodes(result: dbtRunnerResult) -> list[str]:
 @pytest.fixture(scope="module")
 def built_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp_path = tmp_path_factory.mktemp("dbt_build")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        result, db_path = dbt_build(tmp_path, monkeypatch, good_raw_data())
+    result, db_path = dbt_build(tmp_path, good_raw_data())
     assert result.exception is None, result.exception
     assert result.success, f"dbt build failed: {failed_nodes(result)}"
     con = duckdb.connect(str(db_path), read_only=True)
     yield con
     con.close()
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def test_build_runs_unit_tests(built_warehouse: duckdb.DuckDBPyConnection) -> None:
@@ -520,12 +493,10 @@ def _with_negative_count() -> RawData:
         ),
     ],
 )
-def test_bad_raw_rows_fail_the_build(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_data: Any, expected_failure: str
-) -> None:
+def test_bad_raw_rows_fail_the_build(tmp_path: Path, make_data: Any, expected_failure: str) -> None:
     # Facebook's posts, their source tests and their staging model: where both rows must be caught.
     selection = ("source:facebook_pages.posts", "stg_facebook_pages__posts")
-    result, _ = dbt_build(tmp_path, monkeypatch, make_data(), selection)
+    result, _ = dbt_build(tmp_path, make_data(), selection)
     assert not result.success
     failures = failed_nodes(result)
     assert any(name.startswith(expected_failure) for name in failures), failures

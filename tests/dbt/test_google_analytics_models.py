@@ -9,25 +9,19 @@ equal the generator's truth for DEMO_TODAY row by row, column by column.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
-from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from core.config import CompanyConfig
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.google_analytics import GoogleAnalytics
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, demo_connection
+from tests.conftest import DEMO_TODAY, Built, demo_connection, load_and_build
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 PROPERTY = "412345678"
 EARLIER_TODAY = date(2026, 11, 18)
 FIRST_RUN = Window(date(2026, 11, 1), EARLIER_TODAY - timedelta(days=1))
@@ -45,17 +39,6 @@ COLUMNS = (
 )
 
 
-@dataclass
-class Built:
-    con: duckdb.DuckDBPyConnection
-    result: dbtRunnerResult
-
-    def rows(self, sql: str) -> list[dict[str, Any]]:
-        cursor = self.con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 @pytest.fixture(scope="module")
 def built(
     company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
@@ -69,34 +52,11 @@ def built(
     second = GoogleAnalytics(company, demo_connection("google_analytics", demo_server)).run(
         SECOND_RUN, landing, "run-2", today=DEMO_TODAY
     )
-    db_path = tmp / "w.duckdb"
-    con = duckdb.connect(str(db_path))
-    load_partitions(con, first, "load-1", company)
-    load_partitions(con, second, "load-2", company)
-    con.close()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
-        monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--select",
-                "path:models/staging/google_analytics",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                "--no-partial-parse",
-                "--quiet",
-            ]
-        )
-    con = duckdb.connect(str(db_path), read_only=True)
-    yield Built(con, result)
-    con.close()
+    built = load_and_build(
+        tmp, [first, second], ["--select", "path:models/staging/google_analytics"], company
+    )
+    yield built
+    built.con.close()
 
 
 def test_the_build_runs_every_google_analytics_model_and_test(built: Built) -> None:

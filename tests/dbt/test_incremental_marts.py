@@ -30,11 +30,10 @@ from typing import Any
 import duckdb
 import pytest
 import yaml
-from dbt.cli.main import dbtRunner
 from dbt.contracts.graph.manifest import Manifest
 
 from core.config import load_config
-from tests.conftest import DBT_PROJECT_DIR, DEMO_TODAY, assert_dbt_succeeded
+from tests.conftest import DBT_PROJECT_DIR, DEMO_TODAY, assert_dbt_succeeded, run_dbt
 from transform.dbt import PARTIAL_PARSE
 from warehouse.pipeline import build_models
 
@@ -215,21 +214,8 @@ class Dbt:
     """dbt on one warehouse file, parsed once."""
 
     def __init__(self, path: Path, tmp: Path) -> None:
-        self.flags = [
-            "--project-dir",
-            str(DBT_PROJECT_DIR),
-            "--profiles-dir",
-            str(DBT_PROJECT_DIR),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-            "--quiet",
-        ]
         self.path, self.target, self.tmp = path, tmp / "target", tmp
-        with pytest.MonkeyPatch.context() as monkeypatch:
-            monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(path))
-            parsed = dbtRunner().invoke(["parse", "--no-partial-parse", *self.flags])
+        parsed = run_dbt(["parse"], path, tmp)
         assert parsed.success, parsed.exception
         self.manifest: Manifest = parsed.result
         # The saved parse the pipeline's builds start from (transform.dbt keeps it in <data>/.dbt).
@@ -238,10 +224,7 @@ class Dbt:
         self.saved_parse.write_bytes((self.target / PARTIAL_PARSE).read_bytes())
 
     def run(self, *args: str) -> None:
-        with pytest.MonkeyPatch.context() as monkeypatch:
-            monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(self.path))
-            monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-            assert_dbt_succeeded(dbtRunner(manifest=self.manifest).invoke([*args, *self.flags]))
+        assert_dbt_succeeded(run_dbt(list(args), self.path, self.tmp, manifest=self.manifest))
 
     def build(self, rebuild_from: date | None) -> bool:
         """The incremental marts, built by the pipeline's ``build_models``; whether dbt parsed

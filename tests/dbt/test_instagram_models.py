@@ -9,22 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, timedelta
-from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
 
 from core.config import CompanyConfig
 from demo.generator import instagram as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.instagram import Instagram
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, demo_connection
+from tests.conftest import DEMO_TODAY, demo_connection, load_and_build, rows
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 ACCOUNT = "17841405822304914"
 # Reaches back more than 30 days, so older days have no follower_count.
 RUN = Window(date(2026, 10, 1), DEMO_TODAY - timedelta(days=1))
@@ -39,45 +34,19 @@ def warehouse(
     partitions = Instagram(company, demo_connection("instagram", demo_server, page_size=25)).run(
         RUN, tmp_path / "landing", "extract-1", today=DEMO_TODAY
     )
-    db_path = tmp_path / "w.duckdb"
-    con = duckdb.connect(str(db_path))
-    load_partitions(con, partitions, "load-1")
-    con.close()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
-        monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--select",
-                "path:models/staging/instagram",
-                "path:models/intermediate/instagram",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp_path / "target"),
-                "--log-path",
-                str(tmp_path / "logs"),
-                "--no-partial-parse",
-                "--quiet",
-            ]
-        )
+    built = load_and_build(
+        tmp_path,
+        [partitions],
+        ["--select", "path:models/staging/instagram", "path:models/intermediate/instagram"],
+    )
+    result = built.result
     assert result.exception is None, result.exception
     failed = [r.node.name for r in result.result.results if str(r.status) in ("error", "fail")]
     assert result.success, f"dbt build failed: {failed}"
-    built = {r.node.name for r in result.result.results}
-    assert {"int_instagram__posts", "test_int_instagram__posts_engagements_and_format"} <= built
-    con = duckdb.connect(str(db_path), read_only=True)
-    yield con
-    con.close()
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    names = {r.node.name for r in result.result.results}
+    assert {"int_instagram__posts", "test_int_instagram__posts_engagements_and_format"} <= names
+    yield built.con
+    built.con.close()
 
 
 def test_account_daily_equals_truth_every_row_and_column(warehouse, company) -> None:

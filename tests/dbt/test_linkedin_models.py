@@ -8,26 +8,21 @@ column of int_linkedin__account_daily and int_linkedin__posts must equal the gen
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, timedelta
 from datetime import date as Date
-from pathlib import Path
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
 
 from core.config import CompanyConfig
 from demo.generator import linkedin as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.linkedin import LinkedIn
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, demo_connection
+from tests.conftest import DEMO_TODAY, demo_connection, load_and_build, rows
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 ORG = "10482335"
 RECENT = Window(Date(2026, 10, 20), DEMO_TODAY - timedelta(days=1))
 SHUTDOWN = Window(Date(2025, 12, 24), Date(2026, 1, 6))
@@ -39,56 +34,33 @@ def warehouse(
     tmp_path_factory: pytest.TempPathFactory, demo_server: DemoServer, company: CompanyConfig
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp = tmp_path_factory.mktemp("linkedin_dbt")
-    db_path = tmp / "w.duckdb"
     source = LinkedIn(company, demo_connection("linkedin", demo_server))
-    con = duckdb.connect(str(db_path))
-    for number, run in enumerate(RUNS):
-        landed = source.run(run, tmp / "landing", f"run{number}", today=DEMO_TODAY)
-        load_partitions(con, landed, f"load{number}", company)
-    con.close()
-    previous = os.environ.get("WAREHOUSE_DUCKDB_PATH")
-    os.environ["WAREHOUSE_DUCKDB_PATH"] = str(db_path)
-    try:
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                "--select",
-                "path:models/staging/linkedin",
-                "path:models/intermediate/linkedin",
-                "path:models/staging/company",
-                # Tests of models outside the selection (business hours) wait for those models.
-                "--indirect-selection",
-                "cautious",
-            ]
-        )
-    finally:
-        if previous is None:
-            os.environ.pop("WAREHOUSE_DUCKDB_PATH", None)
-        else:
-            os.environ["WAREHOUSE_DUCKDB_PATH"] = previous
+    batches = [
+        source.run(run, tmp / "landing", f"run{number}", today=DEMO_TODAY) for number, run in enumerate(RUNS)
+    ]
+    built = load_and_build(
+        tmp,
+        batches,
+        [
+            "--select",
+            "path:models/staging/linkedin",
+            "path:models/intermediate/linkedin",
+            "path:models/staging/company",
+            # Tests of models outside the selection (business hours) wait for those models.
+            "--indirect-selection",
+            "cautious",
+        ],
+        company,
+    )
+    result = built.result
     failed = [
         r.node.name
         for r in (result.result.results if result.result else [])
         if str(r.status) in ("error", "fail")
     ]
     assert result.success, f"dbt build failed: {failed or result.exception}"
-    con = duckdb.connect(str(db_path), read_only=True)
-    yield con
-    con.close()
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    yield built.con
+    built.con.close()
 
 
 def stream_window(company: CompanyConfig, run: Window, lookback: int) -> Window:

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, timedelta
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
 
 from core.config import CompanyConfig
 from demo.generator import x as truth
@@ -24,10 +22,8 @@ from demo.server import DemoServer
 from extractors.core import Window
 from extractors.landing import Partition
 from extractors.x import X
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, demo_connection
+from tests.conftest import DEMO_TODAY, demo_connection, load_and_build, rows
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 ACCOUNT = "1447093205118763008"
 RUN = Window(date(2026, 10, 20), DEMO_TODAY - timedelta(days=1))
 DAILY_COLUMNS = ("followers", "followers_gained", "followers_lost", "engagements", "views", "reach", "shares")
@@ -56,45 +52,13 @@ def extract(
 
 def build(tmp: Path, batches: list[list[Partition]]) -> duckdb.DuckDBPyConnection:
     """Load each batch in order (as successive daily loads would), then dbt-build the X models."""
-    db_path = tmp / "w.duckdb"
-    con = duckdb.connect(str(db_path))
-    try:
-        for number, batch in enumerate(batches):
-            load_partitions(con, batch, f"load{number}")
-    finally:
-        con.close()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
-        monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--select",
-                "path:models/staging/x",
-                "path:models/intermediate/x",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                "--no-partial-parse",
-                "--quiet",
-            ]
-        )
+    built = load_and_build(tmp, batches, ["--select", "path:models/staging/x", "path:models/intermediate/x"])
+    result = built.result
     assert result.exception is None, result.exception
     failed = [r.node.name for r in result.result.results if str(r.status) in ("error", "fail", "warn")]
     assert result.success and not failed, f"dbt build failed or warned: {failed}"
     assert any("unit_test" in r.node.resource_type for r in result.result.results), "unit tests must run"
-    return duckdb.connect(str(db_path), read_only=True)
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return built.con
 
 
 @pytest.fixture(scope="module")

@@ -10,24 +10,17 @@ on each snapshot day.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, timedelta
-from pathlib import Path
-from typing import Any
 
-import duckdb
 import pytest
-from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from core.config import CompanyConfig
 from demo.generator import youtube as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.youtube import YouTube
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, demo_connection
+from tests.conftest import DEMO_TODAY, Built, demo_connection, load_and_build
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 CHANNEL = "UCq7Lm0x2bN9dVfK3tYwQe8A"
 EARLIER_TODAY = date(2026, 11, 10)
 RUN = Window(date(2026, 10, 1), DEMO_TODAY - timedelta(days=1))
@@ -49,17 +42,6 @@ POST_COLUMNS = (
 )
 
 
-@dataclass
-class Built:
-    con: duckdb.DuckDBPyConnection
-    result: dbtRunnerResult
-
-    def rows(self, sql: str) -> list[dict[str, Any]]:
-        cursor = self.con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 @pytest.fixture(scope="module")
 def built(
     company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
@@ -77,35 +59,14 @@ def built(
     second = YouTube(company, demo_connection("youtube", demo_server)).run(
         RUN, landing, "run-2", accounts=[CHANNEL], today=DEMO_TODAY
     )
-    db_path = tmp / "w.duckdb"
-    con = duckdb.connect(str(db_path))
-    load_partitions(con, first, "load-1", company)
-    load_partitions(con, second, "load-2", company)
-    con.close()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
-        monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--select",
-                "path:models/staging/youtube",
-                "path:models/intermediate/youtube",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                "--no-partial-parse",
-                "--quiet",
-            ]
-        )
-    con = duckdb.connect(str(db_path), read_only=True)
-    yield Built(con, result)
-    con.close()
+    built = load_and_build(
+        tmp,
+        [first, second],
+        ["--select", "path:models/staging/youtube", "path:models/intermediate/youtube"],
+        company,
+    )
+    yield built
+    built.con.close()
 
 
 def test_the_build_runs_every_youtube_model_test_and_unit_test(built: Built) -> None:

@@ -19,7 +19,7 @@ import pytest
 from transform.dbt import REBUILD_FROM_ENV, DbtError, run_dbt
 
 MART = "fct_mentions"
-COMPILED = Path("compiled", "social_warehouse", "models", "marts", f"{MART}.sql")
+COMPILED = Path("compiled", "social_warehouse", "models", "marts", "listening", f"{MART}.sql")
 
 
 @pytest.fixture(scope="module")

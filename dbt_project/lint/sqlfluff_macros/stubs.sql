@@ -86,3 +86,15 @@
 {% macro incremental_rebuild_from(day_column) -%}
     date '2026-01-01'
 {%- endmacro %}
+
+{% macro ga4_report_metrics() -%}
+    cast(json_extract_string(record, '$.sessions') as bigint) as sessions
+{%- endmacro %}
+
+{% macro linkedin_share_statistics() -%}
+    cast(json_extract_string(record, '$.totalShareStatistics.impressionCount') as bigint) as impressions
+{%- endmacro %}
+
+{% macro constant_pattern(source_relation, pattern_sql, fallback_sql) -%}
+    {{ fallback_sql }}
+{%- endmacro %}

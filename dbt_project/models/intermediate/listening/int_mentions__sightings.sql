@@ -49,7 +49,7 @@ facebook_comments as (
 
 instagram_comments as (
 
-    select * from {{ ref('stg_instagram__comments') }}
+    select * from {{ ref('int_instagram__comments') }}
     where not is_account_reply
 
 ),

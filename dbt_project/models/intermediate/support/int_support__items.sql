@@ -16,7 +16,7 @@
     keyword as a whole word, any case). All times are UTC.
 #}
 {%- set complaint_regex -%}
-    '(^|[^\pL\pN_])(' || string_agg(keyword_regex, '|' order by keyword) || ')([^\pL\pN_]|$)'
+'(^|[^\pL\pN_])(' || string_agg(keyword_regex, '|' order by keyword) || ')([^\pL\pN_]|$)'
 {%- endset %}
 
 with
@@ -35,7 +35,7 @@ facebook_comments as (
 
 instagram_comments as (
 
-    select * from {{ ref('stg_instagram__comments') }}
+    select * from {{ ref('int_instagram__comments') }}
 
 ),
 

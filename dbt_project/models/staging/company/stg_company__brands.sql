@@ -1,8 +1,8 @@
 with
 
-keywords as (
+source as (
 
-    select * from {{ ref('stg_company__brand_keywords') }}
+    select * from {{ source('company', 'brand_keywords') }}
 
 ),
 
@@ -16,9 +16,9 @@ final as (
         brand,
 
         ---------- booleans
-        is_own
+        cast(is_own as {{ dbt.type_boolean() }}) as is_own
 
-    from keywords
+    from source
 
 )
 

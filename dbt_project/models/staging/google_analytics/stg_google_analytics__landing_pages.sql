@@ -21,17 +21,7 @@ renamed as (
         _load_run_id as load_run_id,
 
         ---------- numerics
-        {# GA4 sends every metric as a string; integer metrics are rounded
-           because the API sometimes sends them as floats. #}
-        cast(round({{ json_extract_number('record', '$.sessions', 'double') }}) as bigint)
-            as sessions,
-        cast(round({{ json_extract_number('record', '$.engagedSessions', 'double') }}) as bigint)
-            as engaged_sessions,
-        cast(round({{ json_extract_number('record', '$.totalUsers', 'double') }}) as bigint)
-            as total_users,
-        cast(round({{ json_extract_number('record', '$.keyEvents', 'double') }}) as bigint)
-            as key_events,
-        {{ json_extract_number('record', '$.totalRevenue', 'decimal(18, 2)') }} as total_revenue,
+        {{ ga4_report_metrics() }},
 
         ---------- dates
         {# The property's day: the partition a report row is filed under, which

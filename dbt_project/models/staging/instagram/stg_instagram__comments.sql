@@ -2,23 +2,13 @@
     Comments on the account's own media and their replies (Graph nests
     replies under `replies.data`; they are flattened here, with
     `parent_comment_id`), latest read of each. The account's own replies are
-    here too (`is_account_reply`): support answers, not mentions.
+    here too; int_instagram__comments tells them apart (`is_account_reply`).
 #}
 with
 
 source as (
 
     select * from {{ source('instagram', 'comments') }}
-
-),
-
-own_usernames as (
-
-    select
-        account_id,
-        {{ json_extract_text('record', '$.username') }} as username
-    from {{ source('instagram', 'account_snapshot') }}
-    qualify row_number() over (partition by account_id order by partition_day desc) = 1
 
 ),
 
@@ -93,13 +83,6 @@ renamed as (
             json_array_length(json_extract(comments.record, '$.replies.data')), 0
         ) as reply_count,
 
-        ---------- booleans
-        coalesce(
-            lower({{ json_extract_text('comments.record', '$.username') }})
-            = lower(own_usernames.username),
-            false
-        ) as is_account_reply,
-
         ---------- dates
         comments.partition_day as partition_date,
 
@@ -109,8 +92,6 @@ renamed as (
         {{ to_utc_timestamp('comments._loaded_at') }} as loaded_at
 
     from comments
-    left join own_usernames
-        on comments.account_id = own_usernames.account_id
 
 ),
 

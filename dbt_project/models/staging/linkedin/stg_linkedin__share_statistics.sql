@@ -21,28 +21,7 @@ renamed as (
         _load_run_id as load_run_id,
 
         ---------- numerics
-        {{ json_extract_number(
-            'record', '$.totalShareStatistics.impressionCount', dbt.type_bigint()
-        ) }} as impressions,
-        {{ json_extract_number(
-            'record', '$.totalShareStatistics.uniqueImpressionsCount', dbt.type_bigint()
-        ) }} as unique_impressions,
-        {{ json_extract_number(
-            'record', '$.totalShareStatistics.clickCount', dbt.type_bigint()
-        ) }} as clicks,
-        {{ json_extract_number(
-            'record', '$.totalShareStatistics.likeCount', dbt.type_bigint()
-        ) }} as likes,
-        {{ json_extract_number(
-            'record', '$.totalShareStatistics.commentCount', dbt.type_bigint()
-        ) }} as comments,
-        {{ json_extract_number(
-            'record', '$.totalShareStatistics.shareCount', dbt.type_bigint()
-        ) }} as shares,
-        {# LinkedIn's own rate: (clicks + likes + comments + shares) / impressions. #}
-        {{ json_extract_number(
-            'record', '$.totalShareStatistics.engagement', dbt.type_float()
-        ) }} as linkedin_engagement_rate,
+        {{ linkedin_share_statistics() }},
 
         ---------- dates
         {# The extractor partitions by the UTC day of timeRange.start: that is the metric date. #}

@@ -1,0 +1,165 @@
+"""The one paging loop: every platform's paginator ends, stops early, and refuses a loop.
+
+A local HTTP server answers each platform's listing in its own wire shape with a token that
+comes back again (a platform bug that would page forever) or that never ends; each paginator
+must stop with the platform's own message, naming the token. The demo server never loops, so
+these answers are written here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from extractors.errors import ExtractError, Where
+from extractors.facebook_pages import GraphErrorPolicy
+from extractors.http import HttpClient, RetryPolicy
+from extractors.linkedin import POSTS_PAGES
+from extractors.paginators import GraphCursorPaginator, LinkPaginator, TokenPaginator, walk
+from extractors.reddit import LISTING
+from extractors.x import NextTokenPaginator
+from extractors.youtube import UPLOADS
+
+WHERE = Where("test", "stream", "acct", "2026-11-01..2026-11-02")
+
+
+class Pages(BaseHTTPRequestHandler):
+    """Answers GET /<shape>?...: page n of a listing whose next token is always ``"again"``
+    (``loop``) or ``"p<n+1>"`` (``endless``), in the shape of each platform."""
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        shape, mode = url.path.strip("/").split("/")[:2]
+        query = parse_qs(url.query)
+        self.server.requests.append(self.path)  # type: ignore[attr-defined]
+        token = "again" if mode == "loop" else f"p{len(self.server.requests)}"  # type: ignore[attr-defined]
+        body: Any = {
+            "graph": {"data": [{"id": "1"}], "paging": {"cursors": {"after": token}, "next": "https://x"}},
+            "x": {"data": [{"id": "1"}], "meta": {"next_token": token, "result_count": 1}},
+            "youtube": {"items": [], "nextPageToken": token},
+            "linkedin": {"elements": [], "paging": {"links": [{"rel": "next", "href": f"/linkedin/{mode}"}]}},
+            "reddit": {"kind": "Listing", "data": {"children": [], "after": token}},
+        }[shape]
+        if shape == "linkedin" and mode == "endless":
+            body["paging"]["links"][0]["href"] = (
+                f"/linkedin/endless?start={len(query) + len(self.server.requests)}"  # type: ignore[attr-defined]
+            )
+        payload = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadingHTTPServer]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Pages)
+    httpd.requests = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+
+
+@pytest.fixture
+def client(server: ThreadingHTTPServer) -> Iterator[HttpClient]:
+    http = HttpClient(
+        f"http://127.0.0.1:{server.server_address[1]}", GraphErrorPolicy("test_default"), RetryPolicy()
+    )
+    yield http
+    http.close()
+
+
+def pages_of(paginator: Any, client: HttpClient, shape: str, mode: str) -> list[Any]:
+    if isinstance(paginator, LinkPaginator):
+        return list(paginator.pages(client, f"/{shape}/{mode}", WHERE))
+    return list(paginator.pages(client, f"/{shape}/{mode}", {"q": "lumo"}, WHERE))
+
+
+LOOPS = [
+    pytest.param(
+        GraphCursorPaginator(), "graph", "Graph returned the cursor 'again' twice; paging loops", id="graph"
+    ),
+    pytest.param(NextTokenPaginator(), "x", "X returned the next_token 'again' twice; paging loops", id="x"),
+    pytest.param(
+        UPLOADS, "youtube", "the Data API returned the page token 'again' twice; paging loops", id="youtube"
+    ),
+    pytest.param(
+        POSTS_PAGES,
+        "linkedin",
+        "LinkedIn's paging repeats or never ends (at '/linkedin/loop')",
+        id="linkedin",
+    ),
+    pytest.param(LISTING, "reddit", "Reddit returned the cursor 'again' twice; paging loops", id="reddit"),
+]
+
+
+@pytest.mark.parametrize(("paginator", "shape", "message"), LOOPS)
+def test_a_token_that_comes_back_stops_the_walk_with_the_platforms_message(
+    paginator: Any, shape: str, message: str, client: HttpClient, server: ThreadingHTTPServer
+) -> None:
+    with pytest.raises(ExtractError) as caught:
+        pages_of(paginator, client, shape, "loop")
+    assert message in str(caught.value) and "stream=stream account=acct" in str(caught.value)
+    # Graph, X, YouTube and Reddit see the token twice on the second page; LinkedIn's first link
+    # counts as seen, so its first "next" (the same link) is already a repeat.
+    assert len(server.requests) == (1 if shape == "linkedin" else 2)
+
+
+@pytest.mark.parametrize(
+    ("paginator", "shape", "message"),
+    [
+        pytest.param(TokenPaginator(lambda b: b["meta"]["next_token"], "t", "{token}", max_pages=3), "x",
+                     "more than 3 pages; refusing to page further", id="token"),
+        pytest.param(LinkPaginator(lambda b: b["paging"]["links"][0]["href"], "never ends (at {token!r})", 3),
+                     "linkedin", "never ends (at '/linkedin/endless?start=", id="link"),
+    ],
+)  # fmt: skip
+def test_a_listing_longer_than_max_pages_is_refused(
+    paginator: Any, shape: str, message: str, client: HttpClient, server: ThreadingHTTPServer
+) -> None:
+    with pytest.raises(ExtractError, match=message.replace("?", r"\?").replace("(", r"\(")):
+        pages_of(paginator, client, shape, "endless")
+    assert len(server.requests) == 3
+
+
+def test_the_next_token_goes_back_as_the_platforms_parameter(
+    client: HttpClient, server: ThreadingHTTPServer
+) -> None:
+    walked = NextTokenPaginator(page_size=10, max_pages=2, token_param="next_token")
+    with pytest.raises(ExtractError, match="more than 2 pages"):
+        pages_of(walked, client, "x", "endless")
+    first, second = (parse_qs(urlsplit(path).query) for path in server.requests)
+    assert first == {"q": ["lumo"], "max_results": ["10"]}
+    assert second == {"q": ["lumo"], "max_results": ["10"], "next_token": ["p1"]}
+
+
+def test_stop_ends_a_newest_first_walk_after_the_page_that_reached_back_far_enough() -> None:
+    fetched: list[int] = []
+
+    def fetch(n: int) -> dict[str, Any]:
+        fetched.append(n)
+        return {"n": n, "oldest": 100 - 10 * n}
+
+    pages = walk(
+        fetch, 0, lambda page, n: (f"t{n + 1}", n + 1), WHERE, max_pages=50, repeated="{token}",
+        stop=lambda page: page["oldest"] < 75,
+    )  # fmt: skip
+    assert [page["n"] for page in pages] == [0, 1, 2, 3]
+    assert fetched == [0, 1, 2, 3]  # the page after the stop is never asked for
+
+
+def test_a_walk_ends_when_no_next_page_is_offered() -> None:
+    pages = walk(lambda n: n, 0, lambda page, n: (f"t{n}", n + 1) if n < 2 else None, WHERE, max_pages=5,
+                 repeated="{token}")  # fmt: skip
+    assert list(pages) == [0, 1, 2]
