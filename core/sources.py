@@ -190,11 +190,15 @@ SOURCE_NAMES: tuple[str, ...] = tuple(BY_NAME)
 PLATFORMS: tuple[str, ...] = tuple(source.name for source in SOURCES if source.platform)
 """The social platforms, in the order the report lists them (the keys of ``accounts:``)."""
 HOURLY_STREAMS: dict[str, tuple[str, ...]] = {
-    source.name: tuple(s.name for s in source.streams if s.hourly)
+    source.name: tuple(
+        s.name for s in sorted((s for s in source.streams if s.hourly), key=lambda s: "own" not in s.audience)
+    )
     for source in SOURCES
     if any(s.hourly for s in source.streams)
 }
-"""What the hourly listening run reads: mentions and the support inbox, per source."""
+"""What the hourly listening run reads, per source: the support inbox and the mentions of the own
+accounts first, then the listening searches (a source stops at its first failing stream, so a
+failed search never keeps the inbox from being read)."""
 
 
 def source(name: str) -> SourceFacts:

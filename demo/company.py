@@ -19,16 +19,28 @@ SHIPPED: CompanyConfig = load_config(SHIPPED_CONFIG_PATH)
 """The shipped company configuration: the demo company's accounts and its competitors'."""
 
 
+def _missing(what: str) -> LookupError:
+    return LookupError(
+        f"{SHIPPED_CONFIG_PATH}: the demo company needs {what}; restore the shipped file (git checkout "
+        "config/company.yml) and keep your own company in a copy named by WAREHOUSE_COMPANY_CONFIG"
+    )
+
+
 def own_id(platform: str, index: int = 0) -> str:
     """The id of the demo company's ``index``-th own account on ``platform``."""
-    return SHIPPED.own_accounts(platform)[index].id
+    accounts = SHIPPED.own_accounts(platform)
+    if len(accounts) <= index:
+        raise _missing(f"own {platform} account number {index + 1}")
+    return accounts[index].id
 
 
 def competitor_id(competitor: str, platform: str) -> str:
     """The id of a competitor's account on ``platform`` (the Instagram username for Instagram)."""
-    (found,) = [c for c in SHIPPED.competitors if c.name == competitor]
-    (account,) = getattr(found.accounts, platform)
-    return account.id
+    found = [c for c in SHIPPED.competitors if c.name == competitor]
+    accounts = getattr(found[0].accounts, platform) if found else ()
+    if len(accounts) != 1:
+        raise _missing(f"the competitor {competitor} with one {platform} account")
+    return accounts[0].id
 
 
 COMPANY_NAME = SHIPPED.company.name

@@ -698,17 +698,21 @@ PAYLOAD_SUITES: tuple[SuiteSpec, ...] = tuple(
 # day streams reports late (LinkedIn's and YouTube's daily statistics, which do, are not judged).
 
 VOLUME_STREAMS = {
-    "facebook_pages__page_insights": "day",
-    "facebook_pages__conversations": "snapshot",
-    "google_analytics__traffic": "day",
-    "google_analytics__landing_pages": "day",
-    "instagram__account_insights": "day",
-    "x__tweets": "day",
-    "x__mentions": "day",
-    "x__search": "day",
-    "x__tweet_metrics": "snapshot",
-    "rss__entries": "snapshot",
+    table: stream_facts(*table.split("__", 1)).partitioned_by
+    for table in (
+        "facebook_pages__page_insights",
+        "facebook_pages__conversations",
+        "google_analytics__traffic",
+        "google_analytics__landing_pages",
+        "instagram__account_insights",
+        "x__tweets",
+        "x__mentions",
+        "x__search",
+        "x__tweet_metrics",
+        "rss__entries",
+    )
 }
+"""The judged streams, each with its partitioning (``core.sources``)."""
 
 
 def volume_suite(table: str, partitioned_by: str) -> SuiteSpec:

@@ -59,13 +59,13 @@ DEFAULT_BASE_URL = "https://www.googleapis.com"
 DEFAULT_ANALYTICS_URL = "https://youtubeanalytics.googleapis.com"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MAX_PAGE_SIZE = 50
+"""The Data API's ceiling for ``maxResults`` and for the ids of one ``videos`` call."""
 # An uploads playlist, newest first: ``nextPageToken`` goes back as ``pageToken``.
 UPLOADS = TokenPaginator(
     lambda body: body.get("nextPageToken"),
     "pageToken",
     "the Data API returned the page token {token!r} twice; paging loops",
 )
-"""The Data API's ceiling for ``maxResults`` and for the ids of one ``videos`` call."""
 ANALYTICS_LAG_DAYS = 3
 """Days a YouTube Analytics day report may still be missing: days after the report's last row
 and at least this recent are "not reported yet", not "nothing happened"."""

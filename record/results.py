@@ -1,6 +1,6 @@
 """The run record: ``audit.check_results``, one row per run and check, whatever ran the check.
 
-Great Expectations (``expectations.runner``) and dbt (``alerts.quality``, from dbt's artifacts)
+Great Expectations (``expectations.runner``) and dbt (``record.dbt_artifacts``, from dbt's artifacts)
 both write their results here, as ``CheckResult`` rows with a severity: a ``blocking`` failure
 holds back the marts downstream of its table when publishing, a ``warning`` is reported and
 publishing goes ahead. This module imports neither GX nor dbt, so that the tasks which only run dbt

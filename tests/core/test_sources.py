@@ -56,7 +56,7 @@ def test_the_config_and_dbt_name_the_registered_platforms_and_sources() -> None:
 def test_orchestration_reads_the_registry() -> None:
     assert EXTRACT_SOURCES == SOURCE_NAMES
     assert LISTENING_STREAMS == HOURLY_STREAMS
-    assert HOURLY_STREAMS["x"] == ("search", "mentions", "replies")
+    assert HOURLY_STREAMS["x"] == ("mentions", "replies", "search")  # the inbox before the search
     assert "linkedin" not in HOURLY_STREAMS  # no stream of it is read hourly
 
 

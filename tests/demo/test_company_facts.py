@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from core.config import CompanyConfig
 from core.settings import PROJECT_ROOT
 from demo import company
@@ -67,3 +69,16 @@ def test_the_demo_serves_the_configured_accounts() -> None:
         assert competitor.x_user_id == accounts.x[0].id
         assert competitor.youtube_channel_id == accounts.youtube[0].id
         assert competitor.handle == accounts.instagram[0].id
+
+
+def test_a_config_without_the_demo_company_s_account_names_the_file_and_what_to_do(monkeypatch) -> None:
+    edited = company.SHIPPED.model_copy(update={"competitors": company.SHIPPED.competitors[:1]})
+    monkeypatch.setattr(company, "SHIPPED", edited)
+    assert company.competitor_id("Bramble Baby", "x") == company.SHIPPED.competitors[0].accounts.x[0].id
+    with pytest.raises(LookupError) as caught:
+        company.competitor_id("Kiddo Motion", "x")
+    message = str(caught.value)
+    assert (
+        "config/company.yml: the demo company needs the competitor Kiddo Motion with one x account" in message
+    )
+    assert "WAREHOUSE_COMPANY_CONFIG" in message
