@@ -349,14 +349,9 @@ class Posts(Stream):
             ],
         )
         seen_posts: set[str] = set()
-        pages = POSTS_PAGES.pages(
-            client,
-            path,
-            where,
-            stop=lambda body: _modified_before(_elements(body, where, client), stop_before),
-        )
-        for body in pages:
-            for post in _elements(body, where, client):
+        for body in POSTS_PAGES.pages(client, path, where):
+            elements = _elements(body, where, client)
+            for post in elements:
                 # A post edited while we page moves to the front: the next page can repeat one.
                 if post["id"] in seen_posts:
                     continue
@@ -364,12 +359,10 @@ class Posts(Stream):
                 day = post_day(post)
                 if window.start <= day <= window.end:
                     yield day, post
-
-
-def _modified_before(posts: list[dict[str, Any]], epoch_ms: int) -> bool:
-    """Posts come newest modified first: once a page reaches before ``epoch_ms``, the rest is older."""
-    modified = [int(p["lastModifiedAt"]) for p in posts if p.get("lastModifiedAt")]
-    return bool(modified) and min(modified) < epoch_ms
+            # Newest modified first: once a page reaches before the horizon, the rest is older.
+            modified = [int(p["lastModifiedAt"]) for p in elements if p.get("lastModifiedAt")]
+            if modified and min(modified) < stop_before:
+                return
 
 
 class PostStatistics(Stream):

@@ -1,11 +1,12 @@
 """Paginators: how a stream walks from one page of results to the next.
 
-Every paginator is one loop, ``walk``: fetch a page, hand it to the stream, stop when the stream
-has read far enough (``stop``, for newest-first listings) or the platform offers no next page,
-and refuse a next page whose token came before (the platform would loop forever) or a listing
-longer than ``max_pages``. A paginator only says where its platform puts the next page's token
-and how the next request carries it; the messages name the platform's own word for the token,
-so an operator can find it in the platform's documentation.
+Every paginator is one loop, ``walk``: fetch a page, hand it to the stream, end when the
+platform offers no next page, and refuse a next page whose token came before (the platform would
+loop forever) or a listing longer than ``max_pages``. Pages are fetched one at a time as the
+stream asks for them, so a stream reading a newest-first listing stops early by leaving its loop
+once a page reaches back far enough: no further page is requested. A paginator only says where
+its platform puts the next page's token and how the next request carries it; the messages name
+the platform's own word for the token, so an operator can find it in the platform's documentation.
 """
 
 from __future__ import annotations
@@ -30,13 +31,12 @@ def walk(
     max_pages: int,
     repeated: str,
     too_many: str = TOO_MANY,
-    stop: Callable[[Any], bool] | None = None,
     first_token: str | None = None,
 ) -> Iterator[Any]:
     """The pages of one listing, as ``fetch`` returns them, from the request ``first`` on.
 
-    ``next_page(page, request)`` gives the next page's token and request, or None at the end.
-    ``stop(page)``, asked after the page was handed on, ends the walk early. A token seen before
+    ``next_page(page, request)`` gives the next page's token and request, or None at the end
+    (asked only once the page was handed on and the stream asked for more). A token seen before
     (``first_token`` counts as seen: a link paginator's first link) raises ``repeated``, and a
     next page after ``max_pages`` raises ``too_many``; both are formatted with ``token`` and
     ``max_pages``.
@@ -46,8 +46,6 @@ def walk(
     for _ in range(max_pages):
         page = fetch(request)
         yield page
-        if stop is not None and stop(page):
-            return
         following = next_page(page, request)
         if following is None:
             return
@@ -97,7 +95,6 @@ class TokenPaginator:
         path: str,
         params: Mapping[str, Any],
         where: Where,
-        stop: Callable[[Any], bool] | None = None,
     ) -> Iterator[Any]:
         first = {**params, **({self.size_param: self.page_size} if self.size_param else {})}
         read = self.read or _json_body
@@ -113,7 +110,6 @@ class TokenPaginator:
             where,
             max_pages=self.max_pages,
             repeated=self.repeated,
-            stop=stop,
         )
 
 
@@ -125,9 +121,7 @@ class LinkPaginator:
     repeated: str
     max_pages: int = 10_000
 
-    def pages(
-        self, client: HttpClient, first: str, where: Where, stop: Callable[[Any], bool] | None = None
-    ) -> Iterator[Any]:
+    def pages(self, client: HttpClient, first: str, where: Where) -> Iterator[Any]:
         def next_page(page: Any, _path: str) -> tuple[str, str] | None:
             link = self.link_of(page)
             return (link, link) if link is not None else None
@@ -140,7 +134,6 @@ class LinkPaginator:
             max_pages=self.max_pages,
             repeated=self.repeated,
             too_many=self.repeated,
-            stop=stop,
             first_token=first,
         )
 

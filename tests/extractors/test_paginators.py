@@ -144,19 +144,31 @@ def test_the_next_token_goes_back_as_the_platforms_parameter(
     assert second == {"q": ["lumo"], "max_results": ["10"], "next_token": ["p1"]}
 
 
-def test_stop_ends_a_newest_first_walk_after_the_page_that_reached_back_far_enough() -> None:
+def test_a_stream_that_leaves_a_newest_first_walk_asks_for_no_further_page() -> None:
     fetched: list[int] = []
 
     def fetch(n: int) -> dict[str, Any]:
         fetched.append(n)
         return {"n": n, "oldest": 100 - 10 * n}
 
-    pages = walk(
-        fetch, 0, lambda page, n: (f"t{n + 1}", n + 1), WHERE, max_pages=50, repeated="{token}",
-        stop=lambda page: page["oldest"] < 75,
-    )  # fmt: skip
-    assert [page["n"] for page in pages] == [0, 1, 2, 3]
-    assert fetched == [0, 1, 2, 3]  # the page after the stop is never asked for
+    read = []
+    for page in walk(fetch, 0, lambda page, n: (f"t{n + 1}", n + 1), WHERE, max_pages=50, repeated="{token}"):
+        read.append(page["n"])
+        if page["oldest"] < 75:  # this page reached back far enough: the rest is older
+            break
+    assert read == [0, 1, 2, 3]
+    assert fetched == [0, 1, 2, 3]  # the page after it is never asked for
+
+
+def test_leaving_a_paginator_s_walk_sends_no_further_request(
+    client: HttpClient, server: ThreadingHTTPServer
+) -> None:
+    tokens = []
+    for body in UPLOADS.pages(client, "/youtube/endless", {"q": "lumo"}, WHERE):
+        tokens.append(body["nextPageToken"])
+        if len(tokens) == 3:
+            break
+    assert tokens == ["p1", "p2", "p3"] and len(server.requests) == 3
 
 
 def test_a_walk_ends_when_no_next_page_is_offered() -> None:
