@@ -12,7 +12,7 @@ import logging
 import sys
 from datetime import date
 
-from core.database import WarehouseBusy, connect
+from core.database import WarehouseBusy, writer
 from core.logs import quiet_noisy_loggers
 from core.settings import paths
 
@@ -40,21 +40,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     try:
-        con = connect(where.warehouse)
+        with writer(where.warehouse) as con:
+            report = run_checks(
+                con,
+                args.run_id or f"manual__{args.start}__{args.end}",
+                args.start,
+                args.end,
+                where.gx,
+                args.suites,
+            )
     except WarehouseBusy as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    try:
-        report = run_checks(
-            con,
-            args.run_id or f"manual__{args.start}__{args.end}",
-            args.start,
-            args.end,
-            where.gx,
-            args.suites,
-        )
-    finally:
-        con.close()
     print(report.summary())
     return 1 if report.blocking_failures else 0
 

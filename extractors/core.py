@@ -77,8 +77,8 @@ class Stream(ABC):
 
     name: ClassVar[str]
     facts: ClassVar[StreamFacts]
-    """The registry's facts of the stream (``core.sources``), set by its source class."""
-    primary_key: ClassVar[tuple[str, ...]]
+    """The registry's facts of the stream (``core.sources``): its key among them. Set by its
+    source class, with the two facts the extractor works by copied beside it."""
     partitioned_by: ClassVar[Literal["day", "snapshot"]]
     audience: ClassVar[tuple[Audience, ...]]
     """Whom the stream reads: the company's ``own`` accounts, the ``competitors``' accounts on the
@@ -124,7 +124,6 @@ class Source(ABC):
         for stream_type in cls.__dict__.get("stream_types", ()):
             facts = stream_facts(cls.name, stream_type.name)
             stream_type.facts = facts
-            stream_type.primary_key = facts.key
             stream_type.partitioned_by = facts.partitioned_by
             stream_type.audience = facts.audience
 

@@ -29,8 +29,7 @@ def test_each_extractor_lands_the_registered_streams_with_their_facts(facts) -> 
     for stream_type in extractor.stream_types:
         registered = facts.stream(stream_type.name)
         assert stream_type.facts is registered
-        assert (stream_type.primary_key, stream_type.partitioned_by, stream_type.audience) == (
-            registered.key,
+        assert (stream_type.partitioned_by, stream_type.audience) == (
             registered.partitioned_by,
             registered.audience,
         )
