@@ -26,7 +26,7 @@ from extractors.core import Window
 from extractors.landing import Partition
 from extractors.x import X
 from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
+from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
 
 WINDOW = Window(date(2026, 10, 25), DEMO_TODAY - timedelta(days=1))
 MARTS = "+fct_mentions +fct_support_daily +fct_support_monthly"
@@ -45,9 +45,7 @@ class Built:
     landed: list[Partition]
 
     def rows(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
-        cursor = self.con.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return rows(self.con, sql, params)
 
 
 def _days(first: date, last: date) -> Iterator[date]:

@@ -25,7 +25,7 @@ from extractors import source_class
 from extractors.core import Window
 from extractors.x import X
 from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
+from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
 
 RUN = Window(date(2026, 11, 1), DEMO_TODAY - timedelta(days=1))
 MONTH = date(2026, 11, 1)
@@ -76,13 +76,9 @@ def benchmark(
         )
     )
     con = duckdb.connect(str(db_path), read_only=True)
-    cursor = con.execute(
-        "select * from marts.fct_competitor_benchmark_monthly where month_start = $1", [MONTH]
-    )
-    names = [column[0] for column in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    found = rows(con, "select * from marts.fct_competitor_benchmark_monthly where month_start = $1", [MONTH])
     con.close()
-    yield {(row["brand_id"], row["platform"]): row for row in rows}
+    yield {(row["brand_id"], row["platform"]): row for row in found}
 
 
 def brand_accounts(company: CompanyConfig, platform: str) -> dict[str, list[str]]:

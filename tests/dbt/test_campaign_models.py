@@ -30,7 +30,7 @@ from demo.server import DemoServer
 from extractors import source_class
 from extractors.core import Window
 from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
+from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
 from tests.uplift import uplift
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,9 +63,7 @@ class Built:
     result: dbtRunnerResult
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
-        cursor = self.con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return rows(self.con, sql)
 
 
 @pytest.fixture(scope="module")

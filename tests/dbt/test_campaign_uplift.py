@@ -22,6 +22,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from tests.conftest import rows as query
 from tests.conftest import run_dbt
 from tests.uplift import uplift
 
@@ -119,9 +120,8 @@ def run_uplift(tmp: Path, rows: list[tuple[Any, ...]]) -> dict[tuple[str, str], 
     assert result.success, result.exception
     con = duckdb.connect(str(db_path), read_only=True)
     try:
-        cursor = con.execute("select * from intermediate.int_campaigns__uplift")
-        names = [c[0] for c in cursor.description]
-        return {(r[0], r[1]): dict(zip(names, r, strict=True)) for r in cursor.fetchall()}
+        found = query(con, "select * from intermediate.int_campaigns__uplift")
+        return {(r["campaign_name"], r["metric"]): r for r in found}
     finally:
         con.close()
 

@@ -32,7 +32,7 @@ from extractors.core import Window
 from extractors.landing import Partition
 from extractors.x import X
 from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
+from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
 
 RUN = Window(DEMO_TODAY - timedelta(days=7), DEMO_TODAY - timedelta(days=1))
 STREAMS = {
@@ -52,9 +52,7 @@ class Built:
     landed: list[Partition]
 
     def rows(self, sql: str) -> list[dict[str, Any]]:
-        cursor = self.con.execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return rows(self.con, sql)
 
 
 def _extract(company: CompanyConfig, server: DemoServer, landing: Any, run_id: str) -> list[Partition]:

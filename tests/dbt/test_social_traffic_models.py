@@ -30,7 +30,7 @@ from demo.server import DemoServer
 from extractors.core import Window
 from extractors.google_analytics import GoogleAnalytics
 from loading.raw import load_partitions
-from tests.conftest import DBT_PROJECT_DIR, DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
+from tests.conftest import DBT_PROJECT_DIR, DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
 
 PROPERTY = "412345678"
 RUN = Window(date(2026, 9, 1), DEMO_TODAY - timedelta(days=1))
@@ -97,9 +97,7 @@ class Built:
     result: dbtRunnerResult
 
     def rows(self, sql: str, con: duckdb.DuckDBPyConnection | None = None) -> list[dict[str, Any]]:
-        cursor = (con or self.con).execute(sql)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return rows(con or self.con, sql)
 
     def copy(self, name: str) -> Path:
         """A copy of the built warehouse for a build that must not change the shared one."""
