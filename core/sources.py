@@ -211,8 +211,3 @@ def source(name: str) -> SourceFacts:
 
 def stream(source_name: str, stream_name: str) -> StreamFacts:
     return source(source_name).stream(stream_name)
-
-
-def lookback_settings(source_name: str) -> tuple[str, ...]:
-    """The settings of a source that are look-backs of its streams, each once."""
-    return tuple(dict.fromkeys(s.lookback for s in source(source_name).streams if s.lookback))
