@@ -65,6 +65,17 @@ class Window:
 Record = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class StreamTask:
+    """One stream's work for one account in one run: what the stream's hooks are told."""
+
+    source: str
+    account: Account
+    run: Window
+    today: date
+    landing_root: Path
+
+
 class Stream(ABC):
     """One kind of record a source extracts.
 
@@ -102,6 +113,15 @@ class Stream(ABC):
         self, client: HttpClient, account: Account, window: Window, where: Where
     ) -> Iterator[tuple[date, Record]]:
         """Yield (partition day, record as the platform sent it) for ``account`` over ``window``."""
+
+    def before(self, task: StreamTask) -> bool:
+        """Get ready to read ``task``'s account: set up what the stream keeps between runs
+        (beside the landed partitions). False lands nothing for the account this run."""
+        return True
+
+    def after(self, task: StreamTask, landed: list[Partition]) -> None:
+        """The account's partitions are landed: keep what may be kept only once they are."""
+        return None
 
     def partition_days(self, window: Window, found: set[date], today: date, where: Where) -> list[date]:
         """The partitions a run writes, given the days ``found`` with records (``today`` is UTC).
@@ -228,6 +248,9 @@ class Source(ABC):
         landing_root: Path,
         run_id: str,
     ) -> list[Partition]:
+        task = StreamTask(self.name, account, run, today, landing_root)
+        if not stream.before(task):
+            return []
         window = stream.window(run, today)
         where = Where(self.name, stream.name, account.id, f"{window.start}..{window.end}")
         by_day: dict[date, list[tuple[Record, datetime]]] = defaultdict(list)
@@ -250,6 +273,7 @@ class Source(ABC):
             if by_day.get(day) or not self._keeps_earlier_data(landing_root, stream, account, day, run, where)
         ]
         log.info("[%s] landed %d partitions, %d records", where, len(landed), sum(p.rows for p in landed))
+        stream.after(task, landed)
         return landed
 
     def _keeps_earlier_data(

@@ -23,10 +23,8 @@ Streams:
   ``Conversations``). Needs ``pages_messaging`` and ``pages_read_engagement`` (with
   ``pages_manage_metadata``) and a token from someone with the MESSAGING task on the Page.
 
-Graph quirks handled in ``GraphErrorPolicy``: throttling arrives as HTTP 400/403 with error code
-4, 17, 32, 613 or 800xx and no ``Retry-After``; usage headers (``X-App-Usage``,
-``X-Business-Use-Case-Usage``) warn before the limit and say how long until access returns; an
-expired token is code 190.
+Graph's conventions (its time stamps, throttling codes, usage headers) are in ``extractors.graph``;
+the hints here name the Page token and its permissions.
 """
 
 from __future__ import annotations
@@ -37,183 +35,40 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
-
-import requests
 
 from core.config import Account, FacebookPagesSettings
+from extractors.auth import bearer_client
 from extractors.connections import ConnectionInfo
-from extractors.core import Record, Source, Stream, Window
-from extractors.errors import ExtractError, TransientError, Where
-from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
-from extractors.landing import Partition, landed_partitions, partition_path
-from extractors.paginators import GraphCursorPaginator, SinglePage
+from extractors.core import Record, Source, Stream, StreamTask, Window
+from extractors.errors import ExtractError, Where
+from extractors.graph import (
+    DEFAULT_BASE_URL,
+    PACIFIC,
+    PERMISSION_CODES,
+    GraphHints,
+    GraphNodeSnapshot,
+    api_version,
+    edge_items,
+    graph_data,
+    graph_policy,
+    graph_time,
+    pacific_day,
+)
+from extractors.http import HttpClient
+from extractors.landing import landed_partitions, partition_path
+from extractors.paginators import GraphCursorPaginator
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://graph.facebook.com"
-DEFAULT_API_VERSION = "v25.0"
-PACIFIC = ZoneInfo("America/Los_Angeles")
-GRAPH_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 MAX_INSIGHTS_DAYS = 90
 
-THROTTLE_CODES = frozenset({4, 17, 32, 613, *range(80000, 80010), 80014})
-TRANSIENT_CODES = frozenset({1, 2})
-PERMISSION_CODES = frozenset({10, *range(200, 300)})
-USAGE_THRESHOLD_PERCENT = 95
-
-
-def pacific_day(end_time: str) -> date:
-    """The day a daily Graph insight value belongs to: the Pacific day before ``end_time``."""
-    return (datetime.strptime(end_time, GRAPH_TIME_FORMAT).astimezone(PACIFIC) - timedelta(days=1)).date()
-
-
-def graph_time(value: str) -> datetime:
-    return datetime.strptime(value, GRAPH_TIME_FORMAT)
-
-
-def _usage_entries(response: requests.Response) -> list[dict[str, Any]]:
-    """Usage dicts from ``X-App-Usage``, ``X-Page-Usage`` and ``X-Business-Use-Case-Usage``."""
-    entries: list[dict[str, Any]] = []
-    for header in ("X-App-Usage", "X-Page-Usage"):
-        raw = response.headers.get(header)
-        if raw:
-            try:
-                value = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(value, dict):
-                entries.append(value)
-    raw = response.headers.get("X-Business-Use-Case-Usage")
-    if raw:
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = {}
-        for per_object in value.values() if isinstance(value, dict) else []:
-            entries.extend(e for e in per_object if isinstance(e, dict))
-    return entries
-
-
-def _regain_access_seconds(response: requests.Response) -> float:
-    minutes = [float(e.get("estimated_time_to_regain_access") or 0) for e in _usage_entries(response)]
-    return max(minutes, default=0.0) * 60
-
-
-class GraphErrorPolicy:
-    """Which Graph responses are retried, which are fatal, and when to slow down."""
-
-    def __init__(self, conn_id: str, usage_pause_seconds: float = 30.0):
-        self.conn_id = conn_id
-        self.usage_pause_seconds = usage_pause_seconds
-
-    def check(self, response: requests.Response, where: Where) -> None:
-        if response.status_code < 400:
-            return
-        error = self._error_body(response)
-        if error is None:
-            if response.status_code in RETRIABLE_STATUS:
-                raise TransientError(
-                    f"HTTP {response.status_code}", retry_after_seconds(response), response.status_code
-                )
-            raise ExtractError(
-                where,
-                f"HTTP {response.status_code} without a Graph error body",
-                hint="check the connection's host points at the Graph API",
-                status=response.status_code,
-            )
-        code = error.get("code")
-        subcode = error.get("error_subcode")
-        message = str(error.get("message", ""))
-        label = f"Graph error {code}" + (f"/{subcode}" if subcode else "") + f": {message}"
-        if code in THROTTLE_CODES:
-            wait = max(_regain_access_seconds(response), retry_after_seconds(response) or 0.0)
-            raise TransientError(f"throttled ({label})", wait or None, response.status_code)
-        if (
-            code in TRANSIENT_CODES
-            or error.get("is_transient")
-            or response.status_code in RETRIABLE_STATUS
-            or response.status_code >= 500
-        ):
-            raise TransientError(label, retry_after_seconds(response), response.status_code)
-        if code == 190 or code == 104:
-            raise ExtractError(
-                where,
-                f"access token rejected ({label})",
-                hint=f"generate a new Page access token and update the Airflow connection "
-                f"{self.conn_id!r} (its password field)",
-                status=response.status_code,
-                platform_code=code,
-            )
-        if code == 100:
-            raise ExtractError(
-                where,
-                f"Graph refused the request ({label})",
-                hint="if it names a metric, Meta has retired it: remove or replace it under "
-                "sources.facebook_pages in the company config",
-                status=response.status_code,
-                platform_code=code,
-            )
-        if code in PERMISSION_CODES:
-            raise ExtractError(
-                where,
-                f"permission denied ({label})",
-                hint="the token needs pages_read_engagement and read_insights on this Page",
-                status=response.status_code,
-                platform_code=code,
-            )
-        raise ExtractError(where, label, status=response.status_code, platform_code=code)
-
-    def pause_after(self, response: requests.Response) -> float:
-        entries = _usage_entries(response)
-        busiest = max(
-            (float(e.get(k) or 0) for e in entries for k in ("call_count", "total_time", "total_cputime")),
-            default=0.0,
-        )
-        if busiest < USAGE_THRESHOLD_PERCENT:
-            return 0.0
-        return max(_regain_access_seconds(response), self.usage_pause_seconds)
-
-    @staticmethod
-    def _error_body(response: requests.Response) -> dict[str, Any] | None:
-        try:
-            body = response.json()
-        except ValueError:
-            return None
-        error = body.get("error") if isinstance(body, dict) else None
-        return error if isinstance(error, dict) else None
-
-
-def graph_data(body: Any, where: Where, client: HttpClient) -> list[Record]:
-    """The ``data`` list of a Graph answer; a clear error for any other shape."""
-    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
-        raise ExtractError(
-            where,
-            "unexpected payload: expected an object with a 'data' list, got "
-            f"{client.redact(str(body)[:200])!r}",
-            hint="the API answered in an unknown shape; check the api_version in the connection",
-        )
-    return body["data"]
-
-
-class GraphNodeSnapshot(Stream):
-    """A Graph node's ``fields`` (``/{version}/{account id}``) as of the run: a snapshot stream."""
-
-    fields: ClassVar[str]
-    node_kind: ClassVar[str]  # for the error message, e.g. "page object"
-
-    def __init__(self, version: str):
-        self.version = version
-
-    def extract(
-        self, client: HttpClient, account: Account, window: Window, where: Where
-    ) -> Iterator[tuple[date, Record]]:
-        for node in SinglePage().pages(
-            client, f"{self.version}/{account.id}", {"fields": self.fields}, where
-        ):
-            if not isinstance(node, dict) or "id" not in node:
-                raise ExtractError(where, f"unexpected {self.node_kind}: {client.redact(str(node)[:200])!r}")
-            yield window.end, node
+HINTS = GraphHints(
+    token="generate a new Page access token and update the Airflow connection {conn_id!r} "
+    "(its password field)",
+    refused="if it names a metric, Meta has retired it: remove or replace it under "
+    "sources.facebook_pages in the company config",
+    permission="the token needs pages_read_engagement and read_insights on this Page",
+)
 
 
 class PageInsights(Stream):
@@ -302,18 +157,6 @@ def list_posts(
     """The Page's published posts with ``since <= created_time < until`` (unix seconds), newest first."""
     params = {"fields": fields, "since": since, "until": until}
     yield from edge_items(client, paginator, f"{version}/{account.id}/published_posts", params, where)
-
-
-def edge_items(
-    client: HttpClient, paginator: GraphCursorPaginator, path: str, params: dict[str, Any], where: Where
-) -> Iterator[Record]:
-    """Every item of a cursor-paged Graph edge once (a list that shifts while we page repeats one)."""
-    seen: set[str] = set()
-    for body in paginator.pages(client, path, params, where):
-        for item in graph_data(body, where, client):
-            if item["id"] not in seen:
-                seen.add(item["id"])
-                yield item
 
 
 COMMENTS_PERMISSION_HINT = (
@@ -425,9 +268,14 @@ class Conversations(Stream):
         self.lookback_days = self.lookback_from(settings)
         self.paginator = GraphCursorPaginator(limit=page_size)
         self.landed: LandedMessages | None = None
-        """Set by the source before each account: what earlier runs landed."""
+        """Set before each account: what earlier runs landed."""
         self.run: Window | None = None
-        """Set by the source before each account: the run's own days (without the look-back)."""
+        """Set before each account: the run's own days (without the look-back)."""
+
+    def before(self, task: StreamTask) -> bool:
+        self.landed = LandedMessages(task.landing_root, task.source, self.name, task.account.id)
+        self.run = task.run
+        return True
 
     def window(self, run: Window, today: date) -> Window:
         """From the run's first day minus the look-back (the listing's stop) to the snapshot day."""
@@ -557,12 +405,8 @@ class FacebookPages(Source):
     def conn_id(self) -> str:
         return self.settings.conn_id
 
-    @property
-    def api_version(self) -> str:
-        return str(self.connection().extra.get("api_version", DEFAULT_API_VERSION))
-
     def streams(self) -> list[Stream]:
-        version = self.api_version
+        version = api_version(self.connection())
         page_size = int(self.connection().extra.get("page_size", 100))
         return [
             PageInsights(version, self.settings),
@@ -572,34 +416,11 @@ class FacebookPages(Source):
             Conversations(version, self.settings, page_size),
         ]
 
-    def _run_stream(
-        self,
-        client: HttpClient,
-        stream: Stream,
-        account: Account,
-        run: Window,
-        today: date,
-        landing_root: Path,
-        run_id: str,
-    ) -> list[Partition]:
-        if isinstance(stream, Conversations):
-            stream.landed = LandedMessages(landing_root, self.name, stream.name, account.id)
-            stream.run = run
-        return super()._run_stream(client, stream, account, run, today, landing_root, run_id)
-
     def client(self, connection: ConnectionInfo) -> HttpClient:
-        if not connection.token:
-            raise ExtractError(
-                Where(self.name),
-                f"connection {connection.conn_id!r} has no access token",
-                hint="put the Page access token in the connection's password field",
-            )
-        return HttpClient(
-            base_url=connection.host or DEFAULT_BASE_URL,
-            policy=GraphErrorPolicy(
-                connection.conn_id, float(connection.extra.get("usage_pause_seconds", 30.0))
-            ),
-            retry=RetryPolicy.from_extra(connection.extra),
-            headers={"Authorization": f"Bearer {connection.token}"},
-            secrets=[connection.token],
+        return bearer_client(
+            self.name,
+            connection,
+            default_url=DEFAULT_BASE_URL,
+            policy=graph_policy(connection, HINTS),
+            hint="put the Page access token in the connection's password field",
         )

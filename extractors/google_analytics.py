@@ -21,10 +21,11 @@ paged with ``offset``/``limit`` (connection extra ``page_size``, default 10,000,
 until ``rowCount`` rows are read; an empty report has neither ``rows`` nor ``rowCount``.
 GA4 data settles over 24-48 hours, so every run re-reads ``lookback_days`` (3) earlier days.
 
-Errors (``GA4ErrorPolicy``): 429 ``RESOURCE_EXHAUSTED`` is retried with backoff, unless the
-message says the daily property quota is spent (retrying waits for tomorrow: fatal, with a
-hint); 401 ``UNAUTHENTICATED`` names the connection to refresh; 400 ``INVALID_ARGUMENT`` (an
-unknown dimension or metric) and 403 ``PERMISSION_DENIED`` are fatal with what to check.
+Errors (``RULES``, read with ``extractors.google``): 429 ``RESOURCE_EXHAUSTED`` is retried with
+backoff, unless the message says the daily property quota is spent (retrying waits for
+tomorrow: fatal, with a hint); 401 ``UNAUTHENTICATED`` names the connection to refresh; 400
+``INVALID_ARGUMENT`` (an unknown dimension or metric) and 403 ``PERMISSION_DENIED`` are fatal
+with what to check.
 """
 
 from __future__ import annotations
@@ -34,13 +35,14 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-import requests
-
 from core.config import Account, GoogleAnalyticsSettings
+from extractors.auth import bearer_client
 from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, Window
-from extractors.errors import ExtractError, TransientError, Where
-from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
+from extractors.errors import ExtractError, Where
+from extractors.google import google_reader, says_per_day
+from extractors.http import HttpClient
+from extractors.responses import ResponseRules, Rule, server_side, status, without_error_body
 
 log = logging.getLogger(__name__)
 
@@ -52,75 +54,42 @@ CHUNK_DAYS = 31
 METRICS = ("sessions", "engagedSessions", "totalUsers", "keyEvents", "totalRevenue")
 
 
-class GA4ErrorPolicy:
-    """Which Data API responses are retried, which are fatal, and what to do about the fatal ones."""
-
-    def __init__(self, conn_id: str):
-        self.conn_id = conn_id
-
-    def check(self, response: requests.Response, where: Where) -> None:
-        status = response.status_code
-        if status < 400:
-            return
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        error = body.get("error") if isinstance(body, dict) else None
-        if not isinstance(error, dict):
-            if status in RETRIABLE_STATUS or status >= 500:
-                raise TransientError(f"HTTP {status}", retry_after_seconds(response), status)
-            raise ExtractError(
-                where,
-                f"HTTP {status} without a Google error body",
-                hint="check that the connection's host points at https://analyticsdata.googleapis.com",
-                status=status,
-            )
-        code = str(error.get("status") or status)
-        message = str(error.get("message", ""))
-        label = f"GA4 error {status} {code}: {message}"
-        if status == 429 and "per day" in message.lower():
-            raise ExtractError(
-                where,
-                f"the property's daily quota is spent ({label})",
-                hint="GA4 returns the daily tokens tomorrow; re-run then (runs are idempotent), or ask "
-                "less per run (a shorter window)",
-                status=status,
-                platform_code=code,
-            )
-        if status in RETRIABLE_STATUS or status >= 500:
-            raise TransientError(label, retry_after_seconds(response), status)
-        if status == 401:
-            raise ExtractError(
-                where,
-                f"access token rejected ({label})",
-                hint=f"refresh the OAuth access token (scope analytics.readonly) and put it in the "
-                f"password of the Airflow connection {self.conn_id!r}",
-                status=status,
-                platform_code=code,
-            )
-        if status == 400:
-            raise ExtractError(
-                where,
-                f"GA4 refused the report request ({label})",
-                hint="a dimension or metric name is unknown to the Data API (see the api-schema page); "
-                "the extractor's report definitions need updating",
-                status=status,
-                platform_code=code,
-            )
-        if status == 403:
-            raise ExtractError(
-                where,
-                f"permission denied ({label})",
-                hint="check sources.google_analytics.property_id and that the token's user has at least "
-                "Viewer access to that property and the Data API is enabled",
-                status=status,
-                platform_code=code,
-            )
-        raise ExtractError(where, label, status=status, platform_code=code)
-
-    def pause_after(self, response: requests.Response) -> float:
-        return 0.0  # quota is in tokens per hour/day, not in headers
+RULES = (
+    *without_error_body(
+        "Google", hint="check that the connection's host points at https://analyticsdata.googleapis.com"
+    ),
+    Rule(
+        status(429) & says_per_day,
+        "fail",
+        "the property's daily quota is spent ({label})",
+        hint="GA4 returns the daily tokens tomorrow; re-run then (runs are idempotent), or ask "
+        "less per run (a shorter window)",
+    ),
+    Rule(server_side, "retry"),
+    Rule(
+        status(401),
+        "fail",
+        "access token rejected ({label})",
+        hint="refresh the OAuth access token (scope analytics.readonly) and put it in the password "
+        "of the Airflow connection {conn_id!r}",
+    ),
+    Rule(
+        status(400),
+        "fail",
+        "GA4 refused the report request ({label})",
+        hint="a dimension or metric name is unknown to the Data API (see the api-schema page); "
+        "the extractor's report definitions need updating",
+    ),
+    Rule(
+        status(403),
+        "fail",
+        "permission denied ({label})",
+        hint="check sources.google_analytics.property_id and that the token's user has at least "
+        "Viewer access to that property and the Data API is enabled",
+    ),
+)
+"""The Data API's failures; its ``status`` (``RESOURCE_EXHAUSTED``, ``UNAUTHENTICATED``...) is the
+code. No usage headers: the quota is in tokens per hour and per day."""
 
 
 def report_day(value: Any) -> date:
@@ -246,17 +215,15 @@ class GoogleAnalytics(Source):
         return [Traffic(self.settings, page_size), LandingPages(self.settings, page_size)]
 
     def client(self, connection: ConnectionInfo) -> HttpClient:
-        if not connection.token:
-            raise ExtractError(
-                Where(self.name),
-                f"connection {connection.conn_id!r} has no access token",
-                hint="put a Google OAuth access token (scope analytics.readonly) in the connection's "
-                "password field",
-            )
-        return HttpClient(
-            base_url=connection.host or DEFAULT_BASE_URL,
-            policy=GA4ErrorPolicy(connection.conn_id),
-            retry=RetryPolicy.from_extra(connection.extra),
-            headers={"Authorization": f"Bearer {connection.token}"},
-            secrets=[connection.token],
+        return bearer_client(
+            self.name,
+            connection,
+            default_url=DEFAULT_BASE_URL,
+            policy=ResponseRules(
+                google_reader("GA4", lambda error, status: str(error.get("status") or status)),
+                RULES,
+                context={"conn_id": connection.conn_id},
+            ),
+            hint="put a Google OAuth access token (scope analytics.readonly) in the connection's "
+            "password field",
         )

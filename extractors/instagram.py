@@ -1,7 +1,7 @@
 """Instagram professional accounts through the Instagram Graph API (Facebook login).
 
 The wire format is Meta Graph's (errors, cursors, usage headers, Pacific days), so this module
-reuses the Facebook Pages building blocks and only adds what is Instagram's own.
+reads them through ``extractors.graph`` and only adds what is Instagram's own.
 
 Streams:
 
@@ -40,8 +40,8 @@ Streams:
   unknown username (or a personal account) is Graph error 110/2207013.
 
 Throttling is the Graph one (HTTP 400/403, codes 4, 17, 32, 613 and Instagram's 80002, no
-``Retry-After``; ``X-Business-Use-Case-Usage`` of type ``instagram``), handled by
-``GraphErrorPolicy``; only its hints are Instagram's.
+``Retry-After``; ``X-Business-Use-Case-Usage`` of type ``instagram``), read by
+Graph's rules (``extractors.graph``); only the hints are Instagram's.
 """
 
 from __future__ import annotations
@@ -51,25 +51,25 @@ from collections.abc import Iterator
 from datetime import UTC, date, timedelta
 from typing import Any, ClassVar
 
-import requests
-
 from core.config import Account, InstagramSettings
+from extractors.auth import bearer_client
 from extractors.connections import ConnectionInfo
 from extractors.core import Record, Source, Stream, Window
 from extractors.errors import ExtractError, Where
-from extractors.facebook_pages import (
-    DEFAULT_API_VERSION,
+from extractors.graph import (
     DEFAULT_BASE_URL,
     PACIFIC,
     PERMISSION_CODES,
-    GraphErrorPolicy,
+    GraphHints,
     GraphNodeSnapshot,
+    api_version,
     edge_items,
     graph_data,
+    graph_policy,
     graph_time,
     pacific_day,
 )
-from extractors.http import HttpClient, RetryPolicy
+from extractors.http import HttpClient
 from extractors.paginators import GraphCursorPaginator
 
 log = logging.getLogger(__name__)
@@ -136,30 +136,15 @@ def media_metrics_for(product_type: str, configured: tuple[str, ...]) -> list[st
     return [m for m in configured if m in offered or m not in KNOWN_MEDIA_METRICS]
 
 
-class InstagramErrorPolicy(GraphErrorPolicy):
-    """Graph's error reading with hints that name Instagram's token, permissions and settings."""
-
-    def check(self, response: requests.Response, where: Where) -> None:
-        try:
-            super().check(response, where)
-        except ExtractError as error:
-            if error.platform_code in (190, 104):
-                error.hint = (
-                    "generate a new Instagram access token (a Facebook login user or Page token with "
-                    f"instagram_basic and instagram_manage_insights) and update the Airflow connection "
-                    f"{self.conn_id!r} (its password field)"
-                )
-            elif error.platform_code == 100:
-                error.hint = (
-                    "if it names a metric, Meta has retired it or does not offer it here: remove or "
-                    "replace it under sources.instagram in the company config"
-                )
-            elif error.platform_code in PERMISSION_CODES:
-                error.hint = (
-                    "the token needs instagram_basic, instagram_manage_insights and "
-                    "pages_read_engagement for the Page linked to this Instagram account"
-                )
-            raise
+HINTS = GraphHints(
+    token="generate a new Instagram access token (a Facebook login user or Page token with "
+    "instagram_basic and instagram_manage_insights) and update the Airflow connection {conn_id!r} "
+    "(its password field)",
+    refused="if it names a metric, Meta has retired it or does not offer it here: remove or "
+    "replace it under sources.instagram in the company config",
+    permission="the token needs instagram_basic, instagram_manage_insights and "
+    "pages_read_engagement for the Page linked to this Instagram account",
+)
 
 
 def _window_where(where: Where, window: Window) -> Where:
@@ -470,12 +455,8 @@ class Instagram(Source):
     def conn_id(self) -> str:
         return self.settings.conn_id
 
-    @property
-    def api_version(self) -> str:
-        return str(self.connection().extra.get("api_version", DEFAULT_API_VERSION))
-
     def streams(self) -> list[Stream]:
-        version = self.api_version
+        version = api_version(self.connection())
         page_size = int(self.connection().extra.get("page_size", 100))
         return [
             AccountSnapshot(version),
@@ -493,18 +474,10 @@ class Instagram(Source):
         ]
 
     def client(self, connection: ConnectionInfo) -> HttpClient:
-        if not connection.token:
-            raise ExtractError(
-                Where(self.name),
-                f"connection {connection.conn_id!r} has no access token",
-                hint="put the Instagram access token in the connection's password field",
-            )
-        return HttpClient(
-            base_url=connection.host or DEFAULT_BASE_URL,
-            policy=InstagramErrorPolicy(
-                connection.conn_id, float(connection.extra.get("usage_pause_seconds", 30.0))
-            ),
-            retry=RetryPolicy.from_extra(connection.extra),
-            headers={"Authorization": f"Bearer {connection.token}"},
-            secrets=[connection.token],
+        return bearer_client(
+            self.name,
+            connection,
+            default_url=DEFAULT_BASE_URL,
+            policy=graph_policy(connection, HINTS),
+            hint="put the Instagram access token in the connection's password field",
         )

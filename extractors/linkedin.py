@@ -34,19 +34,29 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 import requests
 
 from core.config import Account, LinkedInSettings
+from extractors.auth import bearer_client, require_token
 from extractors.connections import ConnectionInfo
-from extractors.core import Record, Source, Stream, Window
-from extractors.errors import ExtractError, TransientError, Where
-from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
-from extractors.landing import Partition
+from extractors.core import Record, Source, Stream, StreamTask, Window
+from extractors.errors import ExtractError, Where
+from extractors.http import HttpClient
 from extractors.paginators import LinkPaginator
+from extractors.responses import (
+    Failure,
+    ResponseRules,
+    Rule,
+    code,
+    json_object,
+    says,
+    server_side,
+    status,
+    without_error_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -109,97 +119,62 @@ def rest_path(resource: str, params: list[tuple[str, str | int]]) -> str:
     return f"rest/{resource}?" + "&".join(f"{key}={value}" for key, value in params)
 
 
-class LinkedInErrorPolicy:
-    """Which LinkedIn responses are retried and which are fatal, keyed on the error body's ``code``."""
+def read_error(response: requests.Response) -> Failure:
+    """LinkedIn's ``{"status", "code", "message"}`` (``code`` only in newer versions)."""
+    body = json_object(response)
+    if body is None or ("message" not in body and "code" not in body):
+        return Failure(response, f"HTTP {response.status_code}")
+    code = body.get("code")
+    message = str(body.get("message", ""))
+    label = f"LinkedIn {response.status_code}" + (f" {code}" if code else "") + f": {message}"
+    return Failure(response, label, body, code, message)
 
-    def __init__(self, conn_id: str, version: str):
-        self.conn_id = conn_id
-        self.version = version
 
-    def check(self, response: requests.Response, where: Where) -> None:
-        status = response.status_code
-        if status < 400:
-            return
-        error = self._error_body(response)
-        if error is None:
-            if status in RETRIABLE_STATUS or status >= 500:
-                raise TransientError(f"HTTP {status}", retry_after_seconds(response), status)
-            raise ExtractError(
-                where,
-                f"HTTP {status} without a LinkedIn error body",
-                hint=f"check that the host of connection {self.conn_id!r} is {DEFAULT_BASE_URL}",
-                status=status,
-            )
-        code = error.get("code")
-        message = str(error.get("message", ""))
-        label = f"LinkedIn {status}" + (f" {code}" if code else "") + f": {message}"
-        if status == 429:
-            raise TransientError(
-                f"throttled ({label}); LinkedIn's daily limits reset at midnight UTC",
-                retry_after_seconds(response),
-                status,
-            )
-        if status >= 500 or status in RETRIABLE_STATUS:
-            raise TransientError(label, retry_after_seconds(response), status)
-        if status == 401 or code in TOKEN_CODES:
-            raise ExtractError(
-                where,
-                f"access token rejected ({label})",
-                hint="LinkedIn access tokens last 60 days: create a new one for a page administrator "
-                f"and put it in the password field of the Airflow connection {self.conn_id!r}",
-                status=status,
-                platform_code=code,
-            )
-        if status == 426 or code in VERSION_CODES:
-            raise ExtractError(
-                where,
-                f"LinkedIn refused API version {self.version} ({label})",
-                hint=f"LinkedIn retires a version about a year after its release: set the extra "
-                f"linkedin_version of the connection {self.conn_id!r} to a current YYYYMM "
-                "(see LinkedIn's versioning page for the active ones)",
-                status=status,
-                platform_code=code,
-            )
-        if status == 403:
-            raise ExtractError(
-                where,
-                f"access denied ({label})",
-                hint="the token's member needs the ADMINISTRATOR role on this organization, and the "
-                "token the scopes rw_organization_admin (statistics) and r_organization_social (posts)",
-                status=status,
-                platform_code=code,
-            )
-        if "Invalid timeIntervals parameter" in message:
-            raise ExtractError(
-                where,
-                f"LinkedIn refused the time range ({label})",
-                hint="LinkedIn serves statistics from 12 months back up to today - 3 (followers) or "
-                "yesterday (shares); re-run with a window inside that range",
-                status=status,
-                platform_code=code,
-            )
-        if status == 400:
-            raise ExtractError(
-                where,
-                f"LinkedIn refused the request ({label})",
-                hint=f"if it names a field or parameter, LinkedIn-Version {self.version} may have "
-                "changed the API: check LinkedIn's migration notes before changing linkedin_version",
-                status=status,
-                platform_code=code,
-            )
-        raise ExtractError(where, label, status=status, platform_code=code)
-
-    def pause_after(self, response: requests.Response) -> float:
-        """LinkedIn sends no usage headers; its daily quotas show only as 429s."""
-        return 0.0
-
-    @staticmethod
-    def _error_body(response: requests.Response) -> dict[str, Any] | None:
-        try:
-            body = response.json()
-        except ValueError:
-            return None
-        return body if isinstance(body, dict) and ("message" in body or "code" in body) else None
+RULES = (
+    *without_error_body(
+        "LinkedIn", hint=f"check that the host of connection {{conn_id!r}} is {DEFAULT_BASE_URL}"
+    ),
+    Rule(status(429), "retry", "throttled ({label}); LinkedIn's daily limits reset at midnight UTC"),
+    Rule(server_side, "retry"),
+    Rule(
+        status(401) | code(*TOKEN_CODES),
+        "fail",
+        "access token rejected ({label})",
+        hint="LinkedIn access tokens last 60 days: create a new one for a page administrator "
+        "and put it in the password field of the Airflow connection {conn_id!r}",
+    ),
+    Rule(
+        status(426) | code(*VERSION_CODES),
+        "fail",
+        "LinkedIn refused API version {version} ({label})",
+        hint="LinkedIn retires a version about a year after its release: set the extra "
+        "linkedin_version of the connection {conn_id!r} to a current YYYYMM "
+        "(see LinkedIn's versioning page for the active ones)",
+    ),
+    Rule(
+        status(403),
+        "fail",
+        "access denied ({label})",
+        hint="the token's member needs the ADMINISTRATOR role on this organization, and the "
+        "token the scopes rw_organization_admin (statistics) and r_organization_social (posts)",
+    ),
+    Rule(
+        says("Invalid timeIntervals parameter"),
+        "fail",
+        "LinkedIn refused the time range ({label})",
+        hint="LinkedIn serves statistics from 12 months back up to today - 3 (followers) or "
+        "yesterday (shares); re-run with a window inside that range",
+    ),
+    Rule(
+        status(400),
+        "fail",
+        "LinkedIn refused the request ({label})",
+        hint="if it names a field or parameter, LinkedIn-Version {version} may have "
+        "changed the API: check LinkedIn's migration notes before changing linkedin_version",
+    ),
+)
+"""LinkedIn's failures, keyed on the body's ``code``. No usage headers: its daily quotas show
+only as 429s."""
 
 
 def _elements(body: Any, where: Where, client: HttpClient) -> list[Record]:
@@ -254,6 +229,20 @@ class _DailyStatistics(Stream):
         first = max(wanted.start, today - timedelta(days=RETENTION_DAYS - 1))
         last = min(wanted.end, today - timedelta(days=self.lag_days))
         return Window(first, last) if first <= last else None
+
+    def before(self, task: StreamTask) -> bool:
+        """Nothing LinkedIn can serve yet: land nothing (not empty days)."""
+        if self.available(task.run, task.today) is not None:
+            return True
+        log.info(
+            "[source=%s stream=%s account=%s] LinkedIn serves none of %s..%s yet; nothing landed",
+            task.source,
+            self.name,
+            task.account.id,
+            task.run.start,
+            task.run.end,
+        )
+        return False
 
     def window(self, run: Window, today: date) -> Window:
         wanted = super().window(run, today)
@@ -428,12 +417,8 @@ class LinkedIn(Source):
         ]
 
     def client(self, connection: ConnectionInfo) -> HttpClient:
-        if not connection.token:
-            raise ExtractError(
-                Where(self.name),
-                f"connection {connection.conn_id!r} has no access token",
-                hint="put a LinkedIn access token of a page administrator in the connection's password field",
-            )
+        hint = "put a LinkedIn access token of a page administrator in the connection's password field"
+        require_token(self.name, connection, hint)
         version = self.linkedin_version
         if not VERSION_FORMAT.fullmatch(version):
             raise ExtractError(
@@ -442,37 +427,13 @@ class LinkedIn(Source):
                 hint=f"set the extra linkedin_version of the connection {connection.conn_id!r} to a "
                 "current YYYYMM, e.g. " + DEFAULT_LINKEDIN_VERSION,
             )
-        return HttpClient(
-            base_url=connection.host or DEFAULT_BASE_URL,
-            policy=LinkedInErrorPolicy(connection.conn_id, version),
-            retry=RetryPolicy.from_extra(connection.extra),
-            headers={
-                "Authorization": f"Bearer {connection.token}",
-                "LinkedIn-Version": version,
-                "X-Restli-Protocol-Version": RESTLI_PROTOCOL_VERSION,
-            },
-            secrets=[connection.token],
+        return bearer_client(
+            self.name,
+            connection,
+            default_url=DEFAULT_BASE_URL,
+            policy=ResponseRules(
+                read_error, RULES, context={"conn_id": connection.conn_id, "version": version}
+            ),
+            hint=hint,
+            headers={"LinkedIn-Version": version, "X-Restli-Protocol-Version": RESTLI_PROTOCOL_VERSION},
         )
-
-    def _run_stream(
-        self,
-        client: HttpClient,
-        stream: Stream,
-        account: Account,
-        run: Window,
-        today: date,
-        landing_root: Path,
-        run_id: str,
-    ) -> list[Partition]:
-        """A statistics stream with nothing LinkedIn can serve yet lands nothing (not empty days)."""
-        if isinstance(stream, _DailyStatistics) and stream.available(run, today) is None:
-            log.info(
-                "[source=%s stream=%s account=%s] LinkedIn serves none of %s..%s yet; nothing landed",
-                self.name,
-                stream.name,
-                account.id,
-                run.start,
-                run.end,
-            )
-            return []
-        return super()._run_stream(client, stream, account, run, today, landing_root, run_id)

@@ -55,10 +55,11 @@ import requests
 
 from core.config import Account, Feed, RssSettings
 from extractors.connections import ConnectionInfo
-from extractors.core import Audience, Record, Source, Stream, Window
+from extractors.core import Audience, Record, Source, Stream, StreamTask, Window
 from extractors.errors import ExtractError, TransientError, Where
-from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
+from extractors.http import HttpClient, RetryPolicy
 from extractors.landing import Partition, partition_path
+from extractors.responses import Failure, ResponseRules, Rule, anything, server_side, status
 
 log = logging.getLogger(__name__)
 
@@ -259,37 +260,30 @@ class ValidatorStore:
 # ------------------------------------------------------------------------------------- errors
 
 
-class FeedErrorPolicy:
-    """Feed servers speak plain HTTP: 429/5xx are retried; a 4xx means the URL is wrong."""
+def read_error(response: requests.Response) -> Failure:
+    return Failure(response, f"HTTP {response.status_code} {response.reason or ''}".strip())
 
-    def check(self, response: requests.Response, where: Where) -> None:
-        status = response.status_code
-        if status < 400:
-            return
-        label = f"HTTP {status} {response.reason or ''}".strip()
-        if status in RETRIABLE_STATUS or status >= 500:
-            raise TransientError(label, retry_after_seconds(response), status)
-        if status in {404, 410}:
-            raise ExtractError(
-                where,
-                f"no feed at {response.url} ({label})",
-                hint=f"check the url of feed {where.account!r} under sources.rss.feeds in the company "
-                "config (a Google Alerts feed disappears when its alert is deleted: create it again "
-                "with delivery 'RSS feed' and copy the new URL)",
-                status=status,
-            )
-        if status in {401, 403}:
-            raise ExtractError(
-                where,
-                f"the server refused {response.url} ({label})",
-                hint="the feed is private or blocks this client; feeds are read without credentials, "
-                "so use the feed's public URL",
-                status=status,
-            )
-        raise ExtractError(where, f"{response.url} answered {label}", status=status)
 
-    def pause_after(self, response: requests.Response) -> float:
-        return 0.0
+RULES = (
+    Rule(server_side, "retry"),
+    Rule(
+        status(404, 410),
+        "fail",
+        "no feed at {url} ({label})",
+        hint="check the url of feed {account!r} under sources.rss.feeds in the company config (a "
+        "Google Alerts feed disappears when its alert is deleted: create it again with delivery "
+        "'RSS feed' and copy the new URL)",
+    ),
+    Rule(
+        status(401, 403),
+        "fail",
+        "the server refused {url} ({label})",
+        hint="the feed is private or blocks this client; feeds are read without credentials, "
+        "so use the feed's public URL",
+    ),
+    Rule(anything, "fail", "{url} answered {label}"),
+)
+"""Feed servers speak plain HTTP: 429/5xx are retried; a 4xx means the URL is wrong."""
 
 
 # ------------------------------------------------------------------------------------ streams
@@ -319,6 +313,17 @@ class Entries(Stream):
         self.fetched: dict[str, Validators] = {}
         """Validators of the version just read, per feed, until its partition is landed."""
         self.unchanged: set[str] = set()
+
+    def before(self, task: StreamTask) -> bool:
+        self.store = ValidatorStore(task.landing_root, task.source)
+        return True
+
+    def after(self, task: StreamTask, landed: list[Partition]) -> None:
+        """Keep the validators of what was landed (only then: a later run must not skip a
+        version that never reached the landing)."""
+        validators = self.fetched.pop(task.account.id, None)
+        if self.store and landed and validators and (validators.etag or validators.last_modified):
+            self.store.write(task.account.id, validators)
 
     def extract(
         self, client: HttpClient, account: Account, window: Window, where: Where
@@ -414,30 +419,9 @@ class Rss(Source):
     def client(self, connection: ConnectionInfo, sleep: Callable[[float], None] = time.sleep) -> HttpClient:
         return HttpClient(
             base_url=connection.host or "",
-            policy=FeedErrorPolicy(),
+            policy=ResponseRules(read_error, RULES),
             retry=RetryPolicy.from_extra(connection.extra),
             headers={"User-Agent": USER_AGENT},
             secrets=[connection.token] if connection.token else [],
             sleep=sleep,
         )
-
-    def _run_stream(
-        self,
-        client: HttpClient,
-        stream: Stream,
-        account: Account,
-        run: Window,
-        today: date,
-        landing_root: Path,
-        run_id: str,
-    ) -> list[Partition]:
-        """Land the feed, then (only then) keep the validators of what was landed."""
-        if not isinstance(stream, Entries):
-            return super()._run_stream(client, stream, account, run, today, landing_root, run_id)
-        store = ValidatorStore(landing_root, self.name)
-        stream.store = store
-        landed = super()._run_stream(client, stream, account, run, today, landing_root, run_id)
-        validators = stream.fetched.pop(account.id, None)
-        if landed and validators and (validators.etag or validators.last_modified):
-            store.write(account.id, validators)
-        return landed

@@ -30,8 +30,8 @@ Streams:
 ``channel_snapshot`` and ``videos`` also run for the competitors' channels (the Data API is
 public); ``channel_daily`` is YouTube Analytics, which answers only for channels the token owns.
 
-Google quirks handled in ``GoogleErrorPolicy``: a spent daily quota is HTTP 403 ``quotaExceeded``
-(domain ``youtube.quota``) and retrying cannot help until midnight Pacific, while
+Google quirks read by ``RULES`` (with ``extractors.google``): a spent daily quota is HTTP 403
+``quotaExceeded`` (domain ``youtube.quota``) and retrying cannot help until midnight Pacific, while
 ``rateLimitExceeded``/``userRateLimitExceeded`` (403) and ``RESOURCE_EXHAUSTED`` (429) are
 short-term limits worth retrying; an expired access token is 401 ``UNAUTHENTICATED``.
 """
@@ -39,19 +39,29 @@ short-term limits worth retrying; an expired access token is 401 ``UNAUTHENTICAT
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-import requests
-
 from core.config import Account, YouTubeSettings
+from extractors.auth import bearer_client
 from extractors.connections import ConnectionInfo
 from extractors.core import Record, Source, Stream, Window
-from extractors.errors import ExtractError, TransientError, Where
-from extractors.http import RETRIABLE_STATUS, HttpClient, RetryPolicy, retry_after_seconds
+from extractors.errors import ExtractError, Where
+from extractors.google import any_reason, google_reader, reasons, says_per_day
+from extractors.http import HttpClient
 from extractors.paginators import TokenPaginator
+from extractors.responses import (
+    Failure,
+    ResponseRules,
+    Rule,
+    When,
+    says,
+    server_side,
+    status,
+    without_error_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,87 +98,54 @@ def pacific_day(value: str) -> date:
     return google_time(value).astimezone(PACIFIC).date()
 
 
-class GoogleErrorPolicy:
-    """Which Google API responses are retried, which are fatal, and what to do about the fatal ones."""
+def _per_day_quota(failure: Failure) -> bool:
+    """A 429 for a per-day limit (``...PerDay...`` in the quota limit): retrying waits for midnight."""
+    limits = [
+        str((detail.get("metadata") or {}).get("quota_limit", ""))
+        for detail in (failure.error or {}).get("details") or []
+        if isinstance(detail, dict)
+    ]
+    return any("perday" in limit.lower() for limit in limits) or says_per_day(failure)
 
-    def __init__(self, conn_id: str):
-        self.conn_id = conn_id
 
-    def check(self, response: requests.Response, where: Where) -> None:
-        if response.status_code < 400:
-            return
-        status = response.status_code
-        error = self._error_body(response)
-        if error is None:
-            if status in RETRIABLE_STATUS or status >= 500:
-                raise TransientError(f"HTTP {status}", retry_after_seconds(response), status)
-            raise ExtractError(
-                where,
-                f"HTTP {status} without a Google error body",
-                hint="check that the connection's host and analytics_host point at the Google APIs",
-                status=status,
-            )
-        details = error.get("errors") if isinstance(error.get("errors"), list) else []
-        reasons = {str(d.get("reason")) for d in details if isinstance(d, dict)}
-        message = str(error.get("message", ""))
-        code = error.get("status") or ",".join(sorted(reasons)) or status
-        label = f"Google error {status} {code}: {message}"
-        if reasons & DAILY_QUOTA_REASONS or (status == 429 and self._daily_quota(error, message)):
-            raise ExtractError(
-                where, f"quota spent ({label})", hint=QUOTA_HINT, status=status, platform_code="quotaExceeded"
-            )
-        if reasons & RATE_LIMIT_REASONS or status in RETRIABLE_STATUS or status >= 500:
-            raise TransientError(label, retry_after_seconds(response), status)
-        if status == 401:
-            raise ExtractError(
-                where,
-                f"access token rejected ({label})",
-                hint=f"refresh the OAuth access token and put it in the password of the Airflow "
-                f"connection {self.conn_id!r} (Google access tokens last about an hour)",
-                status=status,
-                platform_code=str(code),
-            )
-        if status == 400 and "parameters.metrics" in message:
-            raise ExtractError(
-                where,
-                f"YouTube Analytics refused a metric ({label})",
-                hint="remove or correct that metric under sources.youtube.analytics_metrics "
-                "in the company config",
-                status=status,
-                platform_code=str(code),
-            )
-        if status == 403:
-            raise ExtractError(
-                where,
-                f"permission denied ({label})",
-                hint="the token must belong to the channel's owner, with the youtube.readonly and "
-                "yt-analytics.readonly scopes",
-                status=status,
-                platform_code=str(code),
-            )
-        raise ExtractError(where, label, status=status, platform_code=str(code))
+def _code(error: Mapping[str, Any], status: int) -> str:
+    return str(error.get("status") or ",".join(sorted(reasons(error))) or status)
 
-    def pause_after(self, response: requests.Response) -> float:
-        return 0.0  # Google sends no usage headers; quota is per day, not per window
 
-    @staticmethod
-    def _daily_quota(error: dict[str, Any], message: str) -> bool:
-        """A 429 for a per-day limit (``...PerDay...`` in the quota limit): retrying waits for midnight."""
-        limits = [
-            str((detail.get("metadata") or {}).get("quota_limit", ""))
-            for detail in error.get("details") or []
-            if isinstance(detail, dict)
-        ]
-        return any("perday" in limit.lower() for limit in limits) or "per day" in message.lower()
-
-    @staticmethod
-    def _error_body(response: requests.Response) -> dict[str, Any] | None:
-        try:
-            body = response.json()
-        except ValueError:
-            return None
-        error = body.get("error") if isinstance(body, dict) else None
-        return error if isinstance(error, dict) else None
+RULES = (
+    *without_error_body(
+        "Google", hint="check that the connection's host and analytics_host point at the Google APIs"
+    ),
+    Rule(
+        any_reason(*DAILY_QUOTA_REASONS) | (status(429) & When(_per_day_quota)),
+        "fail",
+        "quota spent ({label})",
+        hint=QUOTA_HINT,
+        platform_code=lambda failure: "quotaExceeded",
+    ),
+    Rule(any_reason(*RATE_LIMIT_REASONS) | server_side, "retry"),
+    Rule(
+        status(401),
+        "fail",
+        "access token rejected ({label})",
+        hint="refresh the OAuth access token and put it in the password of the Airflow connection "
+        "{conn_id!r} (Google access tokens last about an hour)",
+    ),
+    Rule(
+        status(400) & says("parameters.metrics"),
+        "fail",
+        "YouTube Analytics refused a metric ({label})",
+        hint="remove or correct that metric under sources.youtube.analytics_metrics in the company config",
+    ),
+    Rule(
+        status(403),
+        "fail",
+        "permission denied ({label})",
+        hint="the token must belong to the channel's owner, with the youtube.readonly and "
+        "yt-analytics.readonly scopes",
+    ),
+)
+"""The Data and Analytics APIs' failures. No usage headers: the quota is per day, not per window."""
 
 
 def _items(body: Any, where: Where, client: HttpClient) -> list[Record]:
@@ -352,17 +329,13 @@ class YouTube(Source):
         ]
 
     def client(self, connection: ConnectionInfo) -> HttpClient:
-        if not connection.token:
-            raise ExtractError(
-                Where(self.name),
-                f"connection {connection.conn_id!r} has no access token",
-                hint="put a Google OAuth access token (scopes youtube.readonly, yt-analytics.readonly) "
-                "in the connection's password field",
-            )
-        return HttpClient(
-            base_url=connection.host or DEFAULT_BASE_URL,
-            policy=GoogleErrorPolicy(connection.conn_id),
-            retry=RetryPolicy.from_extra(connection.extra),
-            headers={"Authorization": f"Bearer {connection.token}"},
-            secrets=[connection.token],
+        return bearer_client(
+            self.name,
+            connection,
+            default_url=DEFAULT_BASE_URL,
+            policy=ResponseRules(
+                google_reader("Google", _code), RULES, context={"conn_id": connection.conn_id}
+            ),
+            hint="put a Google OAuth access token (scopes youtube.readonly, yt-analytics.readonly) "
+            "in the connection's password field",
         )

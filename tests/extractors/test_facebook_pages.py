@@ -1,6 +1,6 @@
 """The Facebook Pages extractor against the demo Graph server, over real HTTP.
 
-Every case goes through the production path: HttpClient, GraphErrorPolicy, paginator, stream,
+Every case goes through the production path: HttpClient, the Graph rules, paginator, stream,
 source and the landing writer; the expected numbers come from the demo generator.
 """
 

@@ -1,6 +1,6 @@
 """The GA4 extractor against the demo Data API, over real HTTP.
 
-Every case goes through the production path: HttpClient, GA4ErrorPolicy, stream, source and the
+Every case goes through the production path: HttpClient, the GA4 rules, stream, source and the
 landing writer; the expected rows come from the demo generator.
 """
 

@@ -1,6 +1,6 @@
 """The LinkedIn extractor against the demo LinkedIn server, over real HTTP.
 
-Every case goes through the production path: HttpClient, LinkedInErrorPolicy, streams, source and
+Every case goes through the production path: HttpClient, the LinkedIn rules, streams, source and
 the landing writer; the expected numbers come from the demo generator.
 """
 

@@ -18,12 +18,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from extractors.errors import ExtractError, Where
-from extractors.facebook_pages import GraphErrorPolicy
+from extractors.facebook_pages import HINTS
+from extractors.graph import graph_rules, read_graph_error
 from extractors.http import HttpClient, RetryPolicy
 from extractors.linkedin import POSTS_PAGES
 from extractors.paginators import GraphCursorPaginator, LinkPaginator, TokenPaginator, walk
-from extractors.reddit import LISTING
-from extractors.x import NextTokenPaginator
+from extractors.reddit.api import LISTING
+from extractors.responses import ResponseRules
+from extractors.x.api import NextTokenPaginator
 from extractors.youtube import UPLOADS
 
 WHERE = Where("test", "stream", "acct", "2026-11-01..2026-11-02")
@@ -74,7 +76,9 @@ def server() -> Iterator[ThreadingHTTPServer]:
 @pytest.fixture
 def client(server: ThreadingHTTPServer) -> Iterator[HttpClient]:
     http = HttpClient(
-        f"http://127.0.0.1:{server.server_address[1]}", GraphErrorPolicy("test_default"), RetryPolicy()
+        f"http://127.0.0.1:{server.server_address[1]}",
+        ResponseRules(read_graph_error, graph_rules(HINTS)),
+        RetryPolicy(),
     )
     yield http
     http.close()

@@ -1,6 +1,6 @@
 """The Reddit extractor against the demo Reddit Data API, over real HTTP.
 
-Every case goes through the production path (the token grant, HttpClient, RedditErrorPolicy, the
+Every case goes through the production path (the token grant, HttpClient, RedditResponses, the
 listing paginator, the stream, the source and the landing writer); expected posts come from the
 mentions generator.
 """
@@ -30,7 +30,9 @@ from extractors.core import Window
 from extractors.errors import ExtractError, Where
 from extractors.http import RetryPolicy
 from extractors.landing import partition_path
-from extractors.reddit import GrowingRedactor, Reddit, RedditErrorPolicy, TokenAuth, search_query, time_filter
+from extractors.reddit import Reddit
+from extractors.reddit.auth import GrowingRedactor, RedditResponses, TokenAuth
+from extractors.reddit.search import search_query, time_filter
 from tests.conftest import DEMO_TODAY, FAST_RETRIES
 
 AGENT = "python:lumo-listening-tests:1.0 (by /u/lumo_data)"
@@ -248,7 +250,7 @@ def test_pause_after_reads_remaining_and_reset() -> None:
         RetryPolicy(),
         GrowingRedactor([]),
     )
-    policy = RedditErrorPolicy(auth, "reddit_default")
+    policy = RedditResponses(auth, "reddit_default")
     spent, left, plain = requests.Response(), requests.Response(), requests.Response()
     spent.headers.update(
         {"X-Ratelimit-Remaining": "0.0", "X-Ratelimit-Reset": "42", "X-Ratelimit-Used": "600"}

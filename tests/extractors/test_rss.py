@@ -1,6 +1,6 @@
 """The RSS/Atom source against the demo feeds, over real HTTP.
 
-Every case goes through the production path (HttpClient, FeedErrorPolicy, feedparser, the
+Every case goes through the production path (HttpClient, the feed rules, feedparser, the
 validator store, the source and the landing writer); expected values come from the mention truth.
 """
 

@@ -1,6 +1,6 @@
 """The X extractor against the demo X API v2 server, over real HTTP.
 
-Every case goes through the production path (HttpClient, XErrorPolicy, the token paginator, the
+Every case goes through the production path (HttpClient, the X rules, the token paginator, the
 streams, the source and the landing writer); expected values come from the demo generator.
 """
 
@@ -22,7 +22,9 @@ from demo.server import DemoServer
 from extractors.core import Window
 from extractors.errors import ExtractError, Where
 from extractors.landing import partition_path
-from extractors.x import X, XErrorPolicy, lookup
+from extractors.x import X
+from extractors.x.api import x_policy
+from extractors.x.timeline import lookup
 from tests.conftest import DEMO_TODAY, demo_connection
 
 ACCOUNT = "1447093205118763008"
@@ -198,7 +200,7 @@ def test_a_rate_limit_reset_beyond_max_wait_fails_clearly(company, demo, tmp_pat
 
 
 def test_pause_after_rests_until_the_reset_when_the_window_is_spent() -> None:
-    policy = XErrorPolicy("x_default")
+    policy = x_policy("x_default")
     spent, left = requests.Response(), requests.Response()
     spent.status_code = left.status_code = 200
     reset = str(int(time.time()) + 30)
@@ -256,7 +258,7 @@ def test_unknown_field_fails_fast_quoting_x(company, demo, tmp_path) -> None:
         )
     message = str(caught.value)
     assert "The `tweet.fields` query parameter value [impression_count] is not one of" in message
-    assert "Invalid Request" in message and "extractors/x.py" in message
+    assert "Invalid Request" in message and "extractors/x/ (timeline.py, listening.py)" in message
     assert len(calls(demo, TIMELINE)) == 1
 
 

@@ -20,11 +20,11 @@ from demo.generator import x as own
 from demo.generator import x_support as truth
 from demo.platforms import x as platform
 from demo.server import DemoServer
-from extractors import x as extractor
 from extractors.core import Window
 from extractors.errors import ExtractError
 from extractors.landing import partition_path
 from extractors.x import X
+from extractors.x import listening as extractor
 from tests.conftest import DEMO_TODAY, demo_connection
 
 ACCOUNT = "1447093205118763008"

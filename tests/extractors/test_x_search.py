@@ -20,7 +20,8 @@ from demo.server import DemoServer
 from extractors.core import Window
 from extractors.errors import ExtractError
 from extractors.landing import partition_path
-from extractors.x import X, search_query
+from extractors.x import X
+from extractors.x.listening import search_query
 from tests.conftest import DEMO_TODAY, demo_connection
 
 SEARCH = "/2/tweets/search/recent"

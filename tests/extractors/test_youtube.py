@@ -1,6 +1,6 @@
 """The YouTube extractor against the demo Data API and Analytics API, over real HTTP.
 
-Every case goes through the production path: HttpClient, GoogleErrorPolicy, stream, source and
+Every case goes through the production path: HttpClient, the Google rules, stream, source and
 the landing writer; the expected numbers come from the demo generator.
 """
 
