@@ -79,6 +79,10 @@ class Redactor:
     def __init__(self, secrets: Iterable[str]):
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
+    def add(self, secret: str) -> None:
+        """Also hide ``secret``: a token fetched while the client runs."""
+        self._secrets = sorted({*self._secrets, secret} - {""}, key=len, reverse=True)
+
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")

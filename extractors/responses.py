@@ -152,6 +152,10 @@ def without_error_body(platform: str, hint: str, retried: When = server_side) ->
     )
 
 
+FALLBACK = Rule(anything, "fail")
+"""A failure no rule names: fail, quoting the platform's label and code."""
+
+
 def no_pause(response: requests.Response) -> float:
     return 0.0
 
@@ -161,24 +165,23 @@ class ResponseRules:
     """A platform's error policy (``extractors.http.ErrorPolicy``) as a table of rules.
 
     ``pause`` reads the platform's usage headers of a usable response: seconds to rest before
-    the next call (0 when there is room). ``context`` fills the rules' templates.
+    the next call (0 when there is room). ``context`` fills the rules' templates. ``fallback``
+    decides a failure no rule names (None: let it through, for a caller that reads on).
     """
 
     read: Callable[[requests.Response], Failure]
     rules: Sequence[Rule]
     pause: Callable[[requests.Response], float] = no_pause
     context: Mapping[str, Any] = field(default_factory=dict)
+    fallback: Rule | None = FALLBACK
 
     def check(self, response: requests.Response, where: Where) -> None:
         if response.status_code < 400:
             return
         failure = self.read(response)
-        rule = next((rule for rule in self.rules if rule.when(failure)), FALLBACK)
-        raise rule.error(failure, where, self.context)
+        rule = next((rule for rule in self.rules if rule.when(failure)), self.fallback)
+        if rule is not None:
+            raise rule.error(failure, where, self.context)
 
     def pause_after(self, response: requests.Response) -> float:
         return self.pause(response)
-
-
-FALLBACK = Rule(anything, "fail")
-"""A failure no rule names: fail, quoting the platform's label and code."""

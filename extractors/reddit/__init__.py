@@ -28,7 +28,7 @@ host (default ``https://oauth.reddit.com``); the token to ``extra.token_url``, e
 ``extra.user_agent`` is required, in Reddit's form ``<platform>:<app ID>:<version> (by
 /u/<username>)``.
 
-Reddit's signals, read by ``RedditResponses``: every API answer carries ``X-Ratelimit-Used``,
+Reddit's signals, read by ``api.policy``: every API answer carries ``X-Ratelimit-Used``,
 ``X-Ratelimit-Remaining`` (a float) and ``X-Ratelimit-Reset`` (seconds to the end of the current
 10-minute window). When the remaining requests drop below one, the client rests until the reset;
 a 429 waits for the reset and retries; 5xx (and the CDN's HTML 503 pages) are retried with

@@ -1,5 +1,6 @@
-"""Reddit's Data API conventions: its error answers and rate-limit headers (read by ``RULES``) and
-the Listing paging (``after`` cursors).
+"""Reddit's Data API conventions: its error answers and rate-limit headers (read by ``RULES``),
+its app-only token (``token``: the client-credentials grant, whose refusals ``TOKEN_RULES``
+read) and the Listing paging (``after`` cursors).
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from typing import Any
 import requests
 
 from core.settings import utc_now
+from extractors.auth import ClientCredentials, RefreshOnce
+from extractors.connections import ConnectionInfo
 from extractors.errors import ExtractError, Where
-from extractors.http import HttpClient
+from extractors.http import HttpClient, RetryPolicy
 from extractors.paginators import TokenPaginator
-from extractors.responses import Failure, Rule, anything, retry_after, server_side, status
+from extractors.responses import Failure, ResponseRules, Rule, anything, retry_after, server_side, status
 
 NAME = "reddit"
 DEFAULT_BASE_URL = "https://oauth.reddit.com"
@@ -81,8 +84,22 @@ RULES = (
     ),
     Rule(anything, "fail", "Reddit refused the request ({label})"),
 )
-"""Reddit's failures once the token is settled (``RedditResponses``); a 401 reaching the table
-came right after a fresh token."""
+"""Reddit's failures once the token is settled (``policy``); a 401 reaching the table came right
+after a fresh token."""
+
+TOKEN_RULES = (
+    Rule(status(429), "retry", "token endpoint throttled ({label})", wait=_rate_limit_wait),
+    Rule(server_side, "retry", "token endpoint failed ({label})", wait=lambda failure: None),
+    Rule(
+        status(400, 401, 403),
+        "fail",
+        "Reddit refused the app's client id and secret at {token_url} ({label})",
+        hint="put the Reddit app's client id in the login and its secret in the password of the "
+        "Airflow connection {conn_id!r} (reddit.com/prefs/apps; a 'script' or 'web app' app can "
+        "use the client-credentials grant)",
+    ),
+)
+"""What the token endpoint's refusals mean (``extractors.auth.ClientCredentials``)."""
 
 
 def rest_when_spent(response: requests.Response) -> float:
@@ -91,6 +108,32 @@ def rest_when_spent(response: requests.Response) -> float:
     if remaining is None or remaining >= 1:
         return 0.0
     return (header_seconds(response, "x-ratelimit-reset") or 0.0) + RESET_MARGIN_SECONDS
+
+
+def token(
+    token_url: str, connection: ConnectionInfo, user_agent: str, retry: RetryPolicy
+) -> ClientCredentials:
+    """The app-only token of the Reddit app in ``connection`` (client id in the login, secret in
+    the password)."""
+    return ClientCredentials(
+        "Reddit",
+        token_url,
+        (connection.login, connection.token),
+        read=read_error,
+        refusals=TOKEN_RULES,
+        no_token_hint="check extra.token_url in the connection; it must be Reddit's "
+        "/api/v1/access_token endpoint",
+        retry=retry,
+        headers={"User-Agent": user_agent},
+        context={"conn_id": connection.conn_id},
+    )
+
+
+def policy(auth: ClientCredentials, conn_id: str) -> RefreshOnce:
+    """Reddit's rules behind the token's own 401 handling, resting when the window is spent."""
+    return RefreshOnce(
+        auth, ResponseRules(read_error, RULES, pause=rest_when_spent, context={"conn_id": conn_id})
+    )
 
 
 def listing_page(client: HttpClient, path: str, query: Mapping[str, Any], where: Where) -> dict[str, Any]:

@@ -10,12 +10,12 @@ from datetime import datetime
 from typing import ClassVar
 
 from core.config import Account, CompanyConfig, RedditSettings
+from extractors.auth import CredentialsClient
 from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Source, Stream
 from extractors.errors import ExtractError, Where
 from extractors.http import HttpClient, RetryPolicy
-from extractors.reddit.api import DEFAULT_BASE_URL, NAME, utc_clock
-from extractors.reddit.auth import GrowingRedactor, RedditClient, RedditResponses, TokenAuth
+from extractors.reddit.api import DEFAULT_BASE_URL, NAME, policy, token, utc_clock
 from extractors.reddit.search import Search
 
 DEFAULT_TOKEN_URL = "https://www.reddit.com/api/v1/access_token"
@@ -84,18 +84,13 @@ class Reddit(Source):
             f"{host}/{TOKEN_PATH}" if host else DEFAULT_TOKEN_URL
         )
         retry = RetryPolicy.from_extra(connection.extra)
-        redact = GrowingRedactor([connection.token])
-        auth = TokenAuth(
-            token_url, connection.login, connection.token, user_agent, connection.conn_id, retry, redact
-        )
-        client = RedditClient(
+        auth = token(token_url, connection, user_agent, retry)
+        return CredentialsClient(
             auth,
             base_url=host or DEFAULT_BASE_URL,
-            policy=RedditResponses(auth, connection.conn_id),
+            policy=policy(auth, connection.conn_id),
             retry=retry,
             headers={"User-Agent": user_agent},
             secrets=[connection.token],
             sleep=sleep,
         )
-        client.redact = redact
-        return client

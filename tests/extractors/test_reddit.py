@@ -1,6 +1,6 @@
 """The Reddit extractor against the demo Reddit Data API, over real HTTP.
 
-Every case goes through the production path (the token grant, HttpClient, RedditResponses, the
+Every case goes through the production path (the token grant, HttpClient, Reddit's rules, the
 listing paginator, the stream, the source and the landing writer); expected posts come from the
 mentions generator.
 """
@@ -31,7 +31,7 @@ from extractors.errors import ExtractError, Where
 from extractors.http import RetryPolicy
 from extractors.landing import partition_path
 from extractors.reddit import Reddit
-from extractors.reddit.auth import GrowingRedactor, RedditResponses, TokenAuth
+from extractors.reddit.api import policy, token
 from extractors.reddit.search import search_query, time_filter
 from tests.conftest import DEMO_TODAY, FAST_RETRIES
 
@@ -241,16 +241,8 @@ def test_the_client_rests_when_no_request_is_left_in_the_window(company, tmp_pat
 
 
 def test_pause_after_reads_remaining_and_reset() -> None:
-    auth = TokenAuth(
-        "http://127.0.0.1:9/token",
-        "id",
-        "secret",
-        AGENT,
-        "reddit_default",
-        RetryPolicy(),
-        GrowingRedactor([]),
-    )
-    policy = RedditResponses(auth, "reddit_default")
+    app = ConnectionInfo("reddit_default", None, "secret", login="id")
+    reddit = policy(token("http://127.0.0.1:9/token", app, AGENT, RetryPolicy()), "reddit_default")
     spent, left, plain = requests.Response(), requests.Response(), requests.Response()
     spent.headers.update(
         {"X-Ratelimit-Remaining": "0.0", "X-Ratelimit-Reset": "42", "X-Ratelimit-Used": "600"}
@@ -258,8 +250,8 @@ def test_pause_after_reads_remaining_and_reset() -> None:
     left.headers.update(
         {"X-Ratelimit-Remaining": "12.0", "X-Ratelimit-Reset": "42", "X-Ratelimit-Used": "588"}
     )
-    assert 42 <= policy.pause_after(spent) <= 44
-    assert policy.pause_after(left) == 0 and policy.pause_after(plain) == 0
+    assert 42 <= reddit.pause_after(spent) <= 44
+    assert reddit.pause_after(left) == 0 and reddit.pause_after(plain) == 0
 
 
 def test_a_capped_listing_warns_and_leaves_unreachable_days_unwritten(
