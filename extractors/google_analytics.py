@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from datetime import date, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from core.config import Account, GoogleAnalyticsSettings
@@ -42,6 +43,7 @@ from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, Where
 from extractors.google import google_reader, says_per_day
 from extractors.http import HttpClient
+from extractors.paginators import OffsetPaginator
 from extractors.responses import ResponseRules, Rule, server_side, status, without_error_body
 
 log = logging.getLogger(__name__)
@@ -110,23 +112,19 @@ class Report(Stream):
         self, client: HttpClient, account: Account, window: Window, where: Where
     ) -> Iterator[tuple[date, Record]]:
         path = f"v1beta/properties/{account.id}:runReport"
+        paging = OffsetPaginator(
+            lambda body: self._rows(body, where, client),
+            "GA4 reported {total} rows but returned none at offset {offset}",
+            "re-run; the report changed while it was being paged",
+        )
         for chunk in window.chunks(CHUNK_DAYS):
-            offset = 0
-            while True:
-                body = client.post_json(path, where, self._request(chunk, offset))
-                rows, row_count = self._rows(body, where, client)
+            for body, rows in paging.pages(partial(self._fetch, client, path, where, chunk), where):
                 for row in rows:
                     record = self._record(body, row, where)
                     yield report_day(record["date"]), record
-                offset += len(rows)
-                if offset >= row_count:
-                    break
-                if not rows:
-                    raise ExtractError(
-                        where,
-                        f"GA4 reported {row_count} rows but returned none at offset {offset}",
-                        hint="re-run; the report changed while it was being paged",
-                    )
+
+    def _fetch(self, client: HttpClient, path: str, where: Where, chunk: Window, offset: int) -> Any:
+        return client.post_json(path, where, self._request(chunk, offset))
 
     def _request(self, chunk: Window, offset: int) -> dict[str, Any]:
         return {

@@ -160,3 +160,41 @@ class GraphCursorPaginator(TokenPaginator):
             size_param="limit",
             max_pages=max_pages,
         )
+
+
+@dataclass(frozen=True)
+class OffsetPaginator:
+    """Offset paging over a report: each request asks for the rows from an offset on, until the
+    total the report announces is read.
+
+    ``rows_of(page)`` checks a page and gives its rows and the report's total; ``stalled`` (with
+    ``total`` and ``offset``) and ``stalled_hint`` say what a page without rows before the total
+    means. The offsets only grow, so the loop guard is the page limit.
+    """
+
+    rows_of: Callable[[Any], tuple[list[Any], int]]
+    stalled: str
+    stalled_hint: str = ""
+    max_pages: int = 10_000
+
+    def pages(self, fetch: Callable[[int], Any], where: Where) -> Iterator[tuple[Any, list[Any]]]:
+        """Each page as ``fetch(offset)`` returns it, with its rows."""
+
+        def read(offset: int) -> tuple[Any, list[Any], int]:
+            page = fetch(offset)
+            return (page, *self.rows_of(page))
+
+        def next_page(answer: tuple[Any, list[Any], int], offset: int) -> tuple[str, int] | None:
+            _, rows, total = answer
+            following = offset + len(rows)
+            if following >= total:
+                return None
+            if not rows:
+                raise ExtractError(
+                    where, self.stalled.format(total=total, offset=following), hint=self.stalled_hint
+                )
+            return str(following), following
+
+        repeated = "offset {token} asked twice; paging loops"  # cannot happen: offsets only grow
+        for page, rows, _ in walk(read, 0, next_page, where, max_pages=self.max_pages, repeated=repeated):
+            yield page, rows

@@ -22,7 +22,7 @@ from extractors.facebook_pages import HINTS
 from extractors.graph import graph_rules, read_graph_error
 from extractors.http import HttpClient, RetryPolicy
 from extractors.linkedin import POSTS_PAGES
-from extractors.paginators import GraphCursorPaginator, LinkPaginator, TokenPaginator, walk
+from extractors.paginators import GraphCursorPaginator, LinkPaginator, OffsetPaginator, TokenPaginator, walk
 from extractors.reddit.api import LISTING
 from extractors.responses import ResponseRules
 from extractors.x.api import NextTokenPaginator
@@ -53,6 +53,22 @@ class Pages(BaseHTTPRequestHandler):
                 f"/linkedin/endless?start={len(query) + len(self.server.requests)}"  # type: ignore[attr-defined]
             )
         payload = json.dumps(body).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_POST(self) -> None:
+        """A report of 5 rows read by offset and limit (GA4's runReport shape); ``stall`` stops
+        answering rows after the third, as a report that changed while it was paged."""
+        mode = urlsplit(self.path).path.strip("/").split("/")[1]
+        ask = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append((self.path, ask["offset"]))  # type: ignore[attr-defined]
+        offset, limit = int(ask["offset"]), int(ask["limit"])
+        last = 3 if mode == "stall" else 5
+        rows = [{"n": n} for n in range(offset, min(offset + limit, last))]
+        payload = json.dumps({"rows": rows, "rowCount": 5} if rows or offset < 5 else {}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -179,3 +195,32 @@ def test_a_walk_ends_when_no_next_page_is_offered() -> None:
     pages = walk(lambda n: n, 0, lambda page, n: (f"t{n}", n + 1) if n < 2 else None, WHERE, max_pages=5,
                  repeated="{token}")  # fmt: skip
     assert list(pages) == [0, 1, 2]
+
+
+REPORT = OffsetPaginator(
+    lambda body: (body.get("rows", []), int(body.get("rowCount", 0))),
+    "the report holds {total} rows but returned none at offset {offset}",
+    "re-run; the report changed while it was being paged",
+)
+
+
+def report(client: HttpClient, mode: str, offset: int) -> Any:
+    return client.post_json(f"/ga4/{mode}", WHERE, {"offset": str(offset), "limit": "2"})
+
+
+def test_an_offset_walk_reads_until_the_reported_total(client: HttpClient, server) -> None:
+    pages = REPORT.pages(
+        lambda offset: client.post_json("/ga4/full", WHERE, {"offset": str(offset), "limit": "2"}), WHERE
+    )
+    assert [[row["n"] for row in rows] for _, rows in pages] == [[0, 1], [2, 3], [4]]
+    assert [offset for _, offset in server.requests] == ["0", "2", "4"], "no request after the total"
+
+
+def test_an_offset_walk_that_stops_short_of_its_total_is_an_error(client: HttpClient, server) -> None:
+    pages = REPORT.pages(
+        lambda offset: client.post_json("/ga4/stall", WHERE, {"offset": str(offset), "limit": "2"}), WHERE
+    )
+    with pytest.raises(ExtractError) as caught:
+        list(pages)
+    assert caught.value.message == "the report holds 5 rows but returned none at offset 3"
+    assert caught.value.hint == "re-run; the report changed while it was being paged"
