@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import math
 import re
 import shutil
 import time
@@ -37,7 +36,7 @@ from core.config import VolumeChecks
 from core.settings import utc_today
 from expectations.catalog import SUITES
 from expectations.suites import Check, SuiteSpec
-from record.results import BLOCKING, WARNING, CheckResult, describe, write_results
+from record.results import BLOCKING, WARNING, CheckResult, describe, jsonable, sample_of, write_results
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +45,6 @@ BATCH_QUERY = "batch_query"
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "run_window"
 DOCS_SITE = "local_site"
-SAMPLE_SIZE = 5
 
 
 @dataclass(frozen=True)
@@ -400,7 +398,7 @@ def _to_check_result(run_id: str, spec: SuiteSpec, check: Check, result: Any) ->
     if error:
         observed: str | None = f"error: {error}"
     elif "observed_value" in details:
-        observed = f"observed {_jsonable(details['observed_value'])}"
+        observed = f"observed {jsonable(details['observed_value'])}"
     elif unexpected is not None:
         observed = f"{unexpected} of {details.get('element_count')} rows unexpected"
     else:
@@ -434,34 +432,8 @@ def _exception_message(info: Any) -> str | None:
 
 def _sample(spec: SuiteSpec, rows: list[Any]) -> str | None:
     """Up to SAMPLE_SIZE distinct unexpected rows (key columns first) or values, as JSON."""
-    picked: list[Any] = []
-    for row in rows:
-        if isinstance(row, dict):
-            keys = [k for k in spec.key_columns if k in row] + [k for k in row if k not in spec.key_columns]
-            value: Any = {spec.table_column(k): _jsonable(row[k]) for k in keys}
-        else:
-            value = _jsonable(row)
-        if value not in picked:
-            picked.append(value)
-        if len(picked) == SAMPLE_SIZE:
-            break
-    return json.dumps(picked) if picked else None
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
-        value = value.item()
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, (date, datetime, pd.Timestamp)):
-        return value.isoformat()
-    if isinstance(value, (bool, int, float, str)):
-        return value
-    return str(value)
+    named = ({spec.table_column(k): v for k, v in r.items()} if isinstance(r, dict) else r for r in rows)
+    return sample_of(named, [spec.table_column(k) for k in spec.key_columns])
 
 
 def data_docs_dir(gx_dir: Path) -> Path:

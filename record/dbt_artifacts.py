@@ -6,11 +6,16 @@ GX writes its results straight into ``audit.check_results``; dbt's results come 
 artifacts (``run_results.json``, ``sources.json``), carried from the task that ran dbt to the run's
 last task, which writes them next to GX's. So the table holds one row per run and check, whatever
 ran the check, with the run's data interval.
+
+A failing data test carries a sample of the rows it failed on, as a GX check does: the task that
+ran dbt reads the test's compiled query again, while the data is as dbt left it, and keeps up to
+five rows, the model's grain columns first.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
@@ -19,7 +24,9 @@ from typing import Any
 import duckdb
 
 from core.text import one_line
-from record.results import BLOCKING, WARNING, CheckResult, write_results
+from record.results import BLOCKING, SAMPLE_SIZE, WARNING, CheckResult, sample_of, write_results
+
+log = logging.getLogger(__name__)
 
 DBT_SUITE = "dbt"  # model builds, data tests and unit tests
 FRESHNESS_SUITE = "dbt_source_freshness"
@@ -38,25 +45,82 @@ CHECKED_RESOURCES = {"model", "seed", "snapshot", "test", "unit_test"}
 # dbt artifacts -> check results
 
 
-def dbt_results(target_dir: Path) -> list[dict[str, Any]]:
+def dbt_results(target_dir: Path, warehouse: Path | None = None) -> list[dict[str, Any]]:
     """What one dbt invocation checked, from the artifacts in its target folder, as plain dicts
-    (they travel between tasks as XCom): model builds, data tests, unit tests, source freshness."""
+    (they travel between tasks as XCom): model builds, data tests, unit tests, source freshness.
+    With the ``warehouse`` dbt ran on, each failing data test gets a sample of its rows."""
     manifest_path = target_dir / "manifest.json"
     nodes: dict[str, Any] = {}
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
         nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {}), **manifest.get("sources", {})}
     found: list[dict[str, Any]] = []
+    failing: list[tuple[dict[str, Any], str, list[str]]] = []  # (result, compiled query, first columns)
     run_results = target_dir / "run_results.json"
     if run_results.is_file():
         for result in json.loads(run_results.read_text()).get("results", []):
             if result["unique_id"].split(".", 1)[0] in CHECKED_RESOURCES:  # not exposures (no-op)
-                found.append(_from_run_result(result, nodes.get(result["unique_id"], {}), nodes))
+                node = nodes.get(result["unique_id"], {})
+                found.append(_from_run_result(result, node, nodes))
+                if _failed_on_rows(result):
+                    failing.append((found[-1], result["compiled_code"], _leading_columns(node, nodes)))
     sources = target_dir / "sources.json"
     if sources.is_file():
         for result in json.loads(sources.read_text()).get("results", []):
             found.append(_from_freshness(result, nodes.get(result["unique_id"], {})))
+    if warehouse is not None and failing:
+        _add_samples(warehouse, failing)
     return found
+
+
+def _failed_on_rows(result: Mapping[str, Any]) -> bool:
+    """A data test that returned rows (failed or warned), with the query that found them."""
+    return (
+        result["unique_id"].startswith("test.")
+        and str(result.get("status", "")).lower() in {"fail", "warn"}
+        and bool(result.get("compiled_code"))
+    )
+
+
+def _leading_columns(test: Mapping[str, Any], nodes: Mapping[str, Any]) -> list[str]:
+    """The columns a failing row is named by: its model's grain (``meta.grain``), then the
+    tested column."""
+    model = nodes.get(test.get("attached_node") or "", {})
+    meta = (model.get("config") or {}).get("meta") or model.get("meta") or {}
+    grain = meta.get("grain")
+    leading = [str(column) for column in grain or []]
+    column = test.get("column_name")
+    return [*leading, column] if column and column not in leading else leading
+
+
+def _add_samples(warehouse: Path, failing: list[tuple[dict[str, Any], str, list[str]]]) -> None:
+    """Read each failing test's rows again (at most SAMPLE_SIZE) into its result's ``sample``.
+
+    A sample that cannot be read (the file is busy, the query no longer runs) is left out with a
+    warning: the check's result stands without it."""
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error as error:
+        log.warning(
+            "no samples of the %d failing dbt tests: cannot open %s: %s", len(failing), warehouse, error
+        )
+        return
+    try:
+        for item, query, leading in failing:
+            try:
+                cursor = con.execute(f"select * from ({query}) as failing_rows limit {SAMPLE_SIZE}")
+                names = [d[0] for d in cursor.description]
+                rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            except duckdb.Error as error:
+                what = f"{item['table']} {item['check']}"
+                log.warning("no sample of %s: %s", what, one_line(str(error), 300))
+                continue
+            named = (
+                [{k: v for k, v in row.items() if k in leading} or row for row in rows] if leading else rows
+            )
+            item["sample"] = sample_of(named, leading)
+    finally:
+        con.close()
 
 
 def _relation(node: Mapping[str, Any]) -> str:
@@ -99,6 +163,7 @@ def _from_run_result(
             else one_line(str(result.get("message") or status), 500)
         ),
         "unexpected_count": int(failures) if isinstance(failures, int) and kind == "test" else None,
+        "sample": None,
     }
 
 
@@ -121,6 +186,7 @@ def _from_freshness(result: Mapping[str, Any], node: Mapping[str, Any]) -> dict[
         "success": status == "pass",
         "observed": observed,
         "unexpected_count": None,
+        "sample": None,
     }
 
 
@@ -136,7 +202,7 @@ def as_check_results(run_id: str, found: Iterable[Mapping[str, Any]]) -> list[Ch
             success=item["success"],
             observed=item["observed"],
             unexpected_count=item["unexpected_count"],
-            sample=None,
+            sample=item.get("sample"),
         )
         for item in found
     ]

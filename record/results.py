@@ -9,8 +9,12 @@ and record what it found do not pay for importing GX.
 
 from __future__ import annotations
 
+import json
+import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -18,6 +22,7 @@ import pandas as pd
 BLOCKING = "blocking"
 WARNING = "warning"
 SEVERITIES = (BLOCKING, WARNING)
+SAMPLE_SIZE = 5
 
 AUDIT_SCHEMA = "audit"
 AUDIT_TABLE = f"{AUDIT_SCHEMA}.check_results"
@@ -52,6 +57,42 @@ class CheckResult:
     observed: str | None
     unexpected_count: int | None
     sample: str | None  # up to 5 unexpected values or rows, as JSON text
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it: dates as ISO text, NaN and NaT as null, numpy scalars as
+    Python ones, anything else unknown as its text."""
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        value = value.item()
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, (date, datetime, pd.Timestamp)):
+        return value.isoformat()
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def sample_of(rows: Iterable[Mapping[str, Any] | Any], first: Iterable[str] = ()) -> str | None:
+    """Up to SAMPLE_SIZE distinct failing rows or values as JSON text (None for none); a row
+    keeps its ``first`` columns (its key), in that order, before the others."""
+    leading = list(first)
+    picked: list[Any] = []
+    for row in rows:
+        if isinstance(row, Mapping):
+            keys = [k for k in leading if k in row] + [k for k in row if k not in leading]
+            value: Any = {str(k): jsonable(row[k]) for k in keys}
+        else:
+            value = jsonable(row)
+        if value not in picked:
+            picked.append(value)
+        if len(picked) == SAMPLE_SIZE:
+            break
+    return json.dumps(picked) if picked else None
 
 
 def describe(result: CheckResult) -> str:

@@ -73,7 +73,7 @@ def check_sources() -> tuple[list[dict[str, Any]], str | None]:
                     errors.append(str(error))
                 else:
                     log.warning("dbt source freshness: %s (recorded as warnings; not blocking)", error)
-            found += dbt_results(Path(target))
+            found += dbt_results(Path(target), paths().warehouse)
     return found, "\n".join(errors) or None
 
 
@@ -137,7 +137,7 @@ def build_models(selection: Sequence[str] | None = None, rebuild_from: date | No
             run_dbt(args, target_path=Path(target), env=env)
         except DbtError as failed:
             error = str(failed)
-        found = dbt_results(Path(target))
+        found = dbt_results(Path(target), paths().warehouse)
     if error and not found:
         raise DbtError(error)  # nothing ran (the project or the warehouse could not be opened)
     failed = [f"{i['table']}: {i['check']}: {i['observed']}" for i in found if _blocks(i) and not _skipped(i)]

@@ -22,3 +22,32 @@
 {% macro duckdb__type_float() -%}
     double
 {%- endmacro %}
+
+{#
+    dbt's not_null and relationships tests return only the tested column of a
+    failing row; these return the whole row, so that the run record's sample of
+    a failure names the row by its grain, as the Great Expectations checks'
+    samples do (record/dbt_artifacts.py). The failure counts are unchanged: one
+    row per failing row either way.
+#}
+{% macro duckdb__test_not_null(model, column_name) %}
+
+select *
+from {{ model }}
+where {{ column_name }} is null
+
+{% endmacro %}
+
+{% macro duckdb__test_relationships(model, column_name, to, field) %}
+
+select *
+from {{ model }}
+where
+    {{ column_name }} is not null
+    and {{ column_name }} not in (
+        select {{ field }}
+        from {{ to }}
+        where {{ field }} is not null
+    )
+
+{% endmacro %}

@@ -300,13 +300,6 @@ BLOCKING_CASES = {
         "account_id__partition_day_landed_once",
         ACCOUNTS[0],
     ),
-    "duplicate mart day": (
-        "insert into marts.fct_account_daily select * from marts.fct_account_daily "
-        f"where {DAY} = '{DAYS[0]}' and account_id = '{ACCOUNTS[1]}'",
-        "marts.fct_account_daily",
-        "account_key__date_day_unique",
-        f'"{DAY}": "{DAYS[0]}"',
-    ),
     "null post id": (
         f"update raw.facebook_pages__posts set record = json_merge_patch(record, '{{\"id\": null}}') "
         f"where record->>'id' = '{POST}'",
@@ -321,13 +314,6 @@ BLOCKING_CASES = {
         "raw.facebook_pages__page_insights",
         "metric_name_not_null",
         ACCOUNTS[1],
-    ),
-    "null mart key": (
-        f"update marts.fct_account_daily set account_key = null where {DAY} = '{DAYS[2]}' "
-        f"and account_id = '{ACCOUNTS[0]}'",
-        "marts.fct_account_daily",
-        "account_key_not_null",
-        '"account_key": null',
     ),
     "null extracted_at": (
         f"update raw.facebook_pages__posts set extracted_at = null where record->>'id' = '{POST}'",

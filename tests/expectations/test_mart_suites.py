@@ -2,7 +2,9 @@
 
 The clean warehouse passes every mart suite over its check window; each breakage below changes
 one thing in one mart of a private copy and must fail exactly one check, with its severity, its
-table and a sample naming the bad row. One GX directory is shared by the module.
+table and a sample naming the bad row. The contracts dbt's yml states (keys, not-null, accepted
+values, relationships, ranges) are not the suites' any more: their breakages fail dbt's tests,
+with the same samples. One GX directory is shared by the module.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from expectations.mart_suites import (
     DIM_ACCOUNT_SUITE,
     FCT_ACCOUNT_DAILY,
     FCT_ACCOUNT_DAILY_VOLUME,
-    FCT_MENTIONS,
     FCT_POST_PERFORMANCE,
     FCT_SOCIAL_TRAFFIC_DAILY_VOLUME,
     FCT_SUPPORT_CONVERSATIONS,
@@ -31,7 +32,8 @@ from expectations.mart_suites import (
 )
 from expectations.runner import CheckReport, _read_batch, run_checks
 from expectations.suites import SuiteSpec
-from tests.conftest import DEMO_TODAY
+from record.dbt_artifacts import dbt_results
+from tests.conftest import DEMO_TODAY, run_dbt
 
 quiet_noisy_loggers()
 
@@ -130,14 +132,6 @@ class Breakage:
 ONE_FACEBOOK_ACCOUNT = "select min(account_key) from marts.dim_account where platform = 'facebook_pages'"
 
 BREAKAGES = {
-    "duplicate mention": Breakage(
-        FCT_MENTIONS,
-        "select min(mention_key) from marts.fct_mentions where mention_date = $day",
-        "insert into marts.fct_mentions select * from marts.fct_mentions where mention_key = $key",
-        "mention_key_unique",
-        "blocking",
-        '"mention_key": "{key}"',
-    ),
     "negative count": Breakage(
         FCT_SUPPORT_DAILY,
         None,
@@ -156,15 +150,6 @@ BREAKAGES = {
         "blocking",
         '"account_key": "{key}", "metric_date": "2026-11-25"',
     ),
-    "share above 1": Breakage(
-        FCT_SUPPORT_DAILY,
-        None,
-        "update marts.fct_support_daily set response_rate = 1.5 "
-        "where first_inbound_date = $day and channel = 'all'",
-        "response_rate_between_0_and_1",
-        "blocking",
-        '"first_inbound_date": "{day}", "platform": "all", "account_id": "all", "channel": "all"',
-    ),
     # A post's counters are live and its insights lag: more engagements than views is only news.
     "post engagement rate above 1": Breakage(
         FCT_POST_PERFORMANCE,
@@ -173,15 +158,6 @@ BREAKAGES = {
         "engagement_rate_at_most_1",
         "warning",
         '"post_key": "{key}"',
-    ),
-    "account missing from dim_account": Breakage(
-        FCT_ACCOUNT_DAILY,
-        ONE_FACEBOOK_ACCOUNT,
-        "update marts.fct_account_daily set account_key = 'facebook_pages:404' "
-        "where account_key = $key and metric_date = $day",
-        "account_key_in_dim_account",
-        "blocking",
-        '"account_key": "facebook_pages:404", "metric_date": "{day}"',
     ),
     "post missing from dim_post": Breakage(
         FCT_POST_PERFORMANCE,
@@ -264,8 +240,89 @@ def test_a_duplicated_dimension_row_fails_the_dimension_not_its_facts(
         FCT_ACCOUNT_DAILY,
     )
 
-    assert failed(report) == {
-        ("marts.dim_account", "account_key_unique", "blocking"),
-        ("marts.dim_account", "platform__account_id_unique", "blocking"),
-    }, report.summary()
+    assert failed(report) == {("marts.dim_account", "platform__account_id_unique", "blocking")}, (
+        report.summary()
+    )
     assert all(key in (r.sample or "") for r in report.blocking_failures)
+
+
+# Breakages of the contracts dbt's yml states: (SQL picking the key of the row to break, given
+# $day; SQL breaking it, given $key and $day; the dbt test it must fail, as (table, column, test);
+# text its sample must hold).
+DBT_BREAKAGES = {
+    "duplicate mention": (
+        "select min(mention_key) from marts.fct_mentions where mention_date = $day",
+        "insert into marts.fct_mentions select * from marts.fct_mentions where mention_key = $key",
+        ("marts.fct_mentions", "mention_key", "unique"),
+        '"unique_field": "{key}"',
+    ),
+    "share above 1": (
+        None,
+        "update marts.fct_support_daily set response_rate = 1.5 "
+        "where first_inbound_date = $day and channel = 'all'",
+        ("marts.fct_support_daily", "response_rate", "between"),
+        '"first_inbound_date": "{day}", "platform": "all", "account_id": "all", "channel": "all"',
+    ),
+    "account missing from dim_account": (
+        ONE_FACEBOOK_ACCOUNT,
+        "update marts.fct_account_daily set account_key = 'facebook_pages:404' "
+        "where account_key = $key and metric_date = $day",
+        ("marts.fct_account_daily", "account_key", "relationships"),
+        '"account_key": "facebook_pages:404", "metric_date": "{day}"',
+    ),
+    "duplicate mart day": (
+        "select min(account_key) from marts.fct_account_daily where platform = 'instagram'",
+        "insert into marts.fct_account_daily select * from marts.fct_account_daily "
+        "where account_key = $key and metric_date = $day",
+        ("marts.fct_account_daily", None, "unique_combination_of_columns"),
+        '"account_key": "{key}", "metric_date": "{day}"',
+    ),
+    "null mart key": (
+        "select min(account_key) from marts.fct_account_daily where platform = 'youtube'",
+        "update marts.fct_account_daily set account_key = null "
+        "where account_key = $key and metric_date = $day",
+        ("marts.fct_account_daily", "account_key", "not_null"),
+        '"account_key": null, "metric_date": "{day}"',
+    ),
+    "duplicate dimension row": (
+        ONE_FACEBOOK_ACCOUNT,
+        "insert into marts.dim_account select * from marts.dim_account where account_key = $key",
+        ("marts.dim_account", "account_key", "unique"),
+        '"unique_field": "{key}", "n_records": 2',
+    ),
+}
+
+
+def test_breakages_of_dbt_s_contracts_fail_its_tests_with_a_sample(
+    full_warehouse: Any, tmp_path: Path
+) -> None:
+    """Each breakage, made together on one copy, fails its dbt test and nothing else; the run
+    record's row for it is blocking and its sample names the bad row, as a suite's would."""
+    copy = full_warehouse.copy(tmp_path)
+    day = full_warehouse.check_window[1] - timedelta(days=3)
+    keys: dict[str, Any] = {}
+    with duckdb.connect(str(copy)) as con:
+        for case, (pick, sql, _, _) in DBT_BREAKAGES.items():
+            if pick:
+                (keys[case],) = con.execute(pick, named(pick, day=day)).fetchone() or (None,)
+                assert keys[case] is not None, "the demo warehouse has no row to break"
+            con.execute(sql, named(sql, key=keys.get(case), day=day))
+
+    run_dbt(
+        ["test", "--select", "fct_mentions fct_support_daily fct_account_daily dim_account"], copy, tmp_path
+    )
+    found = dbt_results(tmp_path / "target", copy)
+
+    failing = [item for item in found if not item["success"]]
+    assert len(failing) == len(DBT_BREAKAGES), [f"{i['table']} {i['check']}" for i in failing]
+    for case, (_, _, (table, column, test), sample) in DBT_BREAKAGES.items():
+        named_test = f"{test}_{table.split('.')[1]}"
+        (item,) = [
+            i
+            for i in failing
+            if i["table"] == table and i["column"] == column and i["check"].startswith(named_test)
+        ]
+        assert item["severity"] == "blocking" and item["unexpected_count"] >= 1, item
+        text = sample.format(key=keys.get(case), day=day)
+        assert item["sample"] is not None and text in item["sample"], (case, item["sample"])
+        assert len(json.loads(item["sample"])) <= 5
