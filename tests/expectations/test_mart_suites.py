@@ -284,6 +284,25 @@ DBT_BREAKAGES = {
         ("marts.fct_account_daily", "account_key", "not_null"),
         '"account_key": null, "metric_date": "{day}"',
     ),
+    "negative views": (
+        ONE_FACEBOOK_ACCOUNT,
+        "update marts.fct_account_daily set views = -1 where account_key = $key and metric_date = $day - 1",
+        ("marts.fct_account_daily", "views", "non_negative"),
+        '"account_key": "{key}", "metric_date": "{day_before}", "views": -1',
+    ),
+    "duplicate social traffic day": (
+        None,
+        "insert into marts.fct_social_traffic_daily select * from marts.fct_social_traffic_daily "
+        "where report_date = $day and social_network = 'Instagram'",
+        ("marts.fct_social_traffic_daily", None, "unique_combination_of_columns"),
+        '"social_network": "Instagram"',
+    ),
+    "unknown verdict": (
+        "select min(utm_campaign) from marts.fct_campaign_performance",
+        "update marts.fct_campaign_performance set sessions_verdict = 'great' where utm_campaign = $key",
+        ("marts.fct_campaign_performance", "sessions_verdict", "accepted_values"),
+        '"value_field": "great"',
+    ),
     "duplicate dimension row": (
         ONE_FACEBOOK_ACCOUNT,
         "insert into marts.dim_account select * from marts.dim_account where account_key = $key",
@@ -309,7 +328,9 @@ def test_breakages_of_dbt_s_contracts_fail_its_tests_with_a_sample(
             con.execute(sql, named(sql, key=keys.get(case), day=day))
 
     run_dbt(
-        ["test", "--select", "fct_mentions fct_support_daily fct_account_daily dim_account"], copy, tmp_path
+        ["test", "--select", " ".join({t.split(".")[1] for _, _, (t, _, _), _ in DBT_BREAKAGES.values()})],
+        copy,
+        tmp_path,
     )
     found = dbt_results(tmp_path / "target", copy)
 
@@ -323,6 +344,6 @@ def test_breakages_of_dbt_s_contracts_fail_its_tests_with_a_sample(
             if i["table"] == table and i["column"] == column and i["check"].startswith(named_test)
         ]
         assert item["severity"] == "blocking" and item["unexpected_count"] >= 1, item
-        text = sample.format(key=keys.get(case), day=day)
+        text = sample.format(key=keys.get(case), day=day, day_before=day - timedelta(days=1))
         assert item["sample"] is not None and text in item["sample"], (case, item["sample"])
         assert len(json.loads(item["sample"])) <= 5
