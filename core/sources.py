@@ -45,6 +45,11 @@ class SourceFacts:
     label: str
     colour: str | None = None
     """A social platform's colour in the report's charts (None: not a platform)."""
+    competitor_posts: bool = False
+    """The platform's public API lists a competitor's posts (X's timeline, YouTube's uploads,
+    Instagram's business_discovery); a Facebook Page's posts need Page Public Content Access and
+    LinkedIn has no public API. The competitor benchmark counts posts only where this holds
+    (dbt's ``platforms`` seed carries it; a test holds the seed to this)."""
 
     @property
     def platform(self) -> bool:
@@ -95,6 +100,7 @@ SOURCES: tuple[SourceFacts, ...] = (
         ),
         label="Instagram",
         colour="#c13584",
+        competitor_posts=True,
     ),
     SourceFacts(
         "x",
@@ -116,6 +122,7 @@ SOURCES: tuple[SourceFacts, ...] = (
         ),
         label="X",
         colour="#14171a",
+        competitor_posts=True,
     ),
     SourceFacts(
         "linkedin",
@@ -140,6 +147,7 @@ SOURCES: tuple[SourceFacts, ...] = (
         ),
         label="YouTube",
         colour="#ff0000",
+        competitor_posts=True,
     ),
     SourceFacts(
         "google_analytics",

@@ -7,6 +7,7 @@ no batch column reads is refused with its name.
 
 from __future__ import annotations
 
+import csv
 import typing
 
 import pytest
@@ -50,6 +51,12 @@ def test_the_config_and_dbt_name_the_registered_platforms_and_sources() -> None:
     assert tuple(Sources.model_fields) == SOURCE_NAMES
     dbt_project = yaml.safe_load((PROJECT_ROOT / "dbt_project" / "dbt_project.yml").read_text())
     assert tuple(dbt_project["vars"]["platforms"]) == PLATFORMS
+
+
+def test_dbt_s_platforms_seed_carries_the_registry_s_facts() -> None:
+    with (PROJECT_ROOT / "dbt_project" / "seeds" / "platforms.csv").open(newline="") as seed:
+        rows = {row["platform"]: row["are_competitor_posts_readable"] for row in csv.DictReader(seed)}
+    assert rows == {f.name: str(f.competitor_posts).lower() for f in SOURCES if f.platform}
 
 
 def test_orchestration_reads_the_registry() -> None:

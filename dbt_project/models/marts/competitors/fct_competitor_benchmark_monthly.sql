@@ -16,21 +16,32 @@
     comments; Facebook and LinkedIn reactions + comments + shares (own pages
     only: competitors' posts are not readable without Page Public Content
     Access, and LinkedIn has no public API). Posts of a brand the warehouse
-    cannot read are null, never 0.
+    cannot read are null, never 0 (int_competitors__accounts.are_posts_readable).
+    Every brand is read through the conformed models: our accounts and the
+    competitors read by the same streams (X, YouTube) through
+    fct_account_daily, dim_post and fct_post_performance; the competitors
+    read through their public profile only (Facebook Pages, Instagram
+    business_discovery) through int_competitors__account_daily and
+    int_competitors__posts.
 #}
-{%- set readable_platforms = "'x', 'instagram', 'youtube'" -%}
 
 with
 
-accounts as (
+brand_accounts as (
 
-    select * from {{ ref('stg_company__accounts') }}
+    select * from {{ ref('int_competitors__accounts') }}
 
 ),
 
 account_daily as (
 
     select * from {{ ref('fct_account_daily') }}
+
+),
+
+competitor_account_daily as (
+
+    select * from {{ ref('int_competitors__account_daily') }}
 
 ),
 
@@ -46,21 +57,9 @@ posts as (
 
 ),
 
-page_snapshots as (
+competitor_posts as (
 
-    select * from {{ ref('stg_facebook_pages__page_snapshots') }}
-
-),
-
-discovered_accounts as (
-
-    select * from {{ ref('stg_instagram__business_discovery') }}
-
-),
-
-discovered_media as (
-
-    select * from {{ ref('stg_instagram__business_discovery_media') }}
+    select * from {{ ref('int_competitors__posts') }}
 
 ),
 
@@ -73,94 +72,80 @@ share_of_voice as (
 follower_readings as (
 
     select
-        account_daily.platform,
-        account_daily.account_id,
-        account_daily.metric_date as reading_date,
-        account_daily.followers
-    from account_daily
-    where account_daily.followers is not null
-
-    union all
-
-    {# Competitors' Facebook Pages: public fields only, so no daily rows, only snapshots. #}
-    select
-        'facebook_pages' as platform,
-        page_snapshots.account_id,
-        page_snapshots.snapshot_date as reading_date,
-        page_snapshots.followers_count as followers
-    from page_snapshots
-    inner join accounts
-        on
-            accounts.platform = 'facebook_pages'
-            and page_snapshots.account_id = accounts.account_id
-            and not accounts.is_own
-    where page_snapshots.followers_count is not null
-
-    union all
-
-    {# Competitors' Instagram accounts, read through business_discovery. #}
-    select
-        'instagram' as platform,
+        platform,
         account_id,
-        snapshot_date as reading_date,
-        followers_count as followers
-    from discovered_accounts
-    where followers_count is not null
+        metric_date as reading_date,
+        followers
+    from account_daily
+    where followers is not null
+
+    union all
+
+    {# Competitors read through their public profile: no daily rows, only snapshots. #}
+    select
+        platform,
+        account_id,
+        metric_date as reading_date,
+        followers
+    from competitor_account_daily
+    where followers is not null
 
 ),
 
-public_posts as (
+post_counters as (
 
     select
         posts.platform,
         posts.account_id,
         posts.post_id,
         posts.created_date,
-        case posts.platform
-            when 'x'
-                then
-                    coalesce(post_performance.reactions, 0) + coalesce(post_performance.comments, 0)
-                    + coalesce(post_performance.shares, 0) + coalesce(post_performance.quotes, 0)
-            when 'instagram'
-                then
-                    coalesce(post_performance.reactions, 0) + coalesce(post_performance.comments, 0)
-            when 'youtube'
-                then
-                    coalesce(post_performance.reactions, 0) + coalesce(post_performance.comments, 0)
-            else
-                coalesce(post_performance.reactions, 0) + coalesce(post_performance.comments, 0)
-                + coalesce(post_performance.shares, 0)
-        end as public_engagements
+        post_performance.reactions,
+        post_performance.comments,
+        post_performance.shares,
+        post_performance.quotes
     from posts
     inner join post_performance
         on posts.post_key = post_performance.post_key
 
     union all
 
+    {# Latest lifetime counters, as fct_post_performance holds for the others. #}
     select
-        'instagram' as platform,
+        platform,
         account_id,
-        media_id as post_id,
-        {# Instagram reports in Pacific days, as int_instagram__posts does for our own media. #}
-        {{ utc_to_local_date('created_at', 'America/Los_Angeles') }} as created_date,
-        coalesce(like_count, 0) + coalesce(comments_count, 0) as public_engagements
-    from discovered_media
-    {# Lifetime counters: the latest snapshot of each media. #}
-    qualify
-        row_number() over (partition by media_id order by snapshot_date desc, extracted_at desc) = 1
+        post_id,
+        created_date,
+        reactions,
+        comments,
+        shares,
+        quotes
+    from competitor_posts
 
 ),
 
-brand_accounts as (
+public_posts as (
 
     select
         platform,
         account_id,
-        brand_id,
-        brand,
-        is_own,
-        is_own or platform in ({{ readable_platforms }}) as are_posts_readable
-    from accounts
+        post_id,
+        created_date,
+        case platform
+            when 'x'
+                then
+                    coalesce(reactions, 0) + coalesce(comments, 0)
+                    + coalesce(shares, 0) + coalesce(quotes, 0)
+            when 'instagram'
+                then
+                    coalesce(reactions, 0) + coalesce(comments, 0)
+            when 'youtube'
+                then
+                    coalesce(reactions, 0) + coalesce(comments, 0)
+            else
+                coalesce(reactions, 0) + coalesce(comments, 0)
+                + coalesce(shares, 0)
+        end as public_engagements
+    from post_counters
 
 ),
 
