@@ -39,7 +39,6 @@ from expectations.suites import (
     unique,
 )
 
-POST_FORMATS = ["image", "video", "reel", "carousel", "text", "link", "other"]
 DIM_ACCOUNT = "marts.dim_account"
 DIM_POST = "marts.dim_post"
 
@@ -238,14 +237,10 @@ FCT_ACCOUNT_DAILY = SuiteSpec(
     table_columns={name: table_name for name, table_name in _FCT.items() if name != table_name},
     checks=(
         not_in_future("date_day"),
-        # LinkedIn nets unfollows into its daily gain, so a LinkedIn day can be negative for real.
         # X's daily flows are the day-over-day growth of live counters: taking a like back makes
         # a day negative for real, so on X a negative day is a warning (elsewhere dbt's test
         # fails it).
-        *(
-            non_negative(column, WARNING, where=ONLY_X, label="x")
-            for column in ("engagements", "views", "shares")
-        ),
+        *(non_negative(column, WARNING, where=ONLY_X, label="x") for column in X_FLOWS),
         # Rates. engagement_rate = engagements / views. One view can lead to several engagements
         # (a reaction, a comment and a click), but across a page's whole day engagements above
         # views means a unit or join bug (a percentage stored as 3.2, a fan-out doubling
@@ -369,10 +364,7 @@ FCT_ACCOUNT_MONTHLY = SuiteSpec(
         all_true("days_in_data_fit", "days_in_data_fit_month", "days_in_data is 1 to the month's days"),
         at_most("followers_end_date", "last_metric_date"),
         non_negative("followers_gained", where='platform != "linkedin"', label="not_linkedin"),
-        *(
-            non_negative(column, WARNING, where=ONLY_X, label="x")
-            for column in ("engagements", "views", "shares")
-        ),
+        *(non_negative(column, WARNING, where=ONLY_X, label="x") for column in X_FLOWS),
         # As in fct_account_daily: over a month, engagements above views is a bug (off X).
         *x_split(between_0_and_1, "engagement_rate"),
         non_negative("engagement_rate_by_followers"),
@@ -480,8 +472,6 @@ _CAMPAIGN_COLUMNS = (
     "key_events_uplift_ci_high", "engagements_uplift_ci_low", "engagements_uplift_ci_high",
     "start_date", "end_date",
 )  # fmt: skip
-VERDICTS = ["better", "worse", "no detectable change", "not enough data"]
-CAMPAIGN_STATUSES = ["not started", "running", "finished"]
 
 # Every campaign whose window overlaps the run window: a load can change any of them.
 FCT_CAMPAIGN_PERFORMANCE = SuiteSpec(
@@ -528,8 +518,6 @@ FCT_CAMPAIGN_PERFORMANCE = SuiteSpec(
 # ---------------------------------------------------------------------------------------------
 # Listening: mentions, share of voice, the competitor benchmark.
 
-MENTION_SOURCES = ["x", "reddit", "rss", "facebook_pages", "instagram"]
-SENTIMENT_LABELS = ["positive", "neutral", "negative", "unscored"]
 _MENTION_COLUMNS = (
     "mention_key", "mention_source", "source_mention_id", "own_account_id", "sentiment_label",
     "sentiment_score", "language_confidence", "sighting_count", "reach", "engagements",
@@ -584,7 +572,7 @@ _SOV_COUNTS = (
     "unscored_mentions",
 )  # fmt: skip
 _SOV_SHARES = ("share_of_voice", "share_of_voice_by_reach", "share_of_voice_by_engagement")
-_SENTIMENT_ADDS_UP = "positive_mentions + neutral_mentions + negative_mentions + unscored_mentions = mentions"
+_SENTIMENT_SUM = "positive_mentions + neutral_mentions + negative_mentions + unscored_mentions = mentions"
 
 
 SENTIMENT_ADDS_UP = all_true(
@@ -607,7 +595,7 @@ FCT_SHARE_OF_VOICE_DAILY = SuiteSpec(
     query=f"""
         select
             {", ".join(_SOV_DAILY_COLUMNS)},
-            {_SENTIMENT_ADDS_UP} as is_sentiment_adding_up,
+            {_SENTIMENT_SUM} as is_sentiment_adding_up,
             share_of_voice_key = brand_id || ':' || strftime(mention_date, '%Y-%m-%d')
                 as is_key_consistent,
             -- Every brand's share of a day with mentions: together, the whole market.
@@ -643,7 +631,7 @@ FCT_SHARE_OF_VOICE_MONTHLY = SuiteSpec(
     query=f"""
         select
             {", ".join(_SOV_MONTHLY_COLUMNS)},
-            {_SENTIMENT_ADDS_UP} as is_sentiment_adding_up,
+            {_SENTIMENT_SUM} as is_sentiment_adding_up,
             share_of_voice_key = brand_id || ':' || strftime(month_start, '%Y-%m') as is_key_consistent,
             {_first_of_month("month_start")} as is_month_start,
             last_day between month_start and last_day(month_start) as is_last_day_in_month,
@@ -729,8 +717,6 @@ FCT_COMPETITOR_BENCHMARK_MONTHLY = SuiteSpec(
 # ---------------------------------------------------------------------------------------------
 # Support: days and months are the company's time zone.
 
-SUPPORT_CHANNELS = ["messenger", "facebook_comment", "instagram_comment", "x_mention"]
-SUPPORT_PLATFORMS = ["facebook_pages", "instagram", "x"]
 _CONVERSATION_COLUMNS = (
     "support_item_key", "account_id", "first_inbound_id", "channel", "platform", "timezone",
     "session_number", "inbound_messages", "sla_minutes", "first_response_seconds",
@@ -739,10 +725,6 @@ _CONVERSATION_COLUMNS = (
     "first_inbound_date", "first_inbound_month", "first_inbound_at", "first_reply_at",
 )  # fmt: skip
 
-_CONVERSATION_NOT_NULL = (
-    "is_direct_message", "is_question", "is_complaint", "needs_response", "is_answered",
-    "is_history_incomplete", "first_inbound_date", "first_inbound_month", "first_inbound_at",
-)  # fmt: skip
 
 FCT_SUPPORT_CONVERSATIONS = SuiteSpec(
     name="marts_fct_support_conversations",

@@ -84,13 +84,20 @@ def _failed_on_rows(result: Mapping[str, Any]) -> bool:
 
 def _leading_columns(test: Mapping[str, Any], nodes: Mapping[str, Any]) -> list[str]:
     """The columns a failing row is named by: its model's grain (``meta.grain``), then the
-    tested column."""
+    tested column; none when the model states no grain (a source's test), so that the whole
+    row is kept."""
     model = nodes.get(test.get("attached_node") or "", {})
     meta = (model.get("config") or {}).get("meta") or model.get("meta") or {}
-    grain = meta.get("grain")
-    leading = [str(column) for column in grain or []]
+    leading = [str(column) for column in meta.get("grain") or []]
     column = test.get("column_name")
+    if not leading:
+        return []
     return [*leading, column] if column and column not in leading else leading
+
+
+def _cut(value: Any, limit: int = 200) -> Any:
+    """A long text value (a raw record's JSON) cut to ``limit`` characters for the sample."""
+    return value[:limit] + "…" if isinstance(value, str) and len(value) > limit else value
 
 
 def _add_samples(warehouse: Path, failing: list[tuple[dict[str, Any], str, list[str]]]) -> None:
@@ -108,16 +115,18 @@ def _add_samples(warehouse: Path, failing: list[tuple[dict[str, Any], str, list[
     try:
         for item, query, leading in failing:
             try:
-                cursor = con.execute(f"select * from ({query}) as failing_rows limit {SAMPLE_SIZE}")
+                # On lines of its own: a test's SQL may end in a comment or a semicolon.
+                body = query.rstrip().rstrip(";")
+                cursor = con.execute(f"select * from (\n{body}\n) as failing_rows limit {SAMPLE_SIZE}")
                 names = [d[0] for d in cursor.description]
                 rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             except duckdb.Error as error:
                 what = f"{item['table']} {item['check']}"
                 log.warning("no sample of %s: %s", what, one_line(str(error), 300))
                 continue
-            named = (
-                [{k: v for k, v in row.items() if k in leading} or row for row in rows] if leading else rows
-            )
+            # The grain and the tested column when the row has them, else the whole row.
+            named = [{k: v for k, v in row.items() if k in leading} or row for row in rows]
+            named = [{k: _cut(v) for k, v in row.items()} for row in named]
             item["sample"] = sample_of(named, leading)
     finally:
         con.close()

@@ -45,9 +45,9 @@ from {{ model }}
 where
     {{ column_name }} is not null
     and {{ column_name }} not in (
-        select {{ field }}
-        from {{ to }}
-        where {{ field }} is not null
+        select parent.{{ field }}
+        from {{ to }} as parent
+        where parent.{{ field }} is not null
     )
 
 {% endmacro %}

@@ -17,7 +17,16 @@ from extractors.connections import ConnectionInfo
 from extractors.errors import ExtractError, Where
 from extractors.http import HttpClient, RetryPolicy
 from extractors.paginators import TokenPaginator
-from extractors.responses import Failure, ResponseRules, Rule, anything, retry_after, server_side, status
+from extractors.responses import (
+    Failure,
+    ResponseRules,
+    Rule,
+    anything,
+    json_object,
+    retry_after,
+    server_side,
+    status,
+)
 
 NAME = "reddit"
 DEFAULT_BASE_URL = "https://oauth.reddit.com"
@@ -28,11 +37,7 @@ RESET_MARGIN_SECONDS = 1.0
 
 
 def error_body(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
+    return json_object(response) or {}
 
 
 def label_of(response: requests.Response) -> str:

@@ -38,7 +38,6 @@ END_TIME_MARGIN = timedelta(seconds=10)
 RESET_MARGIN_SECONDS = 1.0
 """Wait this long past ``x-rate-limit-reset``: the header has whole seconds and clocks drift."""
 USAGE_CAP_TYPE = "https://api.twitter.com/2/problems/usage-capped"
-NOT_FOUND_TYPE = "https://api.twitter.com/2/problems/resource-not-found"
 
 
 def x_time(moment: datetime) -> str:

@@ -209,17 +209,13 @@ def report(client: HttpClient, mode: str, offset: int) -> Any:
 
 
 def test_an_offset_walk_reads_until_the_reported_total(client: HttpClient, server) -> None:
-    pages = REPORT.pages(
-        lambda offset: client.post_json("/ga4/full", WHERE, {"offset": str(offset), "limit": "2"}), WHERE
-    )
+    pages = REPORT.pages(lambda offset: report(client, "full", offset), WHERE)
     assert [[row["n"] for row in rows] for _, rows in pages] == [[0, 1], [2, 3], [4]]
     assert [offset for _, offset in server.requests] == ["0", "2", "4"], "no request after the total"
 
 
 def test_an_offset_walk_that_stops_short_of_its_total_is_an_error(client: HttpClient, server) -> None:
-    pages = REPORT.pages(
-        lambda offset: client.post_json("/ga4/stall", WHERE, {"offset": str(offset), "limit": "2"}), WHERE
-    )
+    pages = REPORT.pages(lambda offset: report(client, "stall", offset), WHERE)
     with pytest.raises(ExtractError) as caught:
         list(pages)
     assert caught.value.message == "the report holds 5 rows but returned none at offset 3"
