@@ -70,8 +70,9 @@ KINDS = (
         ("non_negative",),
     ),
     Kind(
-        "rates within their bounds",
-        "A rate or score outside its bounds means its numerator or denominator is wrong.",
+        "values within their bounds",
+        "A rate, score, rank or count outside its bounds (a share above 1, a rank or an SLA of 0) "
+        "means its numerator or denominator is wrong, or the row was built from nothing.",
         r"(_between_0_and_1(_not_\w+)?|_between_minus_1_and_1|_at_least_minus_1)$",
         ("between",),
     ),
@@ -80,12 +81,6 @@ KINDS = (
         "A part larger than its whole (engaged sessions above sessions, answered above inbound): "
         "a join fanned out or a sum counted twice.",
         r"_at_most_\w+$",
-    ),
-    Kind(
-        "counts that define the row",
-        "A rank, a sighting count or an SLA that must be at least 1 is 0: the row was built from "
-        "nothing, or the ranking is broken.",
-        r"_at_least_1$",
     ),
     Kind(
         "facts found in their dimension",

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -60,14 +61,16 @@ class CheckResult:
 
 
 def jsonable(value: Any) -> Any:
-    """``value`` as JSON can hold it: dates as ISO text, NaN and NaT as null, numpy scalars as
-    Python ones, anything else unknown as its text."""
+    """``value`` as JSON can hold it: dates as ISO text, NaN and NaT as null, numpy scalars and
+    decimals as Python numbers, anything else unknown as its text."""
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
         value = value.item()
+    if isinstance(value, Decimal):  # DuckDB's DECIMAL columns (money)
+        value = float(value)
     if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, (date, datetime, pd.Timestamp)):

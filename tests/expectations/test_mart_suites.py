@@ -27,12 +27,12 @@ from expectations.mart_suites import (
     FCT_POST_PERFORMANCE,
     FCT_SOCIAL_TRAFFIC_DAILY_VOLUME,
     FCT_SUPPORT_CONVERSATIONS,
-    FCT_SUPPORT_DAILY,
     MART_SUITES,
 )
 from expectations.runner import CheckReport, _read_batch, run_checks
 from expectations.suites import SuiteSpec
 from record.dbt_artifacts import dbt_results
+from record.results import BLOCKING, WARNING
 from tests.conftest import DEMO_TODAY, run_dbt
 
 quiet_noisy_loggers()
@@ -132,15 +132,6 @@ class Breakage:
 ONE_FACEBOOK_ACCOUNT = "select min(account_key) from marts.dim_account where platform = 'facebook_pages'"
 
 BREAKAGES = {
-    "negative count": Breakage(
-        FCT_SUPPORT_DAILY,
-        None,
-        "update marts.fct_support_daily set items_answered = -1 "
-        "where first_inbound_date = $day and channel = 'all'",
-        "items_answered_non_negative",
-        "blocking",
-        '"first_inbound_date": "{day}", "platform": "all", "account_id": "all", "channel": "all"',
-    ),
     "future day": Breakage(
         FCT_ACCOUNT_DAILY,
         ONE_FACEBOOK_ACCOUNT,
@@ -151,14 +142,6 @@ BREAKAGES = {
         '"account_key": "{key}", "metric_date": "2026-11-25"',
     ),
     # A post's counters are live and its insights lag: more engagements than views is only news.
-    "post engagement rate above 1": Breakage(
-        FCT_POST_PERFORMANCE,
-        "select min(post_key) from marts.fct_post_performance where created_date = $day",
-        "update marts.fct_post_performance set engagement_rate = 1.8 where post_key = $key",
-        "engagement_rate_at_most_1",
-        "warning",
-        '"post_key": "{key}"',
-    ),
     "post missing from dim_post": Breakage(
         FCT_POST_PERFORMANCE,
         "select min(post_key) from marts.fct_post_performance where created_date = $day",
@@ -240,21 +223,60 @@ def test_a_duplicated_dimension_row_fails_the_dimension_not_its_facts(
         FCT_ACCOUNT_DAILY,
     )
 
-    assert failed(report) == {("marts.dim_account", "platform__account_id_unique", "blocking")}, (
-        report.summary()
-    )
-    assert all(key in (r.sample or "") for r in report.blocking_failures)
+    # The dimension's own keys are dbt's tests ("duplicate dimension row" below).
+    assert failed(report) == set(), report.summary()
 
 
 # Breakages of the contracts dbt's yml states: (SQL picking the key of the row to break, given
 # $day; SQL breaking it, given $key and $day; the dbt test it must fail, as (table, column, test);
-# text its sample must hold).
+# text its sample must hold; the test's severity; any other test the same breakage fails, with its
+# sample and severity).
 DBT_BREAKAGES = {
+    "negative count": (
+        None,
+        "update marts.fct_support_daily set items_answered = -1 "
+        "where first_inbound_date = $day and channel = 'all'",
+        ("marts.fct_support_daily", "items_answered", "non_negative"),
+        '"first_inbound_date": "{day}", "platform": "all", "account_id": "all", "channel": "all"',
+        BLOCKING,
+    ),
+    # A post's counters are live and its insights lag: more engagements than views is only news.
+    "post engagement rate above 1": (
+        "select min(post_key) from marts.fct_post_performance where created_date = $day",
+        "update marts.fct_post_performance set engagement_rate = 1.8 where post_key = $key",
+        ("marts.fct_post_performance", "engagement_rate", "between"),
+        '"post_key": "{key}"',
+        WARNING,
+    ),
+    "negative campaign cost": (
+        "select max(utm_campaign) from marts.fct_campaign_performance",
+        "update marts.fct_campaign_performance set cost = -450 where utm_campaign = $key",
+        ("marts.fct_campaign_performance", "cost", "non_negative"),
+        '"cost": -450',
+        BLOCKING,
+    ),
+    # X's daily engagements are the growth of live counters: a day of taken-back likes is real.
+    "negative engagements on X": (
+        "select min(account_key) from marts.fct_account_daily where platform = 'x'",
+        "update marts.fct_account_daily set engagements = -4 where account_key = $key and metric_date = $day",
+        ("marts.fct_account_daily", "engagements", "non_negative"),
+        '"engagements": -4',
+        WARNING,
+    ),
+    "engagement rate above 1 off X": (
+        ONE_FACEBOOK_ACCOUNT,
+        "update marts.fct_account_daily set engagement_rate = 3.2 "
+        "where account_key = $key and metric_date = $day - 2",
+        ("marts.fct_account_daily", "engagement_rate", "between"),
+        '"engagement_rate": 3.2',
+        BLOCKING,
+    ),
     "duplicate mention": (
         "select min(mention_key) from marts.fct_mentions where mention_date = $day",
         "insert into marts.fct_mentions select * from marts.fct_mentions where mention_key = $key",
         ("marts.fct_mentions", "mention_key", "unique"),
         '"unique_field": "{key}"',
+        BLOCKING,
     ),
     "share above 1": (
         None,
@@ -262,6 +284,7 @@ DBT_BREAKAGES = {
         "where first_inbound_date = $day and channel = 'all'",
         ("marts.fct_support_daily", "response_rate", "between"),
         '"first_inbound_date": "{day}", "platform": "all", "account_id": "all", "channel": "all"',
+        BLOCKING,
     ),
     "account missing from dim_account": (
         ONE_FACEBOOK_ACCOUNT,
@@ -269,6 +292,7 @@ DBT_BREAKAGES = {
         "where account_key = $key and metric_date = $day",
         ("marts.fct_account_daily", "account_key", "relationships"),
         '"account_key": "facebook_pages:404", "metric_date": "{day}"',
+        BLOCKING,
     ),
     "duplicate mart day": (
         "select min(account_key) from marts.fct_account_daily where platform = 'instagram'",
@@ -276,6 +300,7 @@ DBT_BREAKAGES = {
         "where account_key = $key and metric_date = $day",
         ("marts.fct_account_daily", None, "unique_combination_of_columns"),
         '"account_key": "{key}", "metric_date": "{day}"',
+        BLOCKING,
     ),
     "null mart key": (
         "select min(account_key) from marts.fct_account_daily where platform = 'youtube'",
@@ -283,12 +308,14 @@ DBT_BREAKAGES = {
         "where account_key = $key and metric_date = $day",
         ("marts.fct_account_daily", "account_key", "not_null"),
         '"account_key": null, "metric_date": "{day}"',
+        BLOCKING,
     ),
     "negative views": (
         ONE_FACEBOOK_ACCOUNT,
         "update marts.fct_account_daily set views = -1 where account_key = $key and metric_date = $day - 1",
         ("marts.fct_account_daily", "views", "non_negative"),
         '"account_key": "{key}", "metric_date": "{day_before}", "views": -1',
+        BLOCKING,
     ),
     "duplicate social traffic day": (
         None,
@@ -296,18 +323,23 @@ DBT_BREAKAGES = {
         "where report_date = $day and social_network = 'Instagram'",
         ("marts.fct_social_traffic_daily", None, "unique_combination_of_columns"),
         '"social_network": "Instagram"',
+        BLOCKING,
     ),
     "unknown verdict": (
         "select min(utm_campaign) from marts.fct_campaign_performance",
         "update marts.fct_campaign_performance set sessions_verdict = 'great' where utm_campaign = $key",
         ("marts.fct_campaign_performance", "sessions_verdict", "accepted_values"),
         '"value_field": "great"',
+        BLOCKING,
     ),
     "duplicate dimension row": (
         ONE_FACEBOOK_ACCOUNT,
         "insert into marts.dim_account select * from marts.dim_account where account_key = $key",
         ("marts.dim_account", "account_key", "unique"),
         '"unique_field": "{key}", "n_records": 2',
+        BLOCKING,
+        # The same row also repeats the platform and account id.
+        (("marts.dim_account", None, "unique_combination_of_columns"), '"rows_with_this_key": 2', BLOCKING),
     ),
 }
 
@@ -316,34 +348,40 @@ def test_breakages_of_dbt_s_contracts_fail_its_tests_with_a_sample(
     full_warehouse: Any, tmp_path: Path
 ) -> None:
     """Each breakage, made together on one copy, fails its dbt test and nothing else; the run
-    record's row for it is blocking and its sample names the bad row, as a suite's would."""
+    record's row for it has the test's severity and its sample names the bad row, as a
+    suite's would."""
     copy = full_warehouse.copy(tmp_path)
     day = full_warehouse.check_window[1] - timedelta(days=3)
     keys: dict[str, Any] = {}
     with duckdb.connect(str(copy)) as con:
-        for case, (pick, sql, _, _) in DBT_BREAKAGES.items():
+        for case, (pick, sql, *_) in DBT_BREAKAGES.items():
             if pick:
                 (keys[case],) = con.execute(pick, named(pick, day=day)).fetchone() or (None,)
                 assert keys[case] is not None, "the demo warehouse has no row to break"
             con.execute(sql, named(sql, key=keys.get(case), day=day))
 
     run_dbt(
-        ["test", "--select", " ".join({t.split(".")[1] for _, _, (t, _, _), _ in DBT_BREAKAGES.values()})],
+        ["test", "--select", " ".join({t.split(".")[1] for _, _, (t, _, _), *_ in DBT_BREAKAGES.values()})],
         copy,
         tmp_path,
     )
     found = dbt_results(tmp_path / "target", copy)
 
     failing = [item for item in found if not item["success"]]
-    assert len(failing) == len(DBT_BREAKAGES), [f"{i['table']} {i['check']}" for i in failing]
-    for case, (_, _, (table, column, test), sample) in DBT_BREAKAGES.items():
+    expected = [
+        (case, *failure)
+        for case, (_, _, test, sample, severity, *also) in DBT_BREAKAGES.items()
+        for failure in ((test, sample, severity), *also)
+    ]
+    assert len(failing) == len(expected), [f"{i['table']} {i['check']}" for i in failing]
+    for case, (table, column, test), sample, severity in expected:
         named_test = f"{test}_{table.split('.')[1]}"
         (item,) = [
             i
             for i in failing
             if i["table"] == table and i["column"] == column and i["check"].startswith(named_test)
         ]
-        assert item["severity"] == "blocking" and item["unexpected_count"] >= 1, item
+        assert item["severity"] == severity and item["unexpected_count"] >= 1, item
         text = sample.format(key=keys.get(case), day=day, day_before=day - timedelta(days=1))
         assert item["sample"] is not None and text in item["sample"], (case, item["sample"])
         assert len(json.loads(item["sample"])) <= 5

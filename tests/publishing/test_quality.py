@@ -245,7 +245,7 @@ def test_data_docs_and_dbt_docs_are_published(warehouse: Path) -> None:
     from expectations.runner import ChecksFailed
 
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("update marts.fct_account_daily set engagement_rate = 7 where platform = 'youtube'")
+        con.execute("update marts.dim_account set account_key = 'youtube:broken' where platform = 'youtube'")
     with pytest.raises(ChecksFailed):
         pipeline.check(DEMO_TODAY.replace(day=13), DEMO_TODAY.replace(day=19), "blocked", strict=True)
     index = warehouse.parent / "published" / "data_docs" / "index.html"
