@@ -32,14 +32,15 @@ MARKED = (
 # Defects the blocking checks must stop, each written by one run.
 # Defects the blocking checks must stop, each written by one run: the table it breaks, and how.
 DEFECTS = {
-    "rate_above_1": (
+    "future_day": (
         "marts.fct_account_daily",
-        "update marts.fct_account_daily set engagement_rate = 4.2 "
-        "where platform = 'youtube' and metric_date = DATE '2026-11-17'",
+        "insert into marts.fct_account_daily select * replace (DATE '2999-01-01' as metric_date) "
+        "from marts.fct_account_daily where platform = 'youtube' and metric_date = DATE '2026-11-17'",
     ),
-    "duplicate_key": (
+    "key_not_from_its_parts": (
         "marts.dim_account",
-        "insert into marts.dim_account select * from marts.dim_account limit 1",
+        "update marts.dim_account set account_key = 'youtube:someone-else' "
+        "where account_key = (select min(account_key) from marts.dim_account)",
     ),
     "negative_count": (
         "marts.fct_social_traffic_daily",
@@ -48,9 +49,9 @@ DEFECTS = {
 }
 RUNS = [
     ("run-1", None),
-    ("run-2", "rate_above_1"),
+    ("run-2", "future_day"),
     ("run-3", None),
-    ("run-4", "duplicate_key"),
+    ("run-4", "key_not_from_its_parts"),
     ("run-5", "negative_count"),
 ]
 
@@ -153,7 +154,7 @@ def test_a_run_whose_every_mart_is_held_back_publishes_nothing(
         pipeline.publish_snapshot(*WINDOW, "run-2", built_in_run=False)
     assert _digest(snapshot) == before
     with duckdb.connect(str(live)) as con:
-        con.execute(DEFECTS["rate_above_1"][1])
+        con.execute(DEFECTS["future_day"][1])
     with pytest.raises(ChecksFailed):  # the checks alone, strict, fail on a blocking failure
         pipeline.check(*WINDOW, "run-3", strict=True)
 
