@@ -14,12 +14,7 @@ from typing import Any
 
 import requests
 
-from extractors.responses import Failure, When, json_object
-
-
-def google_error(response: requests.Response) -> dict[str, Any] | None:
-    error = (json_object(response) or {}).get("error")
-    return error if isinstance(error, dict) else None
+from extractors.responses import Failure, When, error_object
 
 
 def reasons(error: Mapping[str, Any] | None) -> frozenset[str]:
@@ -38,7 +33,7 @@ def google_reader(
     """Read a failure as ``<product> error <status> <code>: <message>``; ``code_of`` picks the code."""
 
     def read(response: requests.Response) -> Failure:
-        error = google_error(response)
+        error = error_object(response)
         if error is None:
             return Failure(response, f"HTTP {response.status_code}")
         message = str(error.get("message", ""))

@@ -31,8 +31,8 @@ from extractors.responses import (
     ResponseRules,
     Rule,
     code,
+    error_object,
     flag,
-    json_object,
     server_side,
     status,
     without_error_body,
@@ -95,8 +95,8 @@ def _regain_access_seconds(response: requests.Response) -> float:
 
 def read_graph_error(response: requests.Response) -> Failure:
     """Graph's ``{"error": {"code", "error_subcode", "message", "is_transient"}}``."""
-    error = (json_object(response) or {}).get("error")
-    if not isinstance(error, dict):
+    error = error_object(response)
+    if error is None:
         return Failure(response, f"HTTP {response.status_code}")
     subcode = error.get("error_subcode")
     message = str(error.get("message", ""))

@@ -50,6 +50,12 @@ def json_object(response: requests.Response) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
+def error_object(response: requests.Response) -> dict[str, Any] | None:
+    """The ``error`` object of a ``{"error": {...}}`` body (Graph's and Google's shape), else None."""
+    error = (json_object(response) or {}).get("error")
+    return error if isinstance(error, dict) else None
+
+
 class When:
     """A test of a failure; tests combine with ``|`` and ``&``."""
 
