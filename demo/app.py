@@ -42,17 +42,12 @@ async def _truncated(response: Response) -> Response:
     )
 
 
-def create_app(
-    today: date | None = None,
-    tokens: set[str] | frozenset[str] | None = None,
-    chaos_rate: float = 0.0,
-    chaos_seed: int = 0,
-) -> FastAPI:
+def create_app(today: date | None = None, chaos_rate: float = 0.0, chaos_seed: int = 0) -> FastAPI:
     """A demo server app.
 
     ``today`` fixes the server's date (default: the real current UTC date, read per request);
-    ``tokens`` are the accepted access tokens; ``chaos_rate`` is the fraction of API requests that
-    get a random throttle or 500, decided by ``chaos_seed`` and the request counter.
+    ``chaos_rate`` is the fraction of API requests that get a random throttle or 500, decided by
+    ``chaos_seed`` and the request counter.
     """
     app = FastAPI(
         title="Lumo Strollers demo APIs",
@@ -60,7 +55,7 @@ def create_app(
         openapi_url="/_demo/openapi.json",
         redoc_url=None,
     )
-    state = DemoState(today=today, tokens=tokens, chaos_rate=chaos_rate, chaos_seed=chaos_seed)
+    state = DemoState(today=today, chaos_rate=chaos_rate, chaos_seed=chaos_seed)
     app.state.demo = state
 
     @app.middleware("http")

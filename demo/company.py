@@ -43,7 +43,6 @@ def competitor_id(competitor: str, platform: str) -> str:
     return accounts[0].id
 
 
-COMPANY_NAME = SHIPPED.company.name
 BRAND = SHIPPED.brand.name
 MAIN_PAGE, UK_PAGE = own_id("facebook_pages", 0), own_id("facebook_pages", 1)
 INSTAGRAM_ACCOUNT = own_id("instagram")

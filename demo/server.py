@@ -29,20 +29,11 @@ START_TIMEOUT_SECONDS = 10.0
 class DemoServer:
     """A demo API server (uvicorn) running in a daemon thread."""
 
-    def __init__(
-        self,
-        today: date | None = None,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        tokens: set[str] | frozenset[str] | None = None,
-        chaos_rate: float = 0.0,
-        chaos_seed: int = 0,
-    ) -> None:
-        self.app = create_app(today=today, tokens=tokens, chaos_rate=chaos_rate, chaos_seed=chaos_seed)
+    def __init__(self, today: date | None = None, *, chaos_rate: float = 0.0, chaos_seed: int = 0) -> None:
+        self.app = create_app(today=today, chaos_rate=chaos_rate, chaos_seed=chaos_seed)
         self.state: DemoState = self.app.state.demo
-        self._host = host
-        self._port = port
+        self._host = "127.0.0.1"
+        self._port = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 

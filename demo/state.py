@@ -168,15 +168,9 @@ class RequestLog:
 class DemoState:
     """Everything a running demo server knows besides its generated data."""
 
-    def __init__(
-        self,
-        today: date | None = None,
-        tokens: frozenset[str] | set[str] | None = None,
-        chaos_rate: float = 0.0,
-        chaos_seed: int = 0,
-    ) -> None:
+    def __init__(self, today: date | None = None, chaos_rate: float = 0.0, chaos_seed: int = 0) -> None:
         self.fixed_today = today
-        self.tokens = frozenset(tokens) if tokens is not None else DEFAULT_TOKENS
+        self.tokens = DEFAULT_TOKENS
         self.faults = FaultQueue()
         self.chaos = Chaos(chaos_rate, chaos_seed)
         self.log = RequestLog()

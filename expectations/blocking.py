@@ -24,11 +24,16 @@ from expectations.suites import BLOCKING
 DOC_PATH = Path(__file__).with_name("BLOCKING_CHECKS.md")
 
 
+# A dbt test of these is classed by its own name first (``dim_post_post_key_is_platform_and_id``
+# is a key built from its parts); only an unnamed one falls back to the kind listing it.
+RULE, SINGULAR = "expression_is_true", "singular"
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str
     why: str
-    gx: str | None  # regex on a GX check name
+    named: str | None  # regex on a check's name: a GX check's, or a dbt test's own name
     dbt: tuple[str, ...] = ()  # dbt generic test names (or "unit_test", "model", "singular")
 
 
@@ -62,6 +67,7 @@ KINDS = (
         "not in the future",
         "A row dated after today is filed wrong: no number can exist for a day that has not ended.",
         r"_not_in_future$",
+        ("not_in_future",),
     ),
     Kind(
         "counts not negative",
@@ -81,13 +87,14 @@ KINDS = (
         "A part larger than its whole (engaged sessions above sessions, answered above inbound): "
         "a join fanned out or a sum counted twice.",
         r"_at_most_\w+$",
+        ("at_most",),
     ),
     Kind(
         "facts found in their dimension",
         "A fact whose account or post is missing from its dimension drops out of every BI join "
         "and every per-account number.",
         r"_in_dim_(account|post)$",
-        ("relationships",),
+        ("relationships", "exists_in"),
     ),
     Kind(
         "values from the documented set",
@@ -106,7 +113,7 @@ KINDS = (
         "A rule a model states about its own numbers (parts adding up to their whole, shares of "
         "voice summing to 1, an end not before its start) is broken: one of them is wrong.",
         r"_add_up(_to_1)?$",
-        ("expression_is_true",),
+        (RULE,),
     ),
     Kind(
         "months hold their own days",
@@ -146,7 +153,7 @@ KINDS = (
         "singular data tests",
         "A project-specific rule of the data (one platform per social network) is broken.",
         None,
-        ("singular",),
+        (SINGULAR,),
     ),
 )
 
@@ -155,23 +162,30 @@ class UnexplainedCheck(ValueError):
     """A blocking check of no known kind: say why it blocks (a ``Kind``) before it can land."""
 
 
+def _named_kind(check_name: str) -> Kind | None:
+    return next((kind for kind in KINDS if kind.named and re.search(kind.named, check_name)), None)
+
+
 def gx_kind(check_name: str) -> Kind:
-    for kind in KINDS:
-        if kind.gx and re.search(kind.gx, check_name):
-            return kind
-    raise UnexplainedCheck(
-        f"blocking GX check {check_name!r} is of no known kind: add it to expectations.blocking"
-    )
+    kind = _named_kind(check_name)
+    if kind is None:
+        raise UnexplainedCheck(
+            f"blocking GX check {check_name!r} is of no known kind: add it to expectations.blocking"
+        )
+    return kind
 
 
 def dbt_kind(node: dict[str, Any]) -> Kind:
     if node["resource_type"] in ("unit_test", "model"):
         name = node["resource_type"]
     else:
-        name = (node.get("test_metadata") or {}).get("name") or "singular"
-    for kind in KINDS:
-        if name in kind.dbt:
-            return kind
+        name = (node.get("test_metadata") or {}).get("name") or SINGULAR
+    by_test = next((kind for kind in KINDS if name in kind.dbt), None)
+    if by_test is not None and name not in (RULE, SINGULAR):
+        return by_test
+    kind = _named_kind(node.get("name", "")) or by_test
+    if kind is not None:
+        return kind
     raise UnexplainedCheck(f"blocking dbt test {node['unique_id']} ({name}) is of no known kind")
 
 
@@ -191,7 +205,13 @@ def blocking_checks(manifest: dict[str, Any]) -> dict[str, dict[str, set[str]]]:
             if kind == "model" and node["package_name"] != manifest["metadata"].get("project_name"):
                 continue
             target = node.get("model") or node.get("attached_node") or node["unique_id"]
-            found[dbt_kind(node).name]["dbt"].add(str(target).split(".")[-1])
+            if kind == "test" and not node.get("attached_node"):
+                # A source's test or a singular test: it names what it reads.
+                target = next(iter(node.get("depends_on", {}).get("nodes") or []), target)
+            parts = str(target).split(".")  # a source by <source>.<table>, a model by its name
+            found[dbt_kind(node).name]["dbt"].add(
+                ".".join(parts[-2:] if parts[0] == "source" else parts[-1:])
+            )
     return found
 
 

@@ -145,8 +145,6 @@ def run_checks(
     _quiet_gx()
     context = _open_context(gx_dir)
     parameters = {
-        "window_start": start.isoformat(),
-        "window_end": end.isoformat(),
         "page_insights_metrics": sorted(page_insights_metrics),
         "min_mart_rows": 1 if _raw_has_rows(con, start, end) else 0,
         "latest_day": latest_day.isoformat(),

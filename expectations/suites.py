@@ -1,9 +1,10 @@
 """The vocabulary of the data checks: ``Check``, ``SuiteSpec`` and the building blocks.
 
 The suites themselves live in ``raw_suites`` (one per raw stream, plus payload-field and volume
-suites) and ``mart_suites`` (one per mart); ``catalog`` lists them all. A ``SuiteSpec`` is the SQL
-that reads the run window's batch out of DuckDB into a DataFrame (JSON payload fields are picked
-out there, with DuckDB's JSON operators) and the list of checks GX runs on it.
+suites) and ``mart_suites`` (volume and rows of the marts); ``catalog`` lists them all. A
+``SuiteSpec`` is the SQL that reads the run window's batch out of DuckDB into a DataFrame (JSON
+payload fields are picked out there, with DuckDB's JSON operators) and the list of checks GX runs
+on it.
 
 Every check has a short stable name and a severity:
 
@@ -11,7 +12,7 @@ Every check has a short stable name and a severity:
   numbers, rows filed under the wrong day);
 * ``warning`` — reported in ``audit.check_results`` and Data Docs, but publishing goes ahead.
 
-The window bounds, the expected metric names, the minimum row count and the volume bounds are GX
+The expected metric names, the latest possible day, the minimum row count and the volume bounds are GX
 *suite parameters* (``{"$PARAMETER": ...}``) filled in at run time, so the stored suites do not
 change from run to run. The batch SQL may use these DuckDB parameters, supplied by the runner:
 
@@ -32,8 +33,6 @@ from great_expectations.expectations.metadata_types import FailureSeverity
 from record.results import BLOCKING, SEVERITIES, WARNING
 
 # Suite parameters, supplied by the runner on every run.
-WINDOW_START = {"$PARAMETER": "window_start"}
-WINDOW_END = {"$PARAMETER": "window_end"}
 PAGE_INSIGHTS_METRICS = {"$PARAMETER": "page_insights_metrics"}
 MIN_MART_ROWS = {"$PARAMETER": "min_mart_rows"}
 LATEST_DAY = {"$PARAMETER": "latest_day"}
@@ -121,14 +120,6 @@ def not_null(column: str, severity: str = BLOCKING) -> Check:
     )
 
 
-def unique(*columns: str, severity: str = BLOCKING) -> Check:
-    name = "__".join(columns) + "_unique"
-    text = f"({', '.join(columns)}) is unique in the batch"
-    if len(columns) == 1:
-        return _check(name, severity, gxe.ExpectColumnValuesToBeUnique, text, column=columns[0])
-    return _check(name, severity, gxe.ExpectCompoundColumnsToBeUnique, text, column_list=list(columns))
-
-
 def _rows(where: str | None, label: str) -> tuple[str, str, dict[str, str]]:
     """Name suffix, text and expectation arguments restricting a check to rows matching ``where``."""
     if where is None:
@@ -157,34 +148,6 @@ def at_most_one(column: str, severity: str = BLOCKING) -> Check:
         f"{column} is <= 1 where present",
         column=column,
         max_value=1,
-    )
-
-
-def between_0_and_1(
-    column: str, severity: str = BLOCKING, where: str | None = None, label: str = ""
-) -> Check:
-    suffix, scope, rows = _rows(where, label)
-    return _check(
-        f"{column}_between_0_and_1{suffix}",
-        severity,
-        gxe.ExpectColumnValuesToBeBetween,
-        f"{column} is between 0 and 1 where present{scope}",
-        column=column,
-        min_value=0,
-        max_value=1,
-        **rows,
-    )
-
-
-def in_window(column: str, severity: str = BLOCKING) -> Check:
-    return _check(
-        f"{column}_in_window",
-        severity,
-        gxe.ExpectColumnValuesToBeBetween,
-        f"{column} lies in the run window",
-        column=column,
-        min_value=WINDOW_START,
-        max_value=WINDOW_END,
     )
 
 
@@ -243,17 +206,6 @@ def all_true(column: str, name: str, text: str, severity: str = BLOCKING, **rows
     )
 
 
-def references(column: str, dimension: str, flag: str | None = None, severity: str = BLOCKING) -> Check:
-    """Referential integrity: the batch query sets ``flag`` (default ``<column>_known``) to whether
-    the row's ``column`` exists in ``dimension`` (a left join); a null key counts as known."""
-    return all_true(
-        flag or f"{column}_known",
-        f"{column}_in_{dimension.split('.')[-1]}",
-        f"every {column} exists in {dimension}",
-        severity,
-    )
-
-
 def ratio_within_volume(column: str, name: str, text: str, severity: str = WARNING) -> Check:
     """An anomaly check on a ratio to history computed by the batch query (a day's value over its
     history's median, or a level over its previous reading; null when the baseline is too small):
@@ -280,28 +232,3 @@ def has_rows(severity: str = BLOCKING) -> Check:
         "the window has rows (required only when the raw tables have data for the window)",
         min_value=MIN_MART_ROWS,
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Mart building blocks
-
-
-def between(
-    column: str,
-    min_value: float | None = None,
-    max_value: float | None = None,
-    severity: str = BLOCKING,
-) -> Check:
-    """``column`` lies in [min_value, max_value] where present (either bound may be open)."""
-    if min_value is None and max_value is None:
-        raise ValueError(f"check on {column}: give a lower or an upper bound")
-    if max_value is None:
-        name, text = f"{column}_at_least_{min_value:g}", f"{column} is >= {min_value:g} where present"
-    elif min_value is None:
-        name, text = f"{column}_at_most_{max_value:g}", f"{column} is <= {max_value:g} where present"
-    else:
-        name = f"{column}_between_{min_value:g}_and_{max_value:g}"
-        text = f"{column} is between {min_value:g} and {max_value:g} where present"
-    bounds = {k: v for k, v in (("min_value", min_value), ("max_value", max_value)) if v is not None}
-    name = name.replace("-", "minus_")
-    return _check(name, severity, gxe.ExpectColumnValuesToBeBetween, text, column=column, **bounds)

@@ -1,11 +1,16 @@
-"""Shared fixtures: the demo API server over real HTTP, and the demo company configuration."""
+"""Shared fixtures: the demo API server over real HTTP, and the demo company configuration.
+
+Every test that needs a warehouse builds it one way: ``extract`` these sources from the demo,
+``load_and_build`` them with this dbt selection; dbt always runs through ``run_dbt``.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -16,6 +21,7 @@ import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 from dbt.contracts.graph.manifest import Manifest
 
+from core.campaigns import CampaignRegistry
 from core.config import CompanyConfig, load_config
 from core.logs import quiet_noisy_loggers
 from demo.connections import connection_fields
@@ -24,10 +30,12 @@ from demo.server import DemoServer
 from demo.state import (
     DEMO_FACEBOOK_TOKEN,
 )
+from extractors import source_class
 from extractors.connections import ConnectionInfo
-from extractors.core import Window
+from extractors.core import Source, Window
 from extractors.facebook_pages import PACIFIC
 from extractors.landing import Partition
+from extractors.x import X
 from loading.raw import load_partitions
 
 # Tests never touch a developer's Airflow state or warehouse: everything lives in a temp dir.
@@ -150,35 +158,98 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[d
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def extract(
+    company: CompanyConfig,
+    server: DemoServer,
+    tmp: Path,
+    sources: Mapping[str, Sequence[str] | None],
+    window: Window,
+    run_id: str,
+    today: date = DEMO_TODAY,
+    *,
+    accounts: Mapping[str, Sequence[str]] | None = None,
+    x_clock: Callable[[], datetime] | None = None,
+    **extra: object,
+) -> list[Partition]:
+    """Extract ``sources`` (each with its streams, ``None`` for all) over ``window`` from the demo
+    ``server`` into the landing zone ``tmp / "landing"``, as a run on ``today`` would, and return
+    the landed partitions: a batch for ``load_and_build``.
+
+    ``run_id`` may name the source (``"run-{source}"``); ``accounts`` narrows a source to some of
+    its accounts (by source); ``extra`` adds connection extras to every source (``page_size=40``).
+    X's "now" (``x_clock``) is ``today`` at 00:00 UTC unless given: the demo server's recent
+    search and mentions count their 7 days back from that instant.
+    """
+    midnight = datetime.combine(today, time.min, UTC)
+    clock = x_clock or (lambda: midnight)
+    landed: list[Partition] = []
+    for name, streams in sources.items():
+        connection = demo_connection(name, server, **extra)
+        if name == "x":
+            source: Source = X(company, connection, clock=clock)
+        else:
+            source = source_class(name)(company, connection)
+        landed += source.run(
+            window,
+            tmp / "landing",
+            run_id.format(source=name),
+            streams=streams,
+            accounts=(accounts or {}).get(name),
+            today=today,
+        )
+    return landed
+
+
 @dataclass
 class Built:
-    """A warehouse ``load_and_build`` loaded and built: open read-only, with what dbt found."""
+    """A warehouse ``load_and_build`` loaded and built: open, with what dbt found."""
 
     con: duckdb.DuckDBPyConnection
     result: dbtRunnerResult
+    path: Path
+    tmp: Path
 
-    def rows(self, sql: str) -> list[dict[str, Any]]:
-        return rows(self.con, sql)
+    def rows(
+        self, sql: str, params: Any = None, con: duckdb.DuckDBPyConnection | None = None
+    ) -> list[dict[str, Any]]:
+        """The rows ``sql`` selects from this warehouse (or through ``con``: a copy's)."""
+        return rows(con or self.con, sql, params)
+
+    def copy(self, name: str) -> Path:
+        """A copy of the warehouse under ``tmp / name``, for a build that must not change this one."""
+        # Same file name: dbt-duckdb names the catalog after it, and the views refer to it.
+        target = self.tmp / name / self.path.name
+        target.parent.mkdir()
+        shutil.copyfile(self.path, target)
+        return target
 
 
 def load_and_build(
     tmp: Path,
-    batches: Sequence[Iterable[Partition]],
+    batches: Sequence[Iterable[Partition]] | Mapping[str, Iterable[Partition]],
     build: Sequence[str],
     company: CompanyConfig | None = None,
+    *,
+    campaigns: CampaignRegistry | None = None,
+    path: Path | None = None,
+    read_only: bool = True,
 ) -> Built:
     """Load each batch of landed partitions in order, as successive daily loads would (run ids
-    ``load-1``, ``load-2``, …; with ``company``, its accounts and campaigns too), into a new
-    warehouse under ``tmp``, then ``dbt build`` it with the arguments ``build`` (a selection)."""
-    db_path = tmp / "w.duckdb"
-    con = duckdb.connect(str(db_path))
+    ``load-1``, ``load-2``, … or a mapping's keys; with ``company``, its accounts and campaigns
+    too, ``campaigns`` else the registry file), into the warehouse ``path`` (default a new one
+    under ``tmp``), then ``dbt build`` it with the arguments ``build`` (a selection), artefacts
+    under ``tmp``. The warehouse comes back open, read-only unless asked."""
+    path = path or tmp / "w.duckdb"
+    if not isinstance(batches, Mapping):
+        batches = {f"load-{number}": batch for number, batch in enumerate(batches, 1)}
+    con = duckdb.connect(str(path))
     try:
-        for number, batch in enumerate(batches, 1):
-            load_partitions(con, list(batch), f"load-{number}", company)
+        for run_id, batch in batches.items():
+            load_partitions(con, list(batch), run_id, company, campaigns)
     finally:
         con.close()
-    result = run_dbt(["build", *build], db_path, tmp)
-    return Built(duckdb.connect(str(db_path), read_only=True), result)
+    result = run_dbt(["build", *build], path, tmp)
+    return Built(duckdb.connect(str(path), read_only=read_only), result, path, tmp)
 
 
 def assert_dbt_succeeded(result: dbtRunnerResult) -> None:

@@ -8,18 +8,13 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-
-import duckdb
 
 from core.config import CompanyConfig
 from demo.server import DemoServer
-from extractors import source_class
 from extractors.core import Window
-from extractors.x import X
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, run_dbt
+from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, extract, load_and_build
 from warehouse.orchestration import EXTRACT_SOURCES
 
 WINDOW = Window(DEMO_TODAY - timedelta(days=42), DEMO_TODAY - timedelta(days=1))
@@ -41,18 +36,13 @@ class FullWarehouse:
 
 
 def build(company: CompanyConfig, server: DemoServer, tmp: Path) -> FullWarehouse:
-    path = tmp / "warehouse.duckdb"
-    con = duckdb.connect(str(path))
-    try:
-        for name in EXTRACT_SOURCES:
-            connection = demo_connection(name, server)
-            if name == "x":  # recent search and mentions count back from the demo's today
-                source = X(company, connection, clock=lambda: datetime.combine(DEMO_TODAY, time.min, UTC))
-            else:
-                source = source_class(name)(company, connection)
-            landed = source.run(WINDOW, tmp / "landing", f"extract-{name}", today=DEMO_TODAY)
-            load_partitions(con, landed, f"load-{name}", company)
-    finally:
-        con.close()
-    assert_dbt_succeeded(run_dbt(["build"], path, tmp))
-    return FullWarehouse(path, WINDOW, CHECK_WINDOW)
+    """Each source extracted and loaded in turn (run ids ``extract-<source>``, ``load-<source>``),
+    then the whole project built."""
+    loads = {
+        f"load-{name}": extract(company, server, tmp, {name: None}, WINDOW, f"extract-{name}")
+        for name in EXTRACT_SOURCES
+    }
+    built = load_and_build(tmp, loads, [], company, path=tmp / "warehouse.duckdb")
+    built.con.close()
+    assert_dbt_succeeded(built.result)
+    return FullWarehouse(built.path, WINDOW, CHECK_WINDOW)

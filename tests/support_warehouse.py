@@ -11,22 +11,15 @@ everything is loaded, run by run, and the mention and support marts are built wi
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
-
-import duckdb
 
 from core.config import CompanyConfig
 from demo.generator import comments, conversations, x_support
 from demo.server import DemoServer
-from extractors import source_class
 from extractors.core import Window
 from extractors.landing import Partition
-from extractors.x import X
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
+from tests.conftest import DEMO_TODAY, Built, assert_dbt_succeeded, extract, load_and_build
 
 WINDOW = Window(date(2026, 10, 25), DEMO_TODAY - timedelta(days=1))
 MARTS = "+fct_mentions +fct_support_daily +fct_support_monthly"
@@ -38,16 +31,6 @@ ONCE = {
 }
 
 
-@dataclass
-class Built:
-    con: duckdb.DuckDBPyConnection
-    path: Path
-    landed: list[Partition]
-
-    def rows(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
-        return rows(self.con, sql, params)
-
-
 def _days(first: date, last: date) -> Iterator[date]:
     day = first
     while day <= last:
@@ -56,25 +39,14 @@ def _days(first: date, last: date) -> Iterator[date]:
 
 
 def _run(
-    company: CompanyConfig,
-    server: DemoServer,
-    today: date,
-    window: Window,
-    streams: dict[str, list[str]],
-    landing: Path,
+    company: CompanyConfig, server: DemoServer, tmp: Path, sources: dict[str, list[str]], window: Window
 ) -> list[Partition]:
-    landed: list[Partition] = []
-    for name, wanted in streams.items():
-        connection = demo_connection(name, server)
-        if name == "x":  # recent search and mentions count back from the demo's today, 00:00 UTC
-            source = X(company, connection, clock=lambda: datetime.combine(today, time.min, UTC))
-        else:
-            source = source_class(name)(company, connection)
-        landed += source.run(window, landing, f"run-{today}", streams=wanted, today=today)
-    return landed
+    """One run on the server's today (run id ``run-<today>``)."""
+    today = server.state.today()
+    return extract(company, server, tmp, sources, window, f"run-{today}", today)
 
 
-def extract(company: CompanyConfig, landing: Path) -> list[list[Partition]]:
+def runs(company: CompanyConfig, tmp: Path) -> list[list[Partition]]:
     """Land the window's listening and inbox data as the hourly runs would have seen it: one
     batch of partitions per run, to be loaded in order as each run's load would have."""
     landed: list[list[Partition]] = []
@@ -82,37 +54,25 @@ def extract(company: CompanyConfig, landing: Path) -> list[list[Partition]]:
     for today in (*(WINDOW.start + timedelta(days=n) for n in (6, 12, 18, 24)), DEMO_TODAY):
         days = Window(today - timedelta(days=6), today - timedelta(days=1))
         with DemoServer(today=today) as server:
-            landed.append(_run(company, server, today, days, {"x": ["search", "mentions"]}, landing))
+            landed.append(_run(company, server, tmp, {"x": ["search", "mentions"]}, days))
             if today in (WINDOW.start + timedelta(days=12), DEMO_TODAY):
-                landed.append(_run(company, server, today, days, {"rss": ["entries"]}, landing))
+                landed.append(_run(company, server, tmp, {"rss": ["entries"]}, days))
     for day in _days(WINDOW.start, WINDOW.end):
         with DemoServer(today=day + timedelta(days=1)) as server:
-            landed.append(
-                _run(
-                    company,
-                    server,
-                    day + timedelta(days=1),
-                    Window(day, day),
-                    {"facebook_pages": ["conversations"]},
-                    landing,
-                )
-            )
+            landed.append(_run(company, server, tmp, {"facebook_pages": ["conversations"]}, Window(day, day)))
     with DemoServer(today=DEMO_TODAY) as server:
-        landed.append(_run(company, server, DEMO_TODAY, WINDOW, ONCE, landing))
+        landed.append(_run(company, server, tmp, ONCE, WINDOW))
     return landed
 
 
 def build(company: CompanyConfig, tmp: Path) -> Built:
-    """Extract, load and build; the open connection comes back with what was landed."""
-    batches = extract(company, tmp / "landing")
-    path = tmp / "support.duckdb"
-    con = duckdb.connect(str(path))
-    for number, batch in enumerate(batches):
-        load_partitions(con, batch, f"load-{number}", company)
-    con.close()
-    landed = [partition for batch in batches for partition in batch]
-    assert_dbt_succeeded(run_dbt(["build", "--select", MARTS, "--indirect-selection", "cautious"], path, tmp))
-    return Built(duckdb.connect(str(path)), path, landed)
+    """Extract, load (run ids ``load-0``, ``load-1``, …) and build; the warehouse comes back open
+    for writing (the alert tests keep their state in it)."""
+    loads = {f"load-{number}": batch for number, batch in enumerate(runs(company, tmp))}
+    selection = ["--select", MARTS, "--indirect-selection", "cautious"]
+    built = load_and_build(tmp, loads, selection, company, path=tmp / "support.duckdb", read_only=False)
+    assert_dbt_succeeded(built.result)
+    return built
 
 
 def support_items(company: CompanyConfig) -> dict[str, dict]:

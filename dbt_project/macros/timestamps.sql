@@ -54,3 +54,25 @@
 {% macro duckdb__local_to_utc(local_timestamp, timezone_expression) -%}
     cast(timezone('UTC', timezone({{ timezone_expression }}, {{ local_timestamp }})) as timestamp)
 {%- endmacro %}
+
+
+{#
+    The last day a row may carry: the pipeline's today in UTC plus one day (a
+    platform's reporting day, Pacific for Meta, runs up to a day from UTC).
+    Today is WAREHOUSE_TODAY when the clock is pinned (the demo and the tests
+    set it), else the real UTC date. Read only when executing, as
+    requested_rebuild_day() is, so partial parsing survives a new day.
+#}
+{% macro latest_possible_day() -%}
+    {%- set pinned = (env_var('WAREHOUSE_TODAY', '') | trim) if execute else '' -%}
+    {%- if pinned and not modules.re.match('^\d{4}-\d{2}-\d{2}$', pinned) -%}
+        {{ exceptions.raise_compiler_error(
+            "WAREHOUSE_TODAY must be an ISO date (YYYY-MM-DD), got '" ~ pinned ~ "': fix it or unset it"
+        ) }}
+    {%- endif -%}
+    {%- if pinned -%}
+        date '{{ pinned }}' + 1
+    {%- else -%}
+        cast(timezone('UTC', get_current_timestamp()) as date) + 1
+    {%- endif -%}
+{%- endmacro %}

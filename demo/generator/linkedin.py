@@ -73,7 +73,6 @@ ARTICLES = (
     ("Our supplier code of conduct, updated", "supplier-code"),
 )
 LITTLE_TEXT_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
-HASHTAG = re.compile(r"#(\w+)")
 
 
 @dataclass(frozen=True)
@@ -549,12 +548,3 @@ def posts(account_id: str, start: date, end: date, as_of: date) -> list[dict]:
     return [
         post_record(post, as_of) for day in days(max(start, EPOCH), last) for post in posts_on(org.id, day)
     ]
-
-
-def lifetime_share_statistics(account_id: str, as_of: date) -> Stats:
-    """The page's share statistics over the rolling 12 months before ``as_of`` (no timeIntervals)."""
-    first, last = statistics_days(as_of)
-    total = Stats()
-    for day in days(first, last):
-        total += day_activity(account_id, day)
-    return total

@@ -268,16 +268,6 @@ def _insights_window(request: Request, today: date) -> tuple[date, date]:
     params = request.query_params
     since = _param_day(params["since"], "since") if params.get("since") else None
     until = _param_day(params["until"], "until") if params.get("until") else None
-    preset = params.get("date_preset")
-    if since is None and until is None and preset:
-        if preset == "today":
-            return today, today + timedelta(days=1)
-        if preset == "yesterday":
-            return today - timedelta(days=1), today
-        match = re.fullmatch(r"last_([0-9]+)d", preset)
-        if match is None:
-            raise graph.invalid_parameter("date_preset must be one of today, yesterday, last_<n>d")
-        return today - timedelta(days=int(match.group(1))), today
     until = until or today
     since = since or until - timedelta(days=2)
     if until <= since:
@@ -290,16 +280,15 @@ def _insights_window(request: Request, today: date) -> tuple[date, date]:
     return since, until
 
 
-def _page_insights(
-    request: Request, object_id: str, metric: str | None, period: str | None
-) -> dict[str, Any]:
+@api_router.get("/{version:graph_version}/{object_id}/insights")
+def page_insights(request: Request, version: str, object_id: str) -> dict[str, Any]:
     call = _page_call(request, object_id)
-    names = [name.strip() for name in (metric or request.query_params.get("metric") or "").split(",")]
+    names = [name.strip() for name in (request.query_params.get("metric") or "").split(",")]
     names = [name for name in names if name]
     if not names:
         raise graph.no_metric()
     graph.check_metric_names(names)
-    period = period or request.query_params.get("period") or "day"
+    period = request.query_params.get("period") or "day"
     if period not in PERIODS:
         raise graph.invalid_parameter(f"period must be one of the following values: {', '.join(PERIODS)}")
     since, until = _insights_window(request, call.today)
@@ -335,23 +324,6 @@ def _page_insights(
             "next": _url(request, since=stamp(since + shift), until=stamp(until + shift)),
         },
     }
-
-
-@api_router.get("/{version:graph_version}/{object_id}/insights")
-def page_insights(request: Request, version: str, object_id: str) -> dict[str, Any]:
-    return _page_insights(request, object_id, None, None)
-
-
-@api_router.get("/{version:graph_version}/{object_id}/insights/{metric}")
-def page_insights_metric(request: Request, version: str, object_id: str, metric: str) -> dict[str, Any]:
-    return _page_insights(request, object_id, metric, None)
-
-
-@api_router.get("/{version:graph_version}/{object_id}/insights/{metric}/{period}")
-def page_insights_metric_period(
-    request: Request, version: str, object_id: str, metric: str, period: str
-) -> dict[str, Any]:
-    return _page_insights(request, object_id, metric, period)
 
 
 # Published posts.
@@ -452,7 +424,8 @@ def _cursor_key(cursor: str) -> tuple[int, str]:
     return int(parts[0]), parts[1]
 
 
-def _published_posts(request: Request, object_id: str) -> dict[str, Any]:
+@api_router.get("/{version:graph_version}/{object_id}/published_posts")
+def published_posts(request: Request, version: str, object_id: str) -> dict[str, Any]:
     call = _page_call(request, object_id)
     params = request.query_params
     specs = graph.parse_fields(params.get("fields") or "created_time,message,id")
@@ -483,16 +456,6 @@ def _published_posts(request: Request, object_id: str) -> dict[str, Any]:
     if start + len(page) < len(window) or params.get("before"):
         paging["next"] = _url(request, after=_cursor(page[-1]), before=None)
     return {"data": [_render_post(post, specs, call.today, call.page) for post in page], "paging": paging}
-
-
-@api_router.get("/{version:graph_version}/{object_id}/published_posts")
-def published_posts(request: Request, version: str, object_id: str) -> dict[str, Any]:
-    return _published_posts(request, object_id)
-
-
-@api_router.get("/{version:graph_version}/{object_id}/posts")
-def posts(request: Request, version: str, object_id: str) -> dict[str, Any]:
-    return _published_posts(request, object_id)
 
 
 # Comments on the Page's posts (pages_read_user_content). filter=toplevel (default) serves
@@ -797,22 +760,6 @@ def conversation_messages(request: Request, version: str, object_id: str) -> dic
         for position in [len(visible) - 1 - m.seq]
     ]
     return body
-
-
-# Anything else under a version prefix: answer the way Graph does.
-
-
-@api_router.get("/{version:graph_version}/{object_id}/{edge}")
-def unknown_edge(request: Request, version: str, object_id: str, edge: str) -> dict[str, Any]:
-    _page_call(request, object_id)
-    raise graph.nonexisting_field(edge, "Page")
-
-
-@api_router.api_route("/{version:graph_version}/{rest:path}", methods=["GET", "POST", "DELETE"])
-def unknown_path(request: Request, version: str, rest: str) -> dict[str, Any]:
-    state: DemoState = request.app.state.demo
-    graph.authenticate(request, state.tokens, state.today())
-    raise graph.unknown_path(f"/{rest}")
 
 
 # Ground truth, computed by the generator (never through the routes above).

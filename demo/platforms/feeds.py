@@ -258,12 +258,6 @@ def serve_feed(request: Request, rest: str) -> Response:
 truth_router = APIRouter()
 
 
-@truth_router.get("/feeds")
-def truth_feeds() -> dict[str, str]:
-    """Path -> feed name of every served feed."""
-    return FEED_PATHS
-
-
 @truth_router.get("/entries")
 def truth_entries(request: Request, feed: str, as_of: date | None = None) -> list[dict[str, Any]]:
     """The entries ``feed`` serves on ``as_of`` (default: the server's today), newest first."""

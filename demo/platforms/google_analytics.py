@@ -8,7 +8,7 @@ every value a string, dates as ``YYYYMMDD``, ``limit``/``offset`` paging against
 Google's error body ``{"error": {"code", "message", "status", "details"?}}``. A request may ask
 for any subset of one report's dimensions; rows are then summed (users too, an approximation).
 Faults: ``quota_exceeded`` is the hourly 429 RESOURCE_EXHAUSTED, ``daily_limit`` the daily one.
-Ground truth for tests is served under ``/_demo/truth/google_analytics``.
+Ground truth is read in Python (``demo.generator.google_analytics``); nothing serves it over HTTP.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from demo.generator import google_analytics as data
@@ -123,8 +123,6 @@ def _date(value: Any, today: date, field: str) -> date:
         return today
     if text == "yesterday":
         return today - timedelta(days=1)
-    if match := re.fullmatch(r"([0-9]+)daysAgo", text):
-        return today - timedelta(days=int(match.group(1)))
     try:
         if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             return date.fromisoformat(text)
@@ -233,51 +231,8 @@ async def run_report(request: Request, property_id: str) -> Response:
     if rows:
         response["rowCount"] = len(rows)
     response["metadata"] = {"currencyCode": prop.currency, "timeZone": prop.time_zone}
-    if body.get("returnPropertyQuota"):
-        response["propertyQuota"] = {
-            "tokensPerDay": {"consumed": 12, "remaining": 199_988},
-            "tokensPerHour": {"consumed": 12, "remaining": 39_988},
-            "concurrentRequests": {"remaining": 10},
-            "serverErrorsPerProjectPerHour": {"remaining": 10},
-            "potentiallyThresholdedRequestsPerHour": {"remaining": 120},
-            "tokensPerProjectPerHour": {"consumed": 12, "remaining": 13_988},
-        }
     response["kind"] = "analyticsData#runReport"
     return GoogleJSONResponse(response)
-
-
-# Ground truth, computed by the generator (never through the route above).
-
-truth_router = APIRouter()
-
-
-def _known(property_id: str) -> str:
-    if property_id not in data.PROPERTIES_BY_ID:
-        raise HTTPException(
-            404, f"unknown demo GA4 property {property_id!r}; known: {sorted(data.PROPERTIES_BY_ID)}"
-        )
-    return property_id
-
-
-@truth_router.get("/accounts")
-def truth_accounts() -> list[dict[str, Any]]:
-    return data.accounts()
-
-
-@truth_router.get("/traffic")
-def truth_traffic(
-    request: Request, property_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict[str, Any]]:
-    today = request.app.state.demo.today()
-    return data.traffic(_known(property_id), start, end or today - timedelta(days=1), as_of or today)
-
-
-@truth_router.get("/landing_pages")
-def truth_landing_pages(
-    request: Request, property_id: str, start: date, end: date | None = None, as_of: date | None = None
-) -> list[dict[str, Any]]:
-    today = request.app.state.demo.today()
-    return data.landing_pages(_known(property_id), start, end or today - timedelta(days=1), as_of or today)
 
 
 # Faults and headers.
@@ -312,7 +267,7 @@ PLATFORM = Platform(
     name=NAME,
     claims=lambda path: bool(PATH.match(path)),
     api_router=api_router,
-    truth_router=truth_router,
+    truth_router=APIRouter(),  # the truth is read in Python (demo.generator.google_analytics)
     fault_response=_fault_response,
     finish=_finish,
     chaos_faults=CHAOS_FAULTS,

@@ -196,10 +196,6 @@ def nonexisting_field(name: str, node_type: str) -> GraphError:
     return GraphError(100, f"(#100) Tried accessing nonexisting field ({name}) on node type ({node_type})")
 
 
-def unknown_path(path: str) -> GraphError:
-    return GraphError(2500, f"Unknown path components: {path}")
-
-
 def invalid_metric() -> GraphError:
     return GraphError(100, "(#100) The value must be a valid insights metric")
 

@@ -860,22 +860,6 @@ def comments_edge(request: Request, version: str, object_id: str) -> dict[str, A
     return {"data": data_, "paging": paging}
 
 
-# Anything else under the prefix: answer the way Graph does.
-
-
-@api_router.get("/{version:graph_version}/{object_id}/{edge}")
-def unknown_edge(request: Request, version: str, object_id: str, edge: str) -> dict[str, Any]:
-    call = _call(request, object_id)
-    raise graph.nonexisting_field(edge, "IGMedia" if call.media is not None else "IGUser")
-
-
-@api_router.api_route("/{version:graph_version}/{rest:path}", methods=["GET", "POST", "DELETE"])
-def unknown_path(request: Request, version: str, rest: str) -> dict[str, Any]:
-    state: DemoState = request.app.state.demo
-    graph.authenticate(request, state.tokens, state.today())
-    raise graph.unknown_path(f"/{rest}")
-
-
 # Ground truth, computed by the generator (never through the routes above).
 
 truth_router = platform_truth_router(

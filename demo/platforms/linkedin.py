@@ -11,6 +11,9 @@ The data comes from ``demo.generator.linkedin``; this module only renders it the
   (``urn%3Ali%3Aorganization%3A10482335``), structure characters raw
   (``timeIntervals=(timeRange:(start:..,end:..),timeGranularityType:DAY)``, ``shares=List(..)``);
   an escaped parenthesis or a raw colon in a URN is a 400;
+* the organization's share and follower statistics by day (``timeIntervals`` required), a list
+  of posts' share statistics as lifetime totals (no ``timeIntervals``): the forms the extractor
+  asks for, other forms are a 400;
 * statistics in epoch-ms UTC day buckets; days and posts with no activity are left out; the
   follower statistics refuse a window ending after now - 2 days or starting more than 12 months
   back ("Invalid timeIntervals parameter"); share statistics stop at the rolling 12 months;
@@ -336,94 +339,29 @@ def share_statistics(request: Request) -> dict[str, Any]:
     org = organization_of(call, "organizationalEntityShareStatistics.FINDER-organizationalEntity")
     window = time_range(call)
     urns = urn_list(call, "shares") + urn_list(call, "ugcPosts")
-    first, last = data.statistics_days(call.today)
-    served = [day for day in days_in(*window) if first <= day <= last] if window else []
     elements: list[dict[str, Any]] = []
-    if urns:
+    if urns and window is None:  # the posts' lifetime statistics
         for urn in urns:
             post = data.post_by_urn(org.id, urn)
             if post is None or post.is_dsc:
                 continue
-            if window is None:
-                stats = post.lifetime(call.today)
-                if not stats.is_empty:
-                    elements.append(_share_element(org, stats, **{_post_key(urn): urn}))
-                continue
-            for day in served:
-                offset = (day - post.published_date).days
-                stats = post.daily[offset] if 0 <= offset < len(post.daily) else data.Stats()
-                if not stats.is_empty:
-                    elements.append(
-                        _share_element(org, stats, **{_post_key(urn): urn, "timeRange": day_range(day)})
-                    )
-    elif window is not None:
-        for day in served:
+            stats = post.lifetime(call.today)
+            if not stats.is_empty:
+                elements.append(_share_element(org, stats, **{_post_key(urn): urn}))
+    elif window is not None and not urns:  # the organization's daily statistics
+        first, last = data.statistics_days(call.today)
+        for day in [day for day in days_in(*window) if first <= day <= last]:
             stats = data.day_activity(org.id, day)
             if not stats.is_empty:
                 elements.append(_share_element(org, stats, timeRange=day_range(day)))
     else:
-        stats = data.lifetime_share_statistics(org.id, call.today)
-        element = _share_element(org, stats)
-        element["totalShareStatistics"] |= {"shareMentionsCount": 0, "commentMentionsCount": 0}
-        elements.append(element)
+        raise illegal_argument(
+            "The demo serves timeIntervals with the organization's statistics only, and posts' without"
+        )
     return envelope(elements)
 
 
 # Follower statistics.
-
-
-def _facet(total: int, key: str, values: tuple[tuple[str, float], ...]) -> list[dict[str, Any]]:
-    counts = data.allocate(total, tuple(weight for _, weight in values))
-    return [
-        {key: value, "followerCounts": {"organicFollowerCount": count, "paidFollowerCount": 0}}
-        for (value, _), count in zip(values, counts, strict=True)
-    ]
-
-
-def _lifetime_follower_facets(org: data.Organization, today: date) -> dict[str, Any]:
-    """Lifetime breakdowns (no total: the total comes from networkSizes)."""
-    total = data.followers(org.id, today - timedelta(days=1))
-    return {
-        "organizationalEntity": org.urn,
-        "followerCountsByAssociationType": [
-            {
-                "followerCounts": {"organicFollowerCount": 31, "paidFollowerCount": 0},
-                "associationType": "EMPLOYEE",
-            }
-        ],
-        "followerCountsBySeniority": _facet(
-            total,
-            "seniority",
-            (
-                ("urn:li:seniority:3", 0.34),
-                ("urn:li:seniority:4", 0.27),
-                ("urn:li:seniority:5", 0.19),
-                ("urn:li:seniority:6", 0.12),
-                ("urn:li:seniority:7", 0.08),
-            ),
-        ),
-        "followerCountsByFunction": _facet(
-            total,
-            "function",
-            (
-                ("urn:li:function:15", 0.29),
-                ("urn:li:function:25", 0.24),
-                ("urn:li:function:18", 0.17),
-                ("urn:li:function:4", 0.16),
-                ("urn:li:function:26", 0.14),
-            ),
-        ),
-        "followerCountsByGeoCountry": _facet(
-            total,
-            "geo",
-            (
-                ("urn:li:geo:103644278", 0.71),
-                ("urn:li:geo:101165590", 0.12),
-                ("urn:li:geo:101174742", 0.1),
-                ("urn:li:geo:101452733", 0.07),
-            ),
-        ),
-    }
 
 
 @api_router.get(PREFIX + "/organizationalEntityFollowerStatistics")
@@ -433,7 +371,7 @@ def follower_statistics(request: Request) -> dict[str, Any]:
     org = organization_of(call, "organizationalEntityFollowerStatistics.FINDER-organizationalEntity")
     window = time_range(call)
     if window is None:
-        return envelope([_lifetime_follower_facets(org, call.today)])
+        raise illegal_argument("The demo serves follower statistics with timeIntervals only (followerGains)")
     start, end = window
     oldest = ms(utc_midnight(call.today - timedelta(days=data.RETENTION_DAYS)))
     latest = ms(utc_midnight(call.today - timedelta(days=data.FOLLOWER_LAG_DAYS - 1)))
@@ -478,8 +416,6 @@ def render_post(post: data.Post, org: data.Organization, as_of: date) -> dict[st
     }
     if post.content is not None:
         node["content"] = post.content
-    if post.is_dsc:
-        node["adContext"] = {"dscAdAccount": "urn:li:sponsoredAccount:508841277", "isDsc": True}
     return node
 
 
@@ -512,11 +448,9 @@ def posts(request: Request) -> dict[str, Any]:
     count = min(_non_negative_int(call.query.get("count"), "count", DEFAULT_COUNT), MAX_COUNT)
     start = _non_negative_int(call.query.get("start"), "start", 0)
     sort_by = call.query.get("sortBy", "LAST_MODIFIED")
-    if sort_by not in {"LAST_MODIFIED", "CREATED"}:
-        raise illegal_argument(f"Invalid value for param sortBy: {sort_by}")
+    if sort_by != "LAST_MODIFIED":
+        raise illegal_argument(f"Invalid value for param sortBy: {sort_by} (the demo serves LAST_MODIFIED)")
     index = data.post_index(org.id, call.today)
-    if sort_by == "CREATED":
-        index.sort(key=lambda p: (p.created_at, p.id), reverse=True)
     # The page is cut first and filtered after (sponsored-only posts are not the author's feed),
     # so a page can come back short while more follow.
     page = [post for post in index[start : start + count] if not post.is_dsc]

@@ -397,12 +397,6 @@ def subreddit_search(request: Request, subreddit: str) -> dict[str, Any]:
     return _search(request, subreddit)
 
 
-@api_router.api_route("/r/{rest:path}", methods=["GET", "POST"])
-def unknown_path(request: Request, rest: str) -> Response:
-    _check_user_agent(request)
-    return error_response(RedditError(404, "Not Found"))
-
-
 # Ground truth, computed by the generator (never through the routes above).
 
 

@@ -424,17 +424,6 @@ def render_tweet(tweet: data.Tweet, fields: list[str], as_of: date) -> dict[str,
             node[name] = tweet.account_id
         elif name == "in_reply_to_user_id" and tweet.in_reply_to_user_id:
             node[name] = tweet.in_reply_to_user_id
-        elif name == "possibly_sensitive":
-            node[name] = False
-        elif name == "reply_settings":
-            node[name] = "everyone"
-        elif name == "edit_controls":
-            editable_until = tweet.created_at + timedelta(hours=1)
-            node[name] = {
-                "edits_remaining": 5,
-                "is_edit_eligible": tweet.kind != "retweet",
-                "editable_until": data.format_time(editable_until),
-            }
     node["edit_history_tweet_ids"] = [tweet.id]
     node["id"] = tweet.id
     node["text"] = escape(tweet.text)
@@ -462,15 +451,12 @@ def render_user(snapshot: dict[str, Any], fields: list[str]) -> dict[str, Any]:
     return node
 
 
-def _includes(tweets: list[data.Tweet], fields: dict[str, list[str]], today: date) -> dict[str, Any]:
+def _includes(tweets: list[data.Tweet], fields: dict[str, list[str]]) -> dict[str, Any]:
     includes: dict[str, Any] = {}
     if "attachments.media_keys" in fields["expansions"]:
         media = [render_media(m, fields["media.fields"]) for tweet in tweets for m in tweet.media]
         if media:
             includes["media"] = media
-    if "author_id" in fields["expansions"]:
-        authors = sorted({tweet.account_id for tweet in tweets})
-        includes["users"] = [render_user(data.snapshot(a, today), fields["user.fields"]) for a in authors]
     return includes
 
 
@@ -569,7 +555,7 @@ def _timeline(request: Request, call: Call, user_id: str) -> dict[str, Any]:
     if not page:
         return {"meta": meta}
     body: dict[str, Any] = {"data": [render_tweet(t, fields["tweet.fields"], call.today) for t in page]}
-    includes = _includes(page, fields, call.today)
+    includes = _includes(page, fields)
     if includes:
         body["includes"] = includes
     body["meta"] = meta
@@ -650,7 +636,7 @@ def tweets_lookup(request: Request) -> dict[str, Any]:
     body: dict[str, Any] = {}
     if found:
         body["data"] = [render_tweet(t, fields["tweet.fields"], call.today) for t in found]
-        includes = _includes(found, fields, call.today)
+        includes = _includes(found, fields)
         if includes:
             body["includes"] = includes
     if errors:
@@ -910,10 +896,6 @@ def render_mention(sighting: listening.Sighting, fields: list[str]) -> dict[str,
                 node[name] = entities
         elif name == "conversation_id":
             node[name] = sighting.id
-        elif name == "possibly_sensitive":
-            node[name] = False
-        elif name == "reply_settings":
-            node[name] = "everyone"
     node["edit_history_tweet_ids"] = [sighting.id]
     node["id"] = sighting.id
     node["text"] = escape(sighting.text)

@@ -14,7 +14,7 @@ import yaml
 from core.campaigns import CampaignError, load_campaigns, parse_campaigns
 from core.settings import PROJECT_ROOT
 from loading.raw import load_partitions
-from tests.conftest import run_dbt
+from tests.conftest import load_and_build
 from tests.loading import test_loader
 
 SHIPPED = PROJECT_ROOT / "config" / "campaigns.yml"
@@ -206,13 +206,9 @@ def test_a_reporting_currency_unlike_the_company_s_is_refused(company, tmp_path:
 
 
 def test_dbt_builds_and_tests_the_company_staging_models(company, tmp_path: Path) -> None:
-    db = tmp_path / "warehouse.duckdb"
-    con = duckdb.connect(str(db))
-    load_partitions(con, [], "good", company, load_campaigns(SHIPPED))
-    con.close()
-    result = run_dbt(
-        ["build", "--select", "path:models/staging/company", "--indirect-selection", "cautious"], db, tmp_path
-    )
+    selection = ["--select", "path:models/staging/company", "--indirect-selection", "cautious"]
+    warehouse = load_and_build(tmp_path, {"good": []}, selection, company, campaigns=load_campaigns(SHIPPED))
+    result = warehouse.result
     failed = [r.node.name for r in (result.result or []) if r.status not in ("success", "pass")]
     assert result.success and not failed, (result.exception, failed)
     ran = {r.node.name for r in result.result}
@@ -223,8 +219,7 @@ def test_dbt_builds_and_tests_the_company_staging_models(company, tmp_path: Path
     } <= ran
     assert any(name.startswith("expression_is_true_stg_company__campaigns") for name in ran)
     assert any(name.startswith("accepted_values_stg_company__campaigns_platform") for name in ran)
-    con = duckdb.connect(str(db), read_only=True)
-    built = con.execute(
+    built = warehouse.con.execute(
         "select campaign_name, campaign_type, cost_in_reporting_currency "
         "from staging.stg_company__campaigns where currency = 'EUR'"
     ).fetchall()

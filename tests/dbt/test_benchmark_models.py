@@ -12,20 +12,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-import duckdb
 import pytest
 
 from core.config import CompanyConfig
 from demo.generator import facebook_pages, instagram, x, youtube
 from demo.server import DemoServer
-from extractors import source_class
 from extractors.core import Window
-from extractors.x import X
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
+from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, extract, load_and_build
 
 RUN = Window(date(2026, 11, 1), DEMO_TODAY - timedelta(days=1))
 MONTH = date(2026, 11, 1)
@@ -56,28 +52,12 @@ def benchmark(
     company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[tuple[str, str], dict[str, Any]]]:
     tmp = tmp_path_factory.mktemp("benchmark_dbt")
-    landed = []
-    for name, streams in STREAMS.items():
-        connection = demo_connection(name, demo_server)
-        if name == "x":
-            source = X(company, connection, clock=lambda: datetime.combine(DEMO_TODAY, time.min, UTC))
-        else:
-            source = source_class(name)(company, connection)
-        landed += source.run(RUN, tmp / "landing", "run-1", streams=streams, today=DEMO_TODAY)
-    db_path = tmp / "w.duckdb"
-    con = duckdb.connect(str(db_path))
-    load_partitions(con, landed, "load-1", company)
-    con.close()
-    assert_dbt_succeeded(
-        run_dbt(
-            ["build", "--select", "+fct_competitor_benchmark_monthly", "--indirect-selection", "cautious"],
-            db_path,
-            tmp,
-        )
-    )
-    con = duckdb.connect(str(db_path), read_only=True)
-    found = rows(con, "select * from marts.fct_competitor_benchmark_monthly where month_start = $1", [MONTH])
-    con.close()
+    landed = extract(company, demo_server, tmp, STREAMS, RUN, "run-1")
+    selection = ["--select", "+fct_competitor_benchmark_monthly", "--indirect-selection", "cautious"]
+    built = load_and_build(tmp, [landed], selection, company)
+    assert_dbt_succeeded(built.result)
+    found = built.rows("select * from marts.fct_competitor_benchmark_monthly where month_start = $1", [MONTH])
+    built.con.close()
     yield {(row["brand_id"], row["platform"]): row for row in found}
 
 

@@ -13,24 +13,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 import yaml
-from dbt.cli.main import dbtRunnerResult
 
 from core.config import CompanyConfig
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors import source_class
 from extractors.core import Window
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
+from extractors.x.api import utc_clock
+from tests.conftest import DEMO_TODAY, Built, assert_dbt_succeeded, extract, load_and_build
 from tests.uplift import uplift
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,38 +54,25 @@ PLATFORM_OF_SOURCE = {
 }
 
 
-@dataclass
-class Built:
-    con: duckdb.DuckDBPyConnection
-    result: dbtRunnerResult
-
-    def rows(self, sql: str) -> list[dict[str, Any]]:
-        return rows(self.con, sql)
-
-
 @pytest.fixture(scope="module")
 def built(
     company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Built]:
     tmp = tmp_path_factory.mktemp("campaigns_dbt")
-    landing = tmp / "landing"
-    partitions = []
-    for name in CAMPAIGN_SOURCES:
-        source = source_class(name)(company, demo_connection(name, demo_server))
-        # The own accounts' streams: listening and competitors have their own tests.
-        streams = [s.name for s in source.stream_types if "own" in s.audience and s.name != "comments"]
-        own = [a.id for a in source.audience_accounts("own")]
-        partitions += source.run(RUN, landing, f"run-{name}", streams=streams, accounts=own, today=DEMO_TODAY)
-    db_path = tmp / "w.duckdb"
-    con = duckdb.connect(str(db_path))
-    load_partitions(con, partitions, "load-1", company)
-    con.close()
+    # The own accounts' streams: listening and competitors have their own tests.
+    sources = {name: source_class(name)(company) for name in CAMPAIGN_SOURCES}
+    streams = {
+        name: [s.name for s in source.stream_types if "own" in s.audience and s.name != "comments"]
+        for name, source in sources.items()
+    }
+    own = {name: [a.id for a in source.audience_accounts("own")] for name, source in sources.items()}
+    # X's timeline reads up to the real now, as the daily run does (no recent search here).
+    landed = extract(company, demo_server, tmp, streams, RUN, "run-{source}", accounts=own, x_clock=utc_clock)
     # What the campaign marts are built from (the whole project's build is the full warehouse's).
-    selection = "+fct_campaign_performance +fct_account_daily +dim_account"
-    result = run_dbt(["build", "--select", selection, "--indirect-selection", "cautious"], db_path, tmp)
-    con = duckdb.connect(str(db_path), read_only=True)
-    yield Built(con, result)
-    con.close()
+    selection = ["--select", "+fct_campaign_performance +fct_account_daily +dim_account"]
+    built = load_and_build(tmp, [landed], [*selection, "--indirect-selection", "cautious"], company)
+    yield built
+    built.con.close()
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,7 @@ from core.config import CompanyConfig
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors.core import Window
-from extractors.google_analytics import GoogleAnalytics
-from tests.conftest import DEMO_TODAY, Built, demo_connection, load_and_build
+from tests.conftest import DEMO_TODAY, Built, extract, load_and_build
 
 PROPERTY = "412345678"
 EARLIER_TODAY = date(2026, 11, 18)
@@ -44,14 +43,10 @@ def built(
     company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Built]:
     tmp = tmp_path_factory.mktemp("google_analytics_dbt")
-    landing = tmp / "landing"
+    sources = {"google_analytics": None}
     with DemoServer(today=EARLIER_TODAY) as earlier:
-        first = GoogleAnalytics(company, demo_connection("google_analytics", earlier)).run(
-            FIRST_RUN, landing, "run-1", today=EARLIER_TODAY
-        )
-    second = GoogleAnalytics(company, demo_connection("google_analytics", demo_server)).run(
-        SECOND_RUN, landing, "run-2", today=DEMO_TODAY
-    )
+        first = extract(company, earlier, tmp, sources, FIRST_RUN, "run-1", EARLIER_TODAY)
+    second = extract(company, demo_server, tmp, sources, SECOND_RUN, "run-2")
     built = load_and_build(
         tmp, [first, second], ["--select", "path:models/staging/google_analytics"], company
     )

@@ -17,8 +17,7 @@ from core.config import CompanyConfig
 from demo.generator import instagram as truth
 from demo.server import DemoServer
 from extractors.core import Window
-from extractors.instagram import Instagram
-from tests.conftest import DEMO_TODAY, demo_connection, load_and_build, rows
+from tests.conftest import DEMO_TODAY, extract, load_and_build, rows
 
 ACCOUNT = "17841405822304914"
 # Reaches back more than 30 days, so older days have no follower_count.
@@ -31,9 +30,7 @@ def warehouse(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp_path = tmp_path_factory.mktemp("instagram_dbt")
     demo_server.clear_faults()
-    partitions = Instagram(company, demo_connection("instagram", demo_server, page_size=25)).run(
-        RUN, tmp_path / "landing", "extract-1", today=DEMO_TODAY
-    )
+    partitions = extract(company, demo_server, tmp_path, {"instagram": None}, RUN, "extract-1", page_size=25)
     built = load_and_build(
         tmp_path,
         [partitions],

@@ -20,8 +20,7 @@ from core.config import CompanyConfig
 from demo.generator import linkedin as truth
 from demo.server import DemoServer
 from extractors.core import Window
-from extractors.linkedin import LinkedIn
-from tests.conftest import DEMO_TODAY, demo_connection, load_and_build, rows
+from tests.conftest import DEMO_TODAY, extract, load_and_build, rows
 
 ORG = "10482335"
 RECENT = Window(Date(2026, 10, 20), DEMO_TODAY - timedelta(days=1))
@@ -34,9 +33,9 @@ def warehouse(
     tmp_path_factory: pytest.TempPathFactory, demo_server: DemoServer, company: CompanyConfig
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp = tmp_path_factory.mktemp("linkedin_dbt")
-    source = LinkedIn(company, demo_connection("linkedin", demo_server))
     batches = [
-        source.run(run, tmp / "landing", f"run{number}", today=DEMO_TODAY) for number, run in enumerate(RUNS)
+        extract(company, demo_server, tmp, {"linkedin": None}, run, f"run{number}")
+        for number, run in enumerate(RUNS)
     ]
     built = load_and_build(
         tmp,

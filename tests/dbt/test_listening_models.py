@@ -17,22 +17,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import date, timedelta
+from pathlib import Path
 
-import duckdb
 import pytest
 
 from core.config import CompanyConfig
 from demo.generator import mentions as truth
 from demo.server import DemoServer
-from extractors import source_class
 from extractors.core import Window
-from extractors.landing import Partition
-from extractors.x import X
-from loading.raw import load_partitions
-from tests.conftest import DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
+from tests.conftest import DEMO_TODAY, Built, assert_dbt_succeeded, extract, load_and_build
 
 RUN = Window(DEMO_TODAY - timedelta(days=7), DEMO_TODAY - timedelta(days=1))
 STREAMS = {
@@ -42,29 +36,13 @@ STREAMS = {
     "facebook_pages": ["posts", "comments"],
     "instagram": ["account_snapshot", "media", "comments"],
 }
-MARTS = "+fct_mentions +fct_share_of_voice_daily +fct_share_of_voice_monthly"
+BUILD = (
+    "--select",
+    "+fct_mentions +fct_share_of_voice_daily +fct_share_of_voice_monthly",
+    "--indirect-selection",
+    "cautious",
+)
 INCIDENT_DAY = date(2026, 11, 17)
-
-
-@dataclass
-class Built:
-    con: duckdb.DuckDBPyConnection
-    landed: list[Partition]
-
-    def rows(self, sql: str) -> list[dict[str, Any]]:
-        return rows(self.con, sql)
-
-
-def _extract(company: CompanyConfig, server: DemoServer, landing: Any, run_id: str) -> list[Partition]:
-    landed: list[Partition] = []
-    for name, streams in STREAMS.items():
-        connection = demo_connection(name, server)
-        if name == "x":  # recent search's "now" is the demo's today at 00:00 UTC
-            source = X(company, connection, clock=lambda: datetime.combine(DEMO_TODAY, time.min, UTC))
-        else:
-            source = source_class(name)(company, connection)
-        landed += source.run(RUN, landing, run_id, streams=streams, today=DEMO_TODAY)
-    return landed
 
 
 @pytest.fixture(scope="module")
@@ -72,17 +50,11 @@ def built(
     company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Built]:
     tmp = tmp_path_factory.mktemp("listening_dbt")
-    landed = _extract(company, demo_server, tmp / "landing", "run-1")
-    db_path = tmp / "w.duckdb"
-    con = duckdb.connect(str(db_path))
-    load_partitions(con, landed, "load-1", company)
-    con.close()
-    assert_dbt_succeeded(
-        run_dbt(["build", "--select", MARTS, "--indirect-selection", "cautious"], db_path, tmp)
-    )
-    con = duckdb.connect(str(db_path))
-    yield Built(con, landed)
-    con.close()
+    landed = extract(company, demo_server, tmp, STREAMS, RUN, "run-1")
+    built = load_and_build(tmp, [landed], BUILD, company, read_only=False)
+    assert_dbt_succeeded(built.result)
+    yield built
+    built.con.close()
 
 
 def visible_sightings() -> list[truth.Sighting]:
@@ -214,23 +186,14 @@ def test_own_post_comments_are_mentions_of_our_brand(built: Built) -> None:
 
 
 def test_a_second_run_adds_no_rows(
-    built: Built, company: CompanyConfig, demo_server: DemoServer, tmp_path: Any
+    built: Built, company: CompanyConfig, demo_server: DemoServer, tmp_path: Path
 ) -> None:
     before = built.rows("select mention_key, sighting_count from marts.fct_mentions order by 1")
-    db_path = built.con.execute(
-        "select path from duckdb_databases() where database_name = current_database()"
-    )
-    path = db_path.fetchone()[0]
     built.con.close()
-    landing = built.landed[0].path.parents[4]
-    again = _extract(company, demo_server, landing, "run-2")
-    con = duckdb.connect(path)
-    load_partitions(con, again, "load-2", company)
-    con.close()
-    assert_dbt_succeeded(
-        run_dbt(["build", "--select", MARTS, "--indirect-selection", "cautious"], path, tmp_path)
-    )
-    built.con = duckdb.connect(path)
+    again = extract(company, demo_server, built.tmp, STREAMS, RUN, "run-2")
+    rebuilt = load_and_build(tmp_path, {"load-2": again}, BUILD, company, path=built.path, read_only=False)
+    assert_dbt_succeeded(rebuilt.result)
+    built.con = rebuilt.con
     assert built.rows("select mention_key, sighting_count from marts.fct_mentions order by 1") == before
 
 

@@ -14,7 +14,6 @@ import re
 import shutil
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,9 +27,15 @@ from core.config import CompanyConfig
 from demo.generator import google_analytics as truth
 from demo.server import DemoServer
 from extractors.core import Window
-from extractors.google_analytics import GoogleAnalytics
-from loading.raw import load_partitions
-from tests.conftest import DBT_PROJECT_DIR, DEMO_TODAY, assert_dbt_succeeded, demo_connection, rows, run_dbt
+from tests.conftest import (
+    DBT_PROJECT_DIR,
+    DEMO_TODAY,
+    Built,
+    assert_dbt_succeeded,
+    extract,
+    load_and_build,
+    run_dbt,
+)
 
 PROPERTY = "412345678"
 RUN = Window(date(2026, 9, 1), DEMO_TODAY - timedelta(days=1))
@@ -89,43 +94,17 @@ def truth_rows() -> list[dict[str, Any]]:
     return truth.traffic(PROPERTY, FIRST_DAY, RUN.end, DEMO_TODAY)
 
 
-@dataclass
-class Built:
-    tmp: Path
-    db_path: Path
-    con: duckdb.DuckDBPyConnection
-    result: dbtRunnerResult
-
-    def rows(self, sql: str, con: duckdb.DuckDBPyConnection | None = None) -> list[dict[str, Any]]:
-        return rows(con or self.con, sql)
-
-    def copy(self, name: str) -> Path:
-        """A copy of the built warehouse for a build that must not change the shared one."""
-        # Same file name: dbt-duckdb names the catalog after it, and the views refer to it.
-        target = self.tmp / name / self.db_path.name
-        target.parent.mkdir()
-        shutil.copyfile(self.db_path, target)
-        return target
-
-
 @pytest.fixture(scope="module")
 def built(
     company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Built]:
     tmp = tmp_path_factory.mktemp("social_traffic_dbt")
-    partitions = GoogleAnalytics(company, demo_connection("google_analytics", demo_server)).run(
-        RUN, tmp / "landing", "run-1", streams=["traffic"], today=DEMO_TODAY
-    )
-    db_path = tmp / "w.duckdb"
-    con = duckdb.connect(str(db_path))
-    load_partitions(con, partitions, "load-1", company)
-    con.close()
+    landed = extract(company, demo_server, tmp, {"google_analytics": ["traffic"]}, RUN, "run-1")
     # Cautious: the company accounts' relationships test reads models this build leaves out.
     selection = ["--indirect-selection", "cautious", "--select", *(f"+{mart}" for mart in MARTS)]
-    result = run_dbt(["build", *selection], db_path, tmp / "main")
-    con = duckdb.connect(str(db_path), read_only=True)
-    yield Built(tmp, db_path, con, result)
-    con.close()
+    built = load_and_build(tmp, [landed], selection, company)
+    yield built
+    built.con.close()
 
 
 def test_the_build_runs_the_seed_models_tests_and_unit_tests(built: Built) -> None:
@@ -225,7 +204,9 @@ def expected_new_sources(min_sessions: int = MIN_SESSIONS) -> dict[str, dict[str
 
 
 def new_sources(built: Built, con: duckdb.DuckDBPyConnection | None = None) -> dict[str, dict[str, Any]]:
-    rows = built.rows(f"select * from marts.fct_new_traffic_sources where property_id = '{PROPERTY}'", con)
+    rows = built.rows(
+        f"select * from marts.fct_new_traffic_sources where property_id = '{PROPERTY}'", con=con
+    )
     return {
         r["session_source"]: {k: v for k, v in r.items() if k not in ("property_id", "session_source")}
         for r in rows
@@ -293,6 +274,8 @@ def test_a_line_appended_to_the_seed_makes_a_source_social(built: Built) -> None
             [
                 "build",
                 "--full-refresh",
+                "--indirect-selection",
+                "cautious",  # platform_in_dim_account reads dim_account, which this build leaves out
                 "--select",
                 "social_traffic_sources",
                 "int_google_analytics__traffic_classified",
@@ -307,7 +290,7 @@ def test_a_line_appended_to_the_seed_makes_a_source_social(built: Built) -> None
         got = {
             r["report_date"]: r
             for r in built.rows(
-                "select * from marts.fct_social_traffic_daily where social_network = 'Mumsnet'", con
+                "select * from marts.fct_social_traffic_daily where social_network = 'Mumsnet'", con=con
             )
         }
     assert {day: row["sessions"] for day, row in got.items()} == {
@@ -321,10 +304,8 @@ def test_traffic_from_a_network_without_an_own_account_is_carried_and_passes_the
 ) -> None:
     """A company with a GA4 property and no LinkedIn page: lnkd.in sessions are social traffic
     all the same, published with `platform` null (no join to dim_account points nowhere), and the
-    blocking `platform_in_dim_account` check passes; it still fails a row that names a platform
+    blocking `platform_in_dim_account` test passes; it still fails a row that names a platform
     the company has no account on."""
-    from expectations.runner import run_checks
-
     linkedin = [r for r in truth_rows() if network(r["session_source"], r["session_medium"]) == "LinkedIn"]
     assert linkedin, "the demo serves LinkedIn referrals"
     db_path = built.copy("no_linkedin")
@@ -346,7 +327,7 @@ def test_traffic_from_a_network_without_an_own_account_is_carried_and_passes_the
     )
     with duckdb.connect(str(db_path)) as con:
         rows = built.rows(
-            "select * from marts.fct_social_traffic_daily where social_network = 'LinkedIn'", con
+            "select * from marts.fct_social_traffic_daily where social_network = 'LinkedIn'", con=con
         )
         sessions: dict[date, int] = defaultdict(int)
         for r in linkedin:
@@ -354,19 +335,27 @@ def test_traffic_from_a_network_without_an_own_account_is_carried_and_passes_the
         assert {r["report_date"]: r["sessions"] for r in rows} == dict(sessions)
         assert {(r["platform"], r["network_platform"]) for r in rows} == {(None, "linkedin")}
         facebook = built.rows("select distinct platform from marts.fct_social_traffic_daily "
-                              "where social_network = 'Facebook'", con)  # fmt: skip
+                              "where social_network = 'Facebook'", con=con)  # fmt: skip
         assert facebook == [{"platform": "facebook_pages"}]
 
-        # The check reads the accounts dimension: the company's own accounts, LinkedIn left out.
+        # The test reads the accounts dimension: the company's own accounts, LinkedIn left out.
         con.execute(
             "create table marts.dim_account as select platform, account_id, is_own "
             "from staging.stg_company__accounts"
         )
-        suite, window = ["marts_fct_social_traffic_daily"], (AS_OF - timedelta(days=6), AS_OF)
-        report = run_checks(con, "ok", *window, built.tmp / "gx_ok", suite, today=DEMO_TODAY)
-        assert not report.blocking_failures, report.summary()
 
+    def platform_test(name: str) -> dbtRunnerResult:
+        return run_dbt(
+            ["test", "--select", "fct_social_traffic_daily_platform_in_dim_account"],
+            db_path,
+            built.tmp / name,
+        )
+
+    assert_dbt_succeeded(platform_test("test_ok"))
+    with duckdb.connect(str(db_path)) as con:
         con.execute("update marts.fct_social_traffic_daily set platform = 'linkedin' where platform is null "
                     "and social_network = 'LinkedIn'")  # fmt: skip
-        report = run_checks(con, "bad", *window, built.tmp / "gx_bad", suite, today=DEMO_TODAY)
-        assert {r.check for r in report.blocking_failures} == {"platform_in_dim_account"}, report.summary()
+    bad = platform_test("test_bad")
+    assert [(r.node.name, str(r.status)) for r in bad.result.results] == [
+        ("fct_social_traffic_daily_platform_in_dim_account", "fail")
+    ]

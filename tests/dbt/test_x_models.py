@@ -21,10 +21,12 @@ from demo.generator import x as truth
 from demo.server import DemoServer
 from extractors.core import Window
 from extractors.landing import Partition
-from extractors.x import X
-from tests.conftest import DEMO_TODAY, demo_connection, load_and_build, rows
+from extractors.x.api import utc_clock
+from tests.conftest import DEMO_TODAY, extract, load_and_build, rows
 
 ACCOUNT = "1447093205118763008"
+TIMELINE = {"x": ["user", "tweets", "tweet_metrics"]}
+OWN = {"x": [ACCOUNT]}
 RUN = Window(date(2026, 10, 20), DEMO_TODAY - timedelta(days=1))
 DAILY_COLUMNS = ("followers", "followers_gained", "followers_lost", "engagements", "views", "reach", "shares")
 POST_COLUMNS = (
@@ -41,13 +43,15 @@ POST_COLUMNS = (
 )
 
 
-def extract(
-    company: CompanyConfig, server: DemoServer, run: Window, root: Path, run_id: str
+def extract_timeline(
+    company: CompanyConfig, server: DemoServer, run: Window, tmp: Path, run_id: str
 ) -> list[Partition]:
-    """The own account's timeline streams (competitors' and search have their own tests)."""
-    source = X(company, demo_connection("x", server, page_size=40))
-    streams = ["user", "tweets", "tweet_metrics"]
-    return source.run(run, root, run_id, streams=streams, accounts=[ACCOUNT], today=server.state.today())
+    """The own account's timeline streams (competitors' and search have their own tests), read
+    up to the real now, as the daily run does."""
+    today = server.state.today()
+    return extract(
+        company, server, tmp, TIMELINE, run, run_id, today, accounts=OWN, x_clock=utc_clock, page_size=40
+    )
 
 
 def build(tmp: Path, batches: list[list[Partition]]) -> duckdb.DuckDBPyConnection:
@@ -67,7 +71,7 @@ def single_run(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp = tmp_path_factory.mktemp("x_single_run")
     demo_server.clear_faults()
-    landed = extract(company, demo_server, RUN, tmp / "landing", "run1")
+    landed = extract_timeline(company, demo_server, RUN, tmp, "run1")
     con = build(tmp, [landed])
     yield con
     con.close()
@@ -141,19 +145,19 @@ def test_two_daily_runs_credit_the_growth_to_the_second_snapshot_day(
 ) -> None:
     first, second = DEMO_TODAY - timedelta(days=7), DEMO_TODAY
     with DemoServer(today=first) as earlier:
-        landed_first = extract(
+        landed_first = extract_timeline(
             company,
             earlier,
             Window(first - timedelta(days=1), first - timedelta(days=1)),
-            tmp_path / "landing",
+            tmp_path,
             "a",
         )
     demo_server.clear_faults()
-    landed_second = extract(
+    landed_second = extract_timeline(
         company,
         demo_server,
         Window(second - timedelta(days=1), second - timedelta(days=1)),
-        tmp_path / "landing",
+        tmp_path,
         "b",
     )
     con = build(tmp_path, [landed_first, landed_second])

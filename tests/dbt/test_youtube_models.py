@@ -18,8 +18,7 @@ from core.config import CompanyConfig
 from demo.generator import youtube as truth
 from demo.server import DemoServer
 from extractors.core import Window
-from extractors.youtube import YouTube
-from tests.conftest import DEMO_TODAY, Built, demo_connection, load_and_build
+from tests.conftest import DEMO_TODAY, Built, extract, load_and_build
 
 CHANNEL = "UCq7Lm0x2bN9dVfK3tYwQe8A"
 EARLIER_TODAY = date(2026, 11, 10)
@@ -47,18 +46,13 @@ def built(
     company: CompanyConfig, demo_server: DemoServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Built]:
     tmp = tmp_path_factory.mktemp("youtube_dbt")
-    landing = tmp / "landing"
+    sources, accounts = {"youtube": None}, {"youtube": [CHANNEL]}
     with DemoServer(today=EARLIER_TODAY) as earlier:
-        first = YouTube(company, demo_connection("youtube", earlier)).run(
-            Window(RUN.start, EARLIER_TODAY - timedelta(days=1)),
-            landing,
-            "run-1",
-            accounts=[CHANNEL],
-            today=EARLIER_TODAY,
+        earlier_run = Window(RUN.start, EARLIER_TODAY - timedelta(days=1))
+        first = extract(
+            company, earlier, tmp, sources, earlier_run, "run-1", EARLIER_TODAY, accounts=accounts
         )
-    second = YouTube(company, demo_connection("youtube", demo_server)).run(
-        RUN, landing, "run-2", accounts=[CHANNEL], today=DEMO_TODAY
-    )
+    second = extract(company, demo_server, tmp, sources, RUN, "run-2", accounts=accounts)
     built = load_and_build(
         tmp,
         [first, second],

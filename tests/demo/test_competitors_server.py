@@ -288,7 +288,6 @@ def test_a_competitor_page_serves_its_public_fields(demo, competitor) -> None:
     [
         ("{page}/insights", {"metric": "page_follows", "period": "day"}),
         ("{page}/published_posts", {"fields": "id"}),
-        ("{page}/posts", {"fields": "id"}),
         ("{page}", {"fields": "id,access_token"}),
     ],
 )

@@ -40,7 +40,7 @@ def run_report(
 
 
 def test_a_report_has_headers_string_values_and_yyyymmdd_dates(demo) -> None:
-    body = run_report(demo, "2026-11-01", "2026-11-02", returnPropertyQuota=True).json()
+    body = run_report(demo, "2026-11-01", "2026-11-02").json()
     assert body["dimensionHeaders"] == [{"name": n} for n in TRAFFIC]
     assert body["metricHeaders"][0] == {"name": "sessions", "type": "TYPE_INTEGER"}
     assert body["metricHeaders"][-1] == {"name": "totalRevenue", "type": "TYPE_CURRENCY"}
@@ -50,7 +50,6 @@ def test_a_report_has_headers_string_values_and_yyyymmdd_dates(demo) -> None:
         == len(body["rows"])
         == len(truth.traffic(PROPERTY, date(2026, 11, 1), date(2026, 11, 2), DEMO_TODAY))
     )
-    assert "tokensPerHour" in body["propertyQuota"]
     row = body["rows"][0]
     assert {v["value"][:6] for v in row["dimensionValues"][:1]} == {"202611"}
     assert all(isinstance(v["value"], str) for v in row["dimensionValues"] + row["metricValues"])

@@ -21,7 +21,7 @@ import pytest
 
 from core.logs import quiet_noisy_loggers
 from expectations.catalog import SUITES
-from expectations.mart_suites import FCT_ACCOUNT_DAILY, FCT_ACCOUNT_DAILY_COLUMNS
+from expectations.mart_suites import FCT_ACCOUNT_DAILY_COLUMNS
 from expectations.raw_suites import PAYLOAD_SUFFIX, POSTS
 from expectations.runner import CheckReport, ChecksFailed, _read_batch, raise_on_blocking, run_checks
 from record.results import AUDIT_TABLE
@@ -47,7 +47,6 @@ HANDMADE_TABLES = {
     "marts.dim_account",
     "marts.fct_account_daily",
     "marts.fct_social_traffic_daily",
-    "marts.fct_campaign_performance",
 }
 # Payload-field suites are tested in test_raw_suites.py: here a key deleted from a record (to
 # test a null key) would also be a missing field.
@@ -177,34 +176,6 @@ def build_warehouse(path: Path, metrics: tuple[str, ...] = METRICS) -> duckdb.Du
         cross join (select unnest(['Facebook', 'Instagram']) as social_network) as n
         """,
         {"days": DAYS},
-    )
-    con.execute(
-        """
-        create table marts.fct_campaign_performance as
-        select * from (values
-            ('Spring giveaway', 'spring', 450.00, 900, 18, 4483.10, 'better', 'better',
-             'no detectable change', date '2026-10-20', date '2026-11-03'),
-            ('Autumn contest', 'autumn', 300.00, 0, 0, 0.00, 'no detectable change',
-             'not enough data', 'worse', date '2026-11-04', date '2026-11-30')
-        ) as t(campaign_name, utm_campaign, cost, sessions, key_events, revenue, sessions_verdict,
-               key_events_verdict, engagements_verdict, start_date, end_date)
-        """
-    )
-    con.execute(
-        """
-        create or replace table marts.fct_campaign_performance as
-        select
-            *, 'facebook_pages' as platform, 'running' as campaign_status,
-            end_date - start_date + 1 as campaign_days,
-            least(end_date - start_date + 1, 10) as days_with_web_data,
-            sessions // 2 as engaged_sessions, cost / nullif(sessions, 0) as cost_per_session,
-            cost / nullif(key_events, 0) as cost_per_key_event, sessions * 3 as platform_sessions,
-            key_events * 2 as platform_key_events, 0 as days_with_follower_change,
-            -0.1 as sessions_uplift_ci_low, 0.4 as sessions_uplift_ci_high,
-            -0.2 as key_events_uplift_ci_low, 0.3 as key_events_uplift_ci_high,
-            -0.3 as engagements_uplift_ci_low, 0.1 as engagements_uplift_ci_high
-        from marts.fct_campaign_performance
-        """
     )
     return con
 
@@ -368,24 +339,17 @@ BLOCKING_CASES = {
         "value_day_matches_partition_day",
         f'"value_day": "{END + timedelta(days=3)}"',
     ),
-    "engaged sessions above sessions": (
-        f"update marts.fct_social_traffic_daily set engaged_sessions = 130 where report_date = '{DAYS[2]}' "
-        "and social_network = 'Facebook'",
-        "marts.fct_social_traffic_daily",
-        "engaged_sessions_at_most_sessions",
-        '"engaged_sessions": 130',
-    ),
     "missing mart": (
-        "drop table marts.fct_campaign_performance",
-        "marts.fct_campaign_performance",
+        "drop table marts.fct_social_traffic_daily",
+        "marts.fct_social_traffic_daily",
         "table_exists",
-        "marts.fct_campaign_performance does not exist",
+        "marts.fct_social_traffic_daily does not exist",
     ),
     "mart column renamed": (
-        "alter table marts.fct_account_daily rename column reach to unique_viewers",
+        "alter table marts.fct_account_daily rename column followers to follower_count",
         "marts.fct_account_daily",
         "table_exists",
-        "has no column reach",
+        "has no column followers",
     ),
 }
 
@@ -427,14 +391,6 @@ WARNING_CASES = {
         "metric_name_expected",
         "page_impressions",
     ),
-    # Unique viewers cannot pass views by definition, but both are Meta's estimates.
-    "reach above views": (
-        f"update marts.fct_account_daily set reach = 900, views = 100 where {DAY} = '{DAYS[0]}' "
-        f"and account_id = '{ACCOUNTS[0]}'",
-        "marts.fct_account_daily",
-        "reach_at_most_views",
-        '"reach": 900',
-    ),
 }
 
 
@@ -473,8 +429,6 @@ def test_empty_window_passes_but_a_window_with_raw_data_needs_mart_rows(
     ("spec", "column", "guard"),
     [
         (POSTS, "partition_day", "partition_day_not_in_future"),
-        # The mart's batch also holds every row after the latest possible day, for this guard.
-        (FCT_ACCOUNT_DAILY, "date_day", "date_day_not_in_future"),
     ],
 )
 def test_window_guards_fail_on_rows_outside_the_window(
@@ -499,8 +453,6 @@ def test_window_guards_fail_on_rows_outside_the_window(
     result = batch.validate(
         suite,
         expectation_parameters={
-            "window_start": START.isoformat(),
-            "window_end": END.isoformat(),
             "page_insights_metrics": list(METRICS),
             "min_mart_rows": 1,
             "latest_day": END.isoformat(),

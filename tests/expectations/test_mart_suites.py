@@ -1,10 +1,11 @@
-"""The mart suites against the whole demo warehouse (every stream, every mart built by dbt).
+"""The marts' contracts against the whole demo warehouse (every stream, every mart built by dbt).
 
-The clean warehouse passes every mart suite over its check window; each breakage below changes
-one thing in one mart of a private copy and must fail exactly one check, with its severity, its
-table and a sample naming the bad row. The contracts dbt's yml states (keys, not-null, accepted
-values, relationships, ranges) are not the suites' any more: their breakages fail dbt's tests,
-with the same samples. One GX directory is shared by the module.
+Each mart's contract is stated once: dbt's yml holds every rule the mart alone can show (keys,
+not-null, accepted values, relationships, ranges, parts at most their whole, keys built from
+their parts, no day in the future); the GX suites hold what needs history or the raw tables
+(volume, a mart holding rows). The clean warehouse passes both. Each breakage below changes one
+thing in one mart of a private copy and must fail exactly its check or test, with its severity,
+its table and a sample naming the bad row. One GX directory is shared by the module.
 """
 
 from __future__ import annotations
@@ -21,12 +22,9 @@ import pytest
 from core.config import VolumeChecks
 from core.logs import quiet_noisy_loggers
 from expectations.mart_suites import (
-    DIM_ACCOUNT_SUITE,
     FCT_ACCOUNT_DAILY,
     FCT_ACCOUNT_DAILY_VOLUME,
-    FCT_POST_PERFORMANCE,
     FCT_SOCIAL_TRAFFIC_DAILY_VOLUME,
-    FCT_SUPPORT_CONVERSATIONS,
     MART_SUITES,
 )
 from expectations.runner import CheckReport, _read_batch, run_checks
@@ -34,6 +32,7 @@ from expectations.suites import SuiteSpec
 from record.dbt_artifacts import dbt_results
 from record.results import BLOCKING, WARNING
 from tests.conftest import DEMO_TODAY, run_dbt
+from transform.dbt import MANIFEST_PATH
 
 quiet_noisy_loggers()
 
@@ -74,7 +73,8 @@ def broken(full_warehouse: Any, tmp_path: Path):
     connection.close()
 
 
-def test_every_mart_has_a_suite(full_warehouse: Any) -> None:
+def test_every_mart_has_its_contract_in_dbt(full_warehouse: Any) -> None:
+    """Every mart dbt builds has data tests in its yml, and every GX suite reads a mart dbt builds."""
     with duckdb.connect(str(full_warehouse.path), read_only=True) as con:
         marts = {
             f"marts.{name}"
@@ -82,10 +82,15 @@ def test_every_mart_has_a_suite(full_warehouse: Any) -> None:
                 "select table_name from information_schema.tables where table_schema = 'marts'"
             ).fetchall()
         }
-    checked = {spec.table for spec in MART_SUITES}
+    nodes = json.loads(MANIFEST_PATH.read_text())["nodes"]
+    tested = {
+        f"{model['schema']}.{model['name']}"
+        for node in nodes.values()
+        if node["resource_type"] == "test" and (model := nodes.get(node.get("attached_node") or ""))
+    }
     assert len(marts) >= 15
-    assert marts - checked == set(), "marts without a suite"
-    assert checked - marts == set(), "suites of tables dbt no longer builds"
+    assert marts - tested == set(), "marts without a contract in dbt's yml"
+    assert {spec.table for spec in MART_SUITES} - marts == set(), "suites of tables dbt no longer builds"
 
 
 def test_every_mart_suite_passes_on_the_clean_warehouse(clean_report: CheckReport) -> None:
@@ -132,32 +137,6 @@ class Breakage:
 ONE_FACEBOOK_ACCOUNT = "select min(account_key) from marts.dim_account where platform = 'facebook_pages'"
 
 BREAKAGES = {
-    "future day": Breakage(
-        FCT_ACCOUNT_DAILY,
-        ONE_FACEBOOK_ACCOUNT,
-        "insert into marts.fct_account_daily select * replace (date '2026-11-25' as metric_date) "
-        "from marts.fct_account_daily where account_key = $key and metric_date = $day",
-        "date_day_not_in_future",
-        "blocking",
-        '"account_key": "{key}", "metric_date": "2026-11-25"',
-    ),
-    # A post's counters are live and its insights lag: more engagements than views is only news.
-    "post missing from dim_post": Breakage(
-        FCT_POST_PERFORMANCE,
-        "select min(post_key) from marts.fct_post_performance where created_date = $day",
-        "update marts.fct_post_performance set post_key = 'facebook_pages:404' where post_key = $key",
-        "post_key_in_dim_post",
-        "blocking",
-        '"post_key": "facebook_pages:404"',
-    ),
-    "support account missing from dim_account": Breakage(
-        FCT_SUPPORT_CONVERSATIONS,
-        "select min(support_item_key) from marts.fct_support_conversations where first_inbound_date = $day",
-        "update marts.fct_support_conversations set account_id = '404' where support_item_key = $key",
-        "account_id_in_dim_account",
-        "blocking",
-        '"support_item_key": "{key}"',
-    ),
     "followers jump tenfold": Breakage(
         FCT_ACCOUNT_DAILY,
         ONE_FACEBOOK_ACCOUNT,
@@ -205,30 +184,9 @@ def test_each_breakage_fails_its_check_alone(
     assert bool(report.blocking_failures) == (breakage.severity == "blocking")
 
 
-def test_a_duplicated_dimension_row_fails_the_dimension_not_its_facts(
-    broken: duckdb.DuckDBPyConnection, full_warehouse: Any, gx_dir: Path
-) -> None:
-    """Facts look their keys up with ``exists``: a doubled dimension row cannot double a fact."""
-    (key,) = broken.execute(ONE_FACEBOOK_ACCOUNT).fetchone() or (None,)
-    broken.execute(
-        "insert into marts.dim_account select * from marts.dim_account where account_key = $key", {"key": key}
-    )
-
-    report = check(
-        broken,
-        full_warehouse.check_window,
-        gx_dir,
-        "duplicate-dimension",
-        DIM_ACCOUNT_SUITE,
-        FCT_ACCOUNT_DAILY,
-    )
-
-    # The dimension's own keys are dbt's tests ("duplicate dimension row" below).
-    assert failed(report) == set(), report.summary()
-
-
 # Breakages of the contracts dbt's yml states: (SQL picking the key of the row to break, given
-# $day; SQL breaking it, given $key and $day; the dbt test it must fail, as (table, column, test);
+# $day; SQL breaking it, given $key and $day; the dbt test it must fail, as (table, column, test),
+# the test being a generic test's name or a named or singular test's own name;
 # text its sample must hold; the test's severity; any other test the same breakage fails, with its
 # sample and severity).
 DBT_BREAKAGES = {
@@ -332,6 +290,78 @@ DBT_BREAKAGES = {
         '"value_field": "great"',
         BLOCKING,
     ),
+    # A row dated after the demo's today plus one day (the run pins today with WAREHOUSE_TODAY).
+    "future day": (
+        ONE_FACEBOOK_ACCOUNT,
+        "insert into marts.fct_account_daily select * replace (date '2026-11-25' as metric_date) "
+        "from marts.fct_account_daily where account_key = $key and metric_date = $day - 4",
+        ("marts.fct_account_daily", "metric_date", "not_in_future"),
+        '"account_key": "{key}", "metric_date": "2026-11-25"',
+        BLOCKING,
+    ),
+    "post missing from dim_post": (
+        "select max(post_key) from marts.fct_post_performance where created_date = $day",
+        "update marts.fct_post_performance set post_key = 'facebook_pages:404' where post_key = $key",
+        ("marts.fct_post_performance", "post_key", "relationships"),
+        '"post_key": "facebook_pages:404"',
+        BLOCKING,
+    ),
+    # A compound reference: the (platform, account id) pair must be an account of dim_account.
+    "support account missing from dim_account": (
+        "select min(support_item_key) from marts.fct_support_conversations where first_inbound_date = $day",
+        "update marts.fct_support_conversations set account_id = '404' where support_item_key = $key",
+        ("marts.fct_support_conversations", None, "fct_support_conversations_account_id_in_dim_account"),
+        '"support_item_key": "{key}"',
+        BLOCKING,
+    ),
+    "more SLA breaches than items needing a response": (
+        None,
+        "update marts.fct_support_daily set sla_breaches = items_needing_response + 1 "
+        "where first_inbound_date = $day - 1 and channel = 'all'",
+        ("marts.fct_support_daily", "sla_breaches", "at_most"),
+        '"first_inbound_date": "{day_before}", "platform": "all", "account_id": "all", "channel": "all"',
+        BLOCKING,
+    ),
+    # Unique viewers cannot pass views by definition, but both are Meta's estimates.
+    "reach above views": (
+        ONE_FACEBOOK_ACCOUNT,
+        "update marts.fct_account_daily set reach = views + 100 "
+        "where account_key = $key and metric_date = $day - 5",
+        ("marts.fct_account_daily", "reach", "at_most"),
+        '"account_key": "{key}"',
+        WARNING,
+    ),
+    "share-of-voice key not built from its parts": (
+        "select min(share_of_voice_key) from marts.fct_share_of_voice_daily where mention_date = $day",
+        "update marts.fct_share_of_voice_daily set share_of_voice_key = brand_id || ':2020-01-01' "
+        "where share_of_voice_key = $key",
+        (
+            "marts.fct_share_of_voice_daily",
+            None,
+            "fct_share_of_voice_daily_share_of_voice_key_is_brand_and_day",
+        ),
+        ':2020-01-01"',
+        BLOCKING,
+    ),
+    # A rule across rows (a singular test): each day's shares of voice add up to 1.
+    "shares of voice not adding up": (
+        "select min(share_of_voice_key) from marts.fct_share_of_voice_daily "
+        "where mention_date = $day - 1 and share_of_voice < 0.5",
+        "update marts.fct_share_of_voice_daily set share_of_voice = share_of_voice + 0.25 "
+        "where share_of_voice_key = $key",
+        ("marts.fct_share_of_voice_daily", None, "assert_shares_of_voice_add_up_to_1"),
+        '"mention_date": "{day_before}"',
+        BLOCKING,
+    ),
+    "month not starting on its first day": (
+        "select min(account_key) from marts.fct_account_monthly "
+        "where month_start = date_trunc('month', $day) and last_metric_date > month_start + 1",
+        "update marts.fct_account_monthly set month_start = month_start + 1 "
+        "where account_key = $key and month_start = date_trunc('month', $day)",
+        ("marts.fct_account_monthly", None, "fct_account_monthly_month_start_is_first_of_month"),
+        '"account_key": "{key}"',
+        BLOCKING,
+    ),
     "duplicate dimension row": (
         ONE_FACEBOOK_ACCOUNT,
         "insert into marts.dim_account select * from marts.dim_account where account_key = $key",
@@ -345,7 +375,7 @@ DBT_BREAKAGES = {
 
 
 def test_breakages_of_dbt_s_contracts_fail_its_tests_with_a_sample(
-    full_warehouse: Any, tmp_path: Path
+    full_warehouse: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each breakage, made together on one copy, fails its dbt test and nothing else; the run
     record's row for it has the test's severity and its sample names the bad row, as a
@@ -360,6 +390,7 @@ def test_breakages_of_dbt_s_contracts_fail_its_tests_with_a_sample(
                 assert keys[case] is not None, "the demo warehouse has no row to break"
             con.execute(sql, named(sql, key=keys.get(case), day=day))
 
+    monkeypatch.setenv("WAREHOUSE_TODAY", DEMO_TODAY.isoformat())  # the pipeline's clock, pinned
     run_dbt(
         ["test", "--select", " ".join({t.split(".")[1] for _, _, (t, _, _), *_ in DBT_BREAKAGES.values()})],
         copy,
@@ -375,7 +406,10 @@ def test_breakages_of_dbt_s_contracts_fail_its_tests_with_a_sample(
     ]
     assert len(failing) == len(expected), [f"{i['table']} {i['check']}" for i in failing]
     for case, (table, column, test), sample, severity in expected:
-        named_test = f"{test}_{table.split('.')[1]}"
+        # A generic test's name starts with the test and the model; a named or singular test is
+        # given by its own name.
+        model = table.split(".")[1]
+        named_test = test if test.startswith((model, "assert_")) else f"{test}_{model}"
         (item,) = [
             i
             for i in failing
