@@ -130,9 +130,12 @@ def run_dbt(
     """The real dbt CLI in-process against the DuckDB file ``db_path``; artefacts go under ``tmp``.
 
     Every test runs dbt through here. ``manifest``: a project parsed before (a ``parse`` result),
-    so that a module running many builds parses once."""
+    so that a module running many builds parses once. The pipeline's clock is the demo's today
+    (``WAREHOUSE_TODAY``, unless a test pinned another day), so that "no day after today" holds
+    of the demo data on whatever date the tests run."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(db_path))
+        monkeypatch.setenv("WAREHOUSE_TODAY", os.environ.get("WAREHOUSE_TODAY") or DEMO_TODAY.isoformat())
         monkeypatch.setenv("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
         return dbtRunner(manifest=manifest).invoke(
             [

@@ -35,6 +35,7 @@ from demo.run import (
 from demo.server import DemoServer
 from demo.state import DEMO_TOKENS
 from demo.story import STORY_TODAY
+from expectations.catalog import SUITES
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
 from tests.conftest import posts_on_pacific_days
@@ -305,7 +306,9 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
     assert results[1] == 0
     # The run record: every check of the run, with its data interval, whatever ran it.
     assert sum(by_suite.values()) == results[0]
-    assert by_suite["gx"] > 500 and by_suite["dbt"] > 500, by_suite
+    # Every GX suite (each check and its table_exists), and dbt's builds and tests.
+    assert by_suite["gx"] == sum(len(spec.checks) + 1 for spec in SUITES.values()), by_suite
+    assert by_suite["dbt"] > 1000, by_suite
     with pipeline.live() as live:
         [(raw_tables,)] = live.execute(
             "select count(*) from duckdb_tables() where schema_name = 'raw'"

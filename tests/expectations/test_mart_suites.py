@@ -290,7 +290,7 @@ DBT_BREAKAGES = {
         '"value_field": "great"',
         BLOCKING,
     ),
-    # A row dated after the demo's today plus one day (the run pins today with WAREHOUSE_TODAY).
+    # A row dated after the demo's today plus one day (run_dbt pins today with WAREHOUSE_TODAY).
     "future day": (
         ONE_FACEBOOK_ACCOUNT,
         "insert into marts.fct_account_daily select * replace (date '2026-11-25' as metric_date) "
@@ -375,7 +375,7 @@ DBT_BREAKAGES = {
 
 
 def test_breakages_of_dbt_s_contracts_fail_its_tests_with_a_sample(
-    full_warehouse: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    full_warehouse: Any, tmp_path: Path
 ) -> None:
     """Each breakage, made together on one copy, fails its dbt test and nothing else; the run
     record's row for it has the test's severity and its sample names the bad row, as a
@@ -390,7 +390,6 @@ def test_breakages_of_dbt_s_contracts_fail_its_tests_with_a_sample(
                 assert keys[case] is not None, "the demo warehouse has no row to break"
             con.execute(sql, named(sql, key=keys.get(case), day=day))
 
-    monkeypatch.setenv("WAREHOUSE_TODAY", DEMO_TODAY.isoformat())  # the pipeline's clock, pinned
     run_dbt(
         ["test", "--select", " ".join({t.split(".")[1] for _, _, (t, _, _), *_ in DBT_BREAKAGES.values()})],
         copy,

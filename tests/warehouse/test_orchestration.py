@@ -73,7 +73,7 @@ def test_a_narrowed_transform_checks_every_raw_table_and_only_the_marts_it_built
     from expectations.catalog import SUITES
     from warehouse.pipeline import check_suites
 
-    tables = {SUITES[name].table for name in check_suites(["marts.fct_mentions"])}
+    tables = {SUITES[name].table for name in check_suites(["marts.fct_account_daily"])}
     raw = {spec.table for spec in SUITES.values() if spec.table.startswith("raw.")}
-    assert tables == raw | {"marts.fct_mentions"}
+    assert tables == raw | {"marts.fct_account_daily"}
     assert {SUITES[name].table for name in check_suites([])} == raw
