@@ -114,7 +114,12 @@ def publish(
                 source = f'(select * from {schema}."{table}" limit 0)'
                 held[name] += "; never published before, so it is empty"
                 origin = (None, None, None, None)
-            con.execute(f'create table snapshot.{schema}."{table}" as select * from {source}')
+            database = "previous" if source.startswith("previous.") else None
+            con.execute(
+                f'create table snapshot.{schema}."{table}" as '
+                f"select {_bi_columns(con, database, schema, table, source)} from {source}"
+            )
+            _copy_comments(con, schema, table)
             counts[name] = row_count(con, f'snapshot.{schema}."{table}"')
             status = HELD_BACK if name in held else CURRENT
             rows.append((name, *origin, status, held.get(name), run_id, published_at))
@@ -165,6 +170,73 @@ def run_held_back(
     built_here = dbt_rows or built_in_run
     built = {table for table, check, ok in dbt_rows if check == "model_builds" and ok} if built_here else None
     return held_back_marts(lineage, failures, built)
+
+
+BIGINT_RANGE = (-(2**63), 2**63 - 1)
+_WIDE_INTEGERS = ("HUGEINT", "UHUGEINT")
+_COLUMNS = """
+    select column_name, data_type, comment from duckdb_columns()
+    where database_name = coalesce($database, current_database())
+      and schema_name = $schema and table_name = $table
+    order by column_index
+"""
+
+
+def _bi_columns(
+    con: duckdb.DuckDBPyConnection, database: str | None, schema: str, table: str, source: str
+) -> str:
+    """The select list copying ``source`` (the table ``schema.table`` of ``database``: the live
+    warehouse by default, or the previous snapshot) in types every BI driver reads: DuckDB's
+    128-bit integers (a ``sum`` of BIGINTs) become BIGINT when every value fits, else DOUBLE.
+    Other columns are copied as they are."""
+    where = {"database": database, "schema": schema, "table": table}
+    columns = [(name, data_type) for name, data_type, _ in con.execute(_COLUMNS, where).fetchall()]
+    wide = [name for name, data_type in columns if data_type in _WIDE_INTEGERS]
+    bounds = (
+        con.execute(
+            "select " + ", ".join(f'min("{c}"), max("{c}")' for c in wide) + f" from {source}"
+        ).fetchone()
+        if wide
+        else ()
+    ) or ()
+    low, high = BIGINT_RANGE
+    narrow = {
+        name: "bigint" if all(v is None or low <= v <= high for v in bounds[2 * i : 2 * i + 2]) else "double"
+        for i, name in enumerate(wide)
+    }
+    return ", ".join(
+        f'cast("{name}" as {narrow[name]}) as "{name}"' if name in narrow else f'"{name}"'
+        for name, _ in columns
+    )
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """The live table's description and its columns' (dbt's docs, ``persist_docs``) onto the
+    snapshot's copy, so that a BI tool shows them (a column the copy lacks is skipped)."""
+    target = f'snapshot.{schema}."{table}"'
+    (comment,) = con.execute(
+        "select comment from duckdb_tables() "
+        "where database_name = current_database() and schema_name = $schema and table_name = $table",
+        {"schema": schema, "table": table},
+    ).fetchone() or (None,)
+    if comment:
+        con.execute(f"comment on table {target} is {_literal(comment)}")
+    copied = {
+        name
+        for name, *_ in con.execute(
+            _COLUMNS, {"database": "snapshot", "schema": schema, "table": table}
+        ).fetchall()
+    }
+    for name, _, text in con.execute(
+        _COLUMNS, {"database": None, "schema": schema, "table": table}
+    ).fetchall():
+        if text and name in copied:
+            con.execute(f'comment on column {target}."{name}" is {_literal(text)}')
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (COMMENT ON takes no parameters)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _attach_previous(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, tuple]:

@@ -310,6 +310,7 @@ def test_build_runs_unit_tests(built_warehouse: duckdb.DuckDBPyConnection) -> No
         "fct_new_traffic_sources",
         "fct_campaign_performance",
         "fct_mentions",
+        "fct_mention_brands",
         "fct_share_of_voice_daily",
         "fct_share_of_voice_monthly",
         "fct_competitor_benchmark_monthly",

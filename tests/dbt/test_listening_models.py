@@ -38,7 +38,7 @@ STREAMS = {
 }
 BUILD = (
     "--select",
-    "+fct_mentions +fct_share_of_voice_daily +fct_share_of_voice_monthly",
+    "+fct_mentions +fct_mention_brands +fct_share_of_voice_daily +fct_share_of_voice_monthly",
     "--indirect-selection",
     "cautious",
 )
@@ -98,6 +98,19 @@ def test_brands_and_first_sighting_match_the_truth(built: Built, truth_rows: lis
     }
     wrong = {key: (got.get(key), value) for key, value in want.items() if got.get(key) != value}
     assert not wrong, f"{len(wrong)} mentions differ, e.g. {list(wrong.items())[:3]}"
+
+
+def test_the_flat_brand_rows_are_the_brands_each_mention_names(
+    built: Built, truth_rows: list[truth.Row]
+) -> None:
+    """fct_mention_brands: a row per mention per brand it names, for BI tools without lists."""
+    got = built.rows(
+        "select mention_key, brand_id, is_own_brand, mention_date from marts.fct_mention_brands "
+        "where not is_on_own_post"
+    )
+    want = [(row.key, brand, brand == "lumo", row.day) for row in truth_rows for brand in row.brands]
+    assert sorted(tuple(r.values()) for r in got) == sorted(want)
+    assert any(len(row.brands) > 1 for row in truth_rows)  # some mentions have two rows
 
 
 def test_share_of_voice_equals_the_truth(built: Built, truth_rows: list[truth.Row]) -> None:

@@ -282,6 +282,18 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
             "marts.fct_share_of_voice_monthly",
             "marts.fct_competitor_benchmark_monthly",
         } <= tables
+        # What BI tools read: every table and column described (dbt's docs), no 128-bit integer.
+        described = con.execute(
+            "select bool_and(coalesce(comment, '') <> ''), list(distinct data_type) "
+            "from duckdb_columns() where schema_name = 'marts'"
+        ).fetchone()
+        assert described[0], "a published mart column has no description"
+        assert not {"HUGEINT", "UHUGEINT"} & set(described[1]), described[1]
+        untitled = con.execute(
+            "select list(table_name) from duckdb_tables() "
+            "where schema_name = 'marts' and coalesce(comment, '') = ''"
+        ).fetchone()[0]
+        assert not untitled, untitled
         assert not any(t.startswith(("raw.", "staging.")) for t in tables), "BI sees only checked marts"
         run_id, start, end = con.execute(
             "select run_id, data_start, data_end from audit.publication"

@@ -179,3 +179,62 @@ def test_marts_built_while_a_new_load_slipped_in_are_not_published(live, tmp_pat
     with pytest.raises(NotPublishable, match="loaded again while this run was building"):
         publish(live, target, "run-1", DAY, DAY, at_start, lineage=LINEAGE)
     publish(live, target, "run-1", DAY, DAY, raw_watermark(live), lineage=LINEAGE)
+
+
+def test_the_snapshot_keeps_the_docs_and_types_bi_drivers_read(live, tmp_path) -> None:
+    """dbt's descriptions (persisted as comments) reach the snapshot; 128-bit integers (a DuckDB
+    ``sum``) become BIGINT where every value fits and DOUBLE where one does not; a held-back mart
+    copied from the previous snapshot keeps its docs too, on the columns it has."""
+    big = 2**63 + 5  # does not fit a BIGINT
+    live.execute(
+        "create or replace table marts.fct_account_daily as select 1 as followers, "
+        "cast(12 as hugeint) as views, cast(null as hugeint) as reach, "
+        f"cast({big} as hugeint) as impressions"
+    )
+    live.execute("comment on table marts.fct_account_daily is 'One row per account per day (Lumo''s own).'")
+    live.execute("comment on column marts.fct_account_daily.views is 'Views that day.'")
+    live.execute("comment on column marts.fct_mentions.mentions is 'Mentions that day.'")
+    live.execute(_results(("run-1", "marts.fct_account_daily", "blocking", True)))
+    target = tmp_path / "published" / "warehouse.duckdb"
+    publish(live, target, "run-1", DAY, DAY, lineage=LINEAGE)
+
+    def published() -> tuple[dict, dict, dict, tuple]:
+        with duckdb.connect(str(target), read_only=True) as con:
+            types = dict(
+                con.execute(
+                    "select column_name, data_type from duckdb_columns() "
+                    "where table_name = 'fct_account_daily'"
+                ).fetchall()
+            )
+            docs = dict(
+                con.execute(
+                    "select table_name || '.' || column_name, comment from duckdb_columns() "
+                    "where schema_name = 'marts' and comment is not null"
+                ).fetchall()
+            )
+            tables = dict(
+                con.execute(
+                    "select table_name, comment from duckdb_tables() where schema_name = 'marts'"
+                ).fetchall()
+            )
+            values = con.execute("select views, reach, impressions from marts.fct_account_daily").fetchone()
+        return types, docs, tables, values
+
+    types, docs, tables, values = published()
+    assert types == {"followers": "INTEGER", "views": "BIGINT", "reach": "BIGINT", "impressions": "DOUBLE"}
+    assert values == (12, None, float(big))
+    assert docs == {
+        "fct_account_daily.views": "Views that day.",
+        "fct_mentions.mentions": "Mentions that day.",
+    }
+    assert tables["fct_account_daily"] == "One row per account per day (Lumo's own)."
+
+    # Held back: the previous snapshot's copy (without a column the live mart gained) keeps its docs.
+    live.execute("alter table marts.fct_account_daily add column shares hugeint")
+    live.execute("comment on column marts.fct_account_daily.shares is 'Shares that day.'")
+    live.execute(_results(("run-2", "raw.facebook_pages__posts", "blocking", False)))
+    publish(live, target, "run-2", DAY, DAY, lineage=LINEAGE)
+    types, docs, tables, values = published()
+    assert "shares" not in types and types["views"] == "BIGINT"
+    assert docs["fct_account_daily.views"] == "Views that day."
+    assert tables["fct_account_daily"] == "One row per account per day (Lumo's own)."
