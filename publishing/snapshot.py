@@ -187,8 +187,9 @@ def _bi_columns(
 ) -> str:
     """The select list copying ``source`` (the table ``schema.table`` of ``database``: the live
     warehouse by default, or the previous snapshot) in types every BI driver reads: DuckDB's
-    128-bit integers (a ``sum`` of BIGINTs) become BIGINT when every value fits, else DOUBLE.
-    Other columns are copied as they are."""
+    128-bit integers (a ``sum`` of BIGINTs) become BIGINT. A value beyond BIGINT (9.2e18: no
+    count here comes near) publishes its column as DOUBLE, with a warning, rather than hold the
+    table back. Other columns are copied as they are."""
     where = {"database": database, "schema": schema, "table": table}
     columns = [(name, data_type) for name, data_type, _ in con.execute(_COLUMNS, where).fetchall()]
     wide = [name for name, data_type in columns if data_type in _WIDE_INTEGERS]
@@ -204,6 +205,14 @@ def _bi_columns(
         name: "bigint" if all(v is None or low <= v <= high for v in bounds[2 * i : 2 * i + 2]) else "double"
         for i, name in enumerate(wide)
     }
+    for name in (name for name, kind in narrow.items() if kind == "double"):
+        log.warning(
+            "%s.%s.%s holds a value beyond BIGINT: published as DOUBLE (rounded) this time; "
+            "the model should cast it",
+            database or "warehouse",
+            f"{schema}.{table}",
+            name,
+        )
     return ", ".join(
         f'cast("{name}" as {narrow[name]}) as "{name}"' if name in narrow else f'"{name}"'
         for name, _ in columns

@@ -1,7 +1,10 @@
 {#
     One row per mention per brand it names: fct_mentions' brand lists made
     flat, for BI tools that cannot filter on a list column (filter on brand
-    here, join fct_mentions on mention_key for the rest).
+    here, join fct_mentions on mention_key for the rest). The brand's name
+    and whether it is ours come from the mention's own row (its lists hold our
+    brand first), so the two marts agree even after the configuration
+    renames or drops a brand.
 #}
 
 with
@@ -12,21 +15,18 @@ mentions as (
 
 ),
 
-brands as (
-
-    select * from {{ ref('stg_company__brands') }}
-
-),
-
 flat as (
 
     select
         mention_key,
         mention_source,
         sentiment_label,
+        mentions_own_brand,
         is_on_own_post,
         mention_date,
-        unnest(brand_ids) as brand_id
+        unnest(brand_ids) as brand_id,
+        unnest(brands) as brand,
+        unnest(generate_series(1, len(brand_ids))) as brand_position
     from mentions
 
 ),
@@ -35,24 +35,22 @@ final as (
 
     select
         ---------- ids
-        flat.mention_key,
-        flat.brand_id,
+        mention_key,
+        brand_id,
 
         ---------- strings
-        brands.brand,
-        flat.mention_source,
-        flat.sentiment_label,
+        brand,
+        mention_source,
+        sentiment_label,
 
         ---------- booleans
-        brands.is_own as is_own_brand,
-        flat.is_on_own_post,
+        mentions_own_brand and brand_position = 1 as is_own_brand,
+        is_on_own_post,
 
         ---------- dates
-        flat.mention_date
+        mention_date
 
     from flat
-    left join brands
-        on flat.brand_id = brands.brand_id
 
 )
 
