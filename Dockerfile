@@ -17,5 +17,7 @@ RUN pip install --no-cache-dir uv==0.13.9 \
 COPY . .
 RUN cd dbt_project && dbt parse --quiet --profiles-dir . \
  && useradd --create-home --uid 50000 airflow \
- && mkdir -p /data /opt/airflow && chown -R airflow /data /opt/airflow /opt/social-warehouse/dbt_project
+ && mkdir -p /data /opt/airflow/logs /opt/airflow/secrets \
+ && chown -R airflow /data /opt/airflow /opt/social-warehouse/dbt_project
+# A named volume mounted on these folders starts as a copy of them, owned by airflow.
 USER airflow

@@ -5,10 +5,16 @@ validated on every load, row by row, so that one run reports every bad row at on
 file, the row, the campaign and the field. Costs in another currency are converted with fixed
 monthly rates kept in the same file (the rate of the campaign's start month), so a reported cost
 never moves when a rate feed changes.
+
+The shipped ``config/campaigns.yml`` is the demo company's registry. It applies to the shipped
+``config/company.yml`` only; a company of one's own starts with no campaigns until
+``WAREHOUSE_CAMPAIGNS`` names its registry (``campaigns_for``).
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -20,7 +26,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.config import CURRENCIES, ConfigError, Platform
-from core.settings import campaigns_path
+from core.settings import (
+    SHIPPED_CAMPAIGNS,
+    campaigns_configured,
+    campaigns_path,
+    company_config_path,
+)
+
+log = logging.getLogger(__name__)
 
 CampaignType = Literal["giveaway", "contest", "paid_boost", "influencer", "other"]
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -228,3 +241,54 @@ def load_campaigns(path: Path | None = None) -> CampaignRegistry:
     except yaml.YAMLError as error:
         raise CampaignError(f"{path}: not valid YAML: {error}") from None
     return parse_campaigns(data, origin=str(path))
+
+
+def campaigns_for(currency: str) -> CampaignRegistry:
+    """The registry a load writes for a company reporting in ``currency``.
+
+    ``WAREHOUSE_CAMPAIGNS``'s file when set; else ``config/campaigns.yml`` for the shipped demo
+    company; else (a company of one's own with no registry yet) no campaigns. A registry in
+    another reporting currency is refused, naming the file, the setting and what to do.
+    """
+    if not campaigns_configured():
+        log.info(
+            "no campaign registry: WAREHOUSE_CAMPAIGNS is unset and the company configuration is "
+            "%s, not the demo company's, so no campaigns are loaded; to report campaigns, copy "
+            "config/campaigns.yml, list yours with reporting_currency %s and set WAREHOUSE_CAMPAIGNS to it",
+            company_config_path(),
+            currency,
+        )
+        return CampaignRegistry(reporting_currency=currency)
+    path = campaigns_path()
+    registry = load_campaigns(path)
+    check_reporting_currency(registry, currency, path)
+    return registry
+
+
+def check_reporting_currency(registry: CampaignRegistry, currency: str, path: Path | None = None) -> None:
+    """Refuse a registry whose ``reporting_currency`` is not the company's ``currency``."""
+    if registry.reporting_currency == currency:
+        return
+    origin = str(path) if path else "campaign registry"
+    problem = (
+        f"{origin}: reporting_currency {registry.reporting_currency} differs from company.currency "
+        f"{currency} (in {company_config_path()}); costs must convert to the company's currency, "
+        "nothing was loaded. "
+    )
+    if path is None:
+        advice = f"Give a registry whose reporting_currency is {currency}."
+    elif os.environ.get("WAREHOUSE_CAMPAIGNS", "").strip():
+        advice = (
+            f"This registry is the file WAREHOUSE_CAMPAIGNS names: set its reporting_currency to "
+            f"{currency} (with fx_rates into {currency} for costs in other currencies), or point "
+            "WAREHOUSE_CAMPAIGNS at your own registry."
+        )
+    else:
+        advice = (
+            f"{SHIPPED_CAMPAIGNS.name} is the demo company's registry, used because WAREHOUSE_CAMPAIGNS "
+            "is unset and the company configuration is the shipped config/company.yml. For a company "
+            "of your own, copy config/company.yml, set WAREHOUSE_COMPANY_CONFIG to the copy (it then "
+            "starts with no campaigns), and when you have campaigns, copy config/campaigns.yml, set "
+            f"reporting_currency: {currency}, list yours and set WAREHOUSE_CAMPAIGNS to it."
+        )
+    raise CampaignError(problem + advice)

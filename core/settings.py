@@ -58,9 +58,13 @@ def paths() -> Paths:
     return Paths(Path(os.environ.get("WAREHOUSE_DATA_DIR", PROJECT_ROOT / "data")).resolve())
 
 
+SHIPPED_COMPANY_CONFIG = PROJECT_ROOT / "config" / "company.yml"
+SHIPPED_CAMPAIGNS = PROJECT_ROOT / "config" / "campaigns.yml"
+
+
 def company_config_path() -> Path:
     """The company configuration file, honouring ``WAREHOUSE_COMPANY_CONFIG``."""
-    return Path(os.environ.get("WAREHOUSE_COMPANY_CONFIG", PROJECT_ROOT / "config" / "company.yml"))
+    return Path(os.environ.get("WAREHOUSE_COMPANY_CONFIG", SHIPPED_COMPANY_CONFIG))
 
 
 def duckdb_settings() -> dict[str, str]:
@@ -72,7 +76,20 @@ def duckdb_settings() -> dict[str, str]:
 
 def campaigns_path() -> Path:
     """The campaign registry file, honouring ``WAREHOUSE_CAMPAIGNS``."""
-    return Path(os.environ.get("WAREHOUSE_CAMPAIGNS", PROJECT_ROOT / "config" / "campaigns.yml"))
+    return Path(os.environ.get("WAREHOUSE_CAMPAIGNS", "").strip() or SHIPPED_CAMPAIGNS)
+
+
+def campaigns_configured() -> bool:
+    """Whether a campaign registry applies: ``WAREHOUSE_CAMPAIGNS`` is set, or the company is the
+    shipped demo company (``config/company.yml``), whose registry is ``config/campaigns.yml``.
+
+    A company of one's own (``WAREHOUSE_COMPANY_CONFIG`` naming another file) starts with no
+    campaigns until ``WAREHOUSE_CAMPAIGNS`` names its registry: the demo company's campaigns are
+    never loaded into another company's warehouse.
+    """
+    if os.environ.get("WAREHOUSE_CAMPAIGNS", "").strip():
+        return True
+    return company_config_path().resolve() == SHIPPED_COMPANY_CONFIG.resolve()
 
 
 def dbt_selection() -> str | None:
@@ -111,3 +128,22 @@ def utc_now() -> datetime:
 def utc_today() -> date:
     """Today's UTC date on the pipeline's clock."""
     return utc_now().date()
+
+
+DATA_DOCS_KEEP_RUNS = 30
+
+
+def data_docs_keep_runs() -> int:
+    """How many pipeline runs the Data Docs keep (``WAREHOUSE_DATA_DOCS_KEEP_RUNS``, default 30):
+    each check run prunes the validation results and pages of older runs. A run of every suite
+    takes about 3 MB of pages and 1.3 MB of results, so the default bounds the site near 100 MB."""
+    raw = os.environ.get("WAREHOUSE_DATA_DOCS_KEEP_RUNS", "").strip()
+    if not raw:
+        return DATA_DOCS_KEEP_RUNS
+    try:
+        keep = int(raw)
+    except ValueError:
+        keep = 0
+    if keep < 1:
+        raise ValueError(f"WAREHOUSE_DATA_DOCS_KEEP_RUNS={raw!r} is not a whole number of runs of at least 1")
+    return keep

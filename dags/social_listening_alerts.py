@@ -12,8 +12,11 @@ An incident alerts once, by email (SMTP connection) and to a Slack-compatible we
 resolution is sent when it clears (`alerts.incidents` in the warehouse keeps the state). A
 delivery that fails fails the task; the next run sends what is still pending.
 
-This DAG does not publish: BI reads the snapshot the daily `social_transform_publish` run
-publishes after all checks. Trigger with `{"at": "2026-11-17T18:00:00+00:00"}` to evaluate
+**Publishing.** Once its dbt build (tests included) has passed, the run puts the mention and
+support marts it rebuilt (`fct_mentions`, `fct_mention_brands`, `fct_support_conversations`) into
+the published snapshot, every other table staying as the daily `social_transform_publish` run
+published it, so an alert's link shows the rows it names. Alerts go out after it, whether it
+published or failed. Trigger with `{"at": "2026-11-17T18:00:00+00:00"}` to evaluate
 another instant. Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool.
 """
 
@@ -22,7 +25,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Param, TriggerRule, task
 from airflow.sdk.definitions.taskgroup import TaskGroup
 from airflow.timetables.interval import CronDataIntervalTimetable
 
@@ -57,6 +60,21 @@ def build_models() -> None:
     build_listening()
 
 
+@task(pool=WRITER_POOL, retries=1)
+def publish(**context: Any) -> dict[str, int]:
+    """Publish the marts just built for BI, leaving the rest of the snapshot as it is."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from warehouse.orchestration import instant_from_context
+    from warehouse.pipeline import publish_listening
+
+    today = instant_from_context(context).date()
+    publication = publish_listening(today - timedelta(days=1), today, context["run_id"])
+    if publication is None:
+        raise AirflowSkipException("no published snapshot yet: the daily run publishes the first")
+    return publication.tables
+
+
 @task(pool=WRITER_POOL, retries=0)
 def evaluate_rules(**context: Any) -> dict[str, list[str]]:
     """Evaluate the alert rules at the end of the hour; open and resolve incidents."""
@@ -66,7 +84,12 @@ def evaluate_rules(**context: Any) -> dict[str, list[str]]:
     return evaluate(instant_from_context(context))
 
 
-@task(pool=WRITER_POOL, retries=3, retry_delay=timedelta(minutes=2))
+@task(
+    pool=WRITER_POOL,
+    retries=3,
+    retry_delay=timedelta(minutes=2),
+    trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS,  # a failed publish never stops an alert
+)
 def send_alerts(**context: Any) -> list[str]:
     """Send each new incident and each resolution once, through the email and webhook notifiers."""
     from datetime import UTC
@@ -96,4 +119,6 @@ with DAG(
     for source in LISTENING_STREAMS:
         with TaskGroup(group_id=source, tooltip=f"listening streams of {source}"):
             landed.append(extract.override(task_id="extract")(source))
-    load_raw(landed) >> build_models() >> evaluate_rules() >> send_alerts()
+    built = load_raw(landed) >> build_models()
+    evaluated = built >> evaluate_rules()
+    [evaluated, built >> publish()] >> send_alerts()

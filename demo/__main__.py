@@ -1,11 +1,13 @@
 """Command line: ``python -m demo serve --port 8787 [--today YYYY-MM-DD] [--chaos-rate 0.03]``, and
-``python -m demo connections --base-url URL``: the shell exports of the Airflow connections that
-point every source at a demo server (``demo.connections``, the list ``make demo`` and the tests
-use), for a deployment such as docker-compose.yml."""
+``python -m demo connections --base-url URL``: the Airflow connections that point every source at
+a demo server (``demo.connections``, the list ``make demo`` and the tests use), as shell exports
+or as a file for ``airflow connections import`` (with ``--smtp HOST:PORT``, the alert channels
+too: email to that catcher, the webhook to the demo server), for docker-compose.yml's demo."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import sys
@@ -14,7 +16,7 @@ from datetime import date
 import uvicorn
 
 from demo.app import create_app
-from demo.connections import demo_connections
+from demo.connections import alert_fields, connection_fields
 from demo.story import DEMO_TODAY_VARIABLE, demo_today
 
 
@@ -44,21 +46,43 @@ def _parser() -> argparse.ArgumentParser:
         "a variable already set in the environment is kept",
     )
     connections.add_argument("--base-url", default="http://127.0.0.1:8787", help="the demo server's URL")
+    connections.add_argument(
+        "--smtp", metavar="HOST:PORT", help="also the alert channels: email through this SMTP catcher"
+    )
+    connections.add_argument(
+        "--format",
+        choices=("shell", "airflow-json"),
+        default="shell",
+        help="shell exports (default), or JSON for `airflow connections import`",
+    )
     return parser
 
 
-def print_connections(base_url: str) -> None:
-    """One shell line per source: export its demo connection unless the variable is set already
-    (real accounts' connections win)."""
-    for name, value in demo_connections(base_url).items():
-        print(f'[ -n "${{{name}:-}}" ] || export {name}={shlex.quote(value)}')
+def print_connections(base_url: str, smtp: str | None = None, form: str = "shell") -> None:
+    """The demo's connections: one shell line per source exporting it unless the variable is set
+    already (real accounts' connections win), or one JSON object for ``airflow connections
+    import`` (where any ``AIRFLOW_CONN_*`` variable wins over the database)."""
+    fields = {f"{source}_default": f for source, f in connection_fields(base_url).items()}
+    if smtp:
+        host, _, port = smtp.rpartition(":")
+        fields |= alert_fields(host, int(port), f"{base_url}/_demo/webhook")
+    if form == "airflow-json":
+        print(
+            json.dumps(
+                {c: {**f, "extra": json.dumps(f.get("extra", {}))} for c, f in fields.items()}, indent=2
+            )
+        )
+        return
+    for conn_id, connection in fields.items():
+        name = f"AIRFLOW_CONN_{conn_id.upper()}"
+        print(f'[ -n "${{{name}:-}}" ] || export {name}={shlex.quote(json.dumps(connection))}')
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
     if args.command == "connections":
-        print_connections(args.base_url)
+        print_connections(args.base_url, args.smtp, args.format)
         return 0
     if args.today is None and os.environ.get(DEMO_TODAY_VARIABLE):
         args.today = demo_today()

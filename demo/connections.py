@@ -67,3 +67,17 @@ def demo_connections(
         f"AIRFLOW_CONN_{source.upper()}_DEFAULT": json.dumps(fields)
         for source, fields in connection_fields(base_url, tokens, today).items()
     }
+
+
+def alert_fields(smtp_host: str, smtp_port: int, webhook_url: str) -> dict[str, dict[str, Any]]:
+    """The alert channels' connections: email through an SMTP server with neither TLS nor login
+    (a local catcher), the webhook to ``webhook_url``."""
+    return {
+        "smtp_default": {
+            "conn_type": "smtp",
+            "host": smtp_host,
+            "port": smtp_port,
+            "extra": {"from_email": "alerts@lumo.example", "disable_ssl": True, "disable_tls": True},
+        },
+        "alerts_webhook": {"conn_type": "http", "host": webhook_url},
+    }

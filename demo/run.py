@@ -31,8 +31,10 @@ import requests
 
 from core.campaigns import load_campaigns
 from core.settings import PROJECT_ROOT, campaigns_path, paths, utc_now
-from demo.connections import demo_connections
+from demo.connections import alert_fields, demo_connections
 from demo.story import DEMO_TODAY_VARIABLE, STORY_TODAY, campaign_registry, demo_today
+from demo.summary import airflow_ui
+from demo.task_logs import file_task_logs, output_offset, output_since
 
 PIPELINE_DAGS = ("social_extract_load", "social_transform_publish")
 
@@ -213,6 +215,7 @@ def run_dag(
     print(f"\n==> airflow dags test {dag_id} {logical} -c '{conf}'", file=output or sys.stdout, flush=True)
     began = time.monotonic()
     run_env = {**os.environ, **env}
+    offset = output_offset(output)
     process = subprocess.Popen(
         ["airflow", "dags", "test", dag_id, logical, "-c", conf],
         env=run_env,
@@ -228,6 +231,8 @@ def run_dag(
             if progress:
                 progress(watcher.line(time.monotonic() - began))
     completed = process
+    if offset is not None and output is not None:  # the UI shows each task's log from these files
+        file_task_logs(output_since(output, offset), run_env)
     if completed.returncode != 0:
         raise DagRunFailed(f"DAG {dag_id} failed (exit {completed.returncode}); see its task logs above")
     print(
@@ -235,10 +240,11 @@ def run_dag(
     )
 
 
-def isolated_airflow(root: Path, output: IO[str] | None = None) -> dict[str, str]:
+def isolated_airflow(root: Path, output: IO[str] | None = None, migrate: bool = True) -> dict[str, str]:
     """An Airflow of its own under ``root`` (SQLite, the project's DAGs, the DuckDB writer pool)
     and a warehouse of its own (``root/data``), initialised: the environment to run it with.
-    The caller adds the connections and the calendar."""
+    The caller adds the connections and the calendar. ``migrate=False`` leaves the metadata
+    database to the caller (``demo.services`` migrates PostgreSQL)."""
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -251,10 +257,11 @@ def isolated_airflow(root: Path, output: IO[str] | None = None) -> dict[str, str
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "DO_NOT_TRACK": "1",
     }
-    for command in (
+    commands = (
         ["airflow", "db", "migrate"],
         ["airflow", "pools", "set", "duckdb_writer", "1", "DuckDB allows one writer"],
-    ):
+    )
+    for command in commands if migrate else ():
         subprocess.run(
             command, env=env, stdout=output or subprocess.DEVNULL, stderr=subprocess.STDOUT, check=True
         )
@@ -290,10 +297,11 @@ def serve_ui(port: int) -> int:
     today = demo_today()
     calendar = demo_calendar(today)
     with demo_server(port, today) as url:
-        home = os.environ.get("AIRFLOW_HOME", ".airflow")
+        ui, passwords = airflow_ui()
         connections = demo_connections(url, today=today)
-        print(f"Airflow UI on http://localhost:8080, user admin; Ctrl-C stops. The demo's today is {today}.")
-        print(f"The password is in {home}/simple_auth_manager_passwords.json.generated")
+        print(f"Airflow UI on {ui} (AIRFLOW_PORT moves it), user admin; Ctrl-C stops.")
+        print(f"The demo's today is {today}.")
+        print(f"The password is in {passwords} (written when Airflow first starts)")
         try:
             return subprocess.run(
                 ["airflow", "standalone"], env={**os.environ, **connections, **calendar}
@@ -356,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     began = time.monotonic()
     progress = ProgressLine()
     steps = len(PIPELINE_DAGS) + 2
+    stages: list[tuple[str, float]] = []
 
     def step(number: int, dag_id: str, run: Callable[[], Any]) -> Any:
         print(f"  [{number}/{steps}] {dag_id} ...", flush=True)
@@ -367,7 +376,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  [{number}/{steps}] {dag_id} failed after {_clock(time.monotonic() - dag_began)}")
             raise
         progress.clear()
-        print(f"  [{number}/{steps}] {dag_id} done in {_clock(time.monotonic() - dag_began)}", flush=True)
+        stages.append((dag_id, time.monotonic() - dag_began))
+        print(f"  [{number}/{steps}] {dag_id} done in {_clock(stages[-1][1])}", flush=True)
         return result
 
     with demo_server(args.port, today) as url, log_path.open("w") as log:
@@ -386,8 +396,9 @@ def main(argv: list[str] | None = None) -> int:
             print("".join(log_path.read_text().splitlines(keepends=True)[-40:]), file=sys.stderr)
             print(f"error: {error}; the full output is in {log_path}", file=sys.stderr)
             return 1
-    from demo.summary import print_summary
+    from demo.summary import print_summary, print_where_to_look
 
+    summary_began = time.monotonic()
     print_summary(start, end, time.monotonic() - began)
     print(f"\nAlerts the hourly DAG sent for {at:%Y-%m-%d %H:%M} UTC (email to a local SMTP catcher,")
     print(f"and to the demo's webhook receiver, {url}/_demo/webhook):")
@@ -397,6 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"and CSVs in {paths().published_reports / month}, open report.html there):")
     for subject in report_subjects or ["(none)"]:
         print(f"  {subject}")
+    stages.append(("summary", time.monotonic() - summary_began))
+    print_where_to_look(paths().published_reports / month, stages, time.monotonic() - began)
     return 0
 
 
@@ -424,15 +437,9 @@ def smtp_catcher() -> Iterator[tuple[int, list[EmailMessage]]]:
 def alert_connections(smtp_port: int, webhook_url: str) -> dict[str, str]:
     """``AIRFLOW_CONN_*`` variables sending alert email to a local SMTP port (no TLS, no login)
     and the webhook to ``webhook_url``."""
-    smtp = {
-        "conn_type": "smtp",
-        "host": "127.0.0.1",
-        "port": smtp_port,
-        "extra": {"from_email": "alerts@lumo.example", "disable_ssl": True, "disable_tls": True},
-    }
     return {
-        "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(smtp),
-        "AIRFLOW_CONN_ALERTS_WEBHOOK": json.dumps({"conn_type": "http", "host": webhook_url}),
+        f"AIRFLOW_CONN_{conn_id.upper()}": json.dumps(fields)
+        for conn_id, fields in alert_fields("127.0.0.1", smtp_port, webhook_url).items()
     }
 
 

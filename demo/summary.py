@@ -1,11 +1,15 @@
-"""A short account of what a pipeline run published, for the end of ``make demo``.
+"""A short account of what a pipeline run published, for the end of ``make demo``, and where
+to look next.
 
 Reads only the published snapshot (what BI sees), opened read-only.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -206,13 +210,6 @@ def print_summary(start: date, end: date, seconds: float) -> None:
         )
     for table, why in held_back:
         print(f"  held back at its last good version: {table} ({why})")
-    print(f"\nWarehouse (live, pipeline only):  {where.warehouse}")
-    print(f"Published snapshot for BI:        {where.published}  (open read-only)")
-    print(f"Data Docs (checks, every run):    {where.published_data_docs / 'index.html'}")
-    print(f"dbt docs (models, exposures):     {where.published_dbt_docs / 'index.html'}")
-    print("Airflow UI:                       make demo-ui, then http://localhost:8080")
-    print("                                  (user admin; the password is in")
-    print("                                  .airflow/simple_auth_manager_passwords.json.generated)")
 
 
 def _number(value: float | None, spec: str = ",") -> str:
@@ -222,3 +219,47 @@ def _number(value: float | None, spec: str = ",") -> str:
 
 def _rank(rank: int | None, of: int) -> str:
     return "-" if rank is None else f"{rank}/{of}"
+
+
+def airflow_ui() -> tuple[str, Path]:
+    """The Airflow UI's URL (port ``AIRFLOW__API__PORT``, which ``make`` sets from
+    ``AIRFLOW_PORT``, default 8080) and the file ``airflow standalone`` writes the admin user's
+    password to when it first starts."""
+    port = os.environ.get("AIRFLOW__API__PORT", "").strip() or "8080"
+    home = Path(os.environ.get("AIRFLOW_HOME") or Path.home() / "airflow")
+    return f"http://localhost:{port}", home / "simple_auth_manager_passwords.json.generated"
+
+
+def _clock(seconds: float) -> str:
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes}:{seconds:02d}"
+
+
+def print_where_to_look(
+    report: Path, stages: Sequence[tuple[str, float]], total: float | None = None
+) -> None:
+    """Where the demo's results are (the UI, BI, the report, the docs) and how long each stage
+    took; ``total`` is the whole run's time (default: the stages' sum)."""
+    where = paths()
+    url, passwords = airflow_ui()
+    superset_port = os.environ.get("SUPERSET_PORT", "").strip() or "8088"
+    docs = [
+        ("Data Docs", where.published_data_docs / "index.html", "the checks of every run"),
+        ("dbt docs", where.published_dbt_docs / "index.html", "models, columns, tests, exposures"),
+    ]
+    print("\nWhere to look:")
+    print(f"  Airflow UI:          make demo-ui, then {url} (make demo-ui AIRFLOW_PORT=8081 moves it);")
+    print(f"                       user admin, password in {passwords}")
+    if not passwords.exists():
+        print("                       (written when Airflow first starts)")
+    print(f"  BI (Superset):       make superset, then http://localhost:{superset_port}")
+    print(f"  Monthly report:      {report / 'report.html'}")
+    for label, path, what in docs:
+        print(f"  {label + ':':<21}{path}  ({what if path.exists() else 'not written by this run'})")
+    print(f"  Published snapshot:  {where.published}  (what BI reads; open read-only)")
+    print(f"  Live warehouse:      {where.warehouse}  (the pipeline's; BI never opens it)")
+    print("\nHow long each stage took:")
+    for stage, seconds in stages:
+        print(f"  {stage:<32}{_clock(seconds):>8}")
+    whole = sum(seconds for _, seconds in stages) if total is None else total
+    print(f"  {'total':<32}{_clock(whole):>8}")

@@ -33,8 +33,9 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.exceptions import DataContextError
 
 from core.config import VolumeChecks
-from core.settings import utc_today
+from core.settings import data_docs_keep_runs, utc_today
 from expectations.catalog import SUITES
+from expectations.data_docs import data_docs_site_config, prune_validation_results, remove_empty_folders
 from expectations.suites import Check, SuiteSpec
 from record.results import BLOCKING, WARNING, CheckResult, describe, jsonable, sample_of, write_results
 
@@ -45,6 +46,8 @@ BATCH_QUERY = "batch_query"
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "run_window"
 DOCS_SITE = "local_site"
+DOCS_SITE_DIRECTORY = f"uncommitted/data_docs/{DOCS_SITE}/"
+VALIDATIONS_DIRECTORY = "uncommitted/validations"
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,8 @@ def _quiet_gx() -> None:
 
 
 def _open_context(gx_dir: Path) -> Any:
-    """The file data context at ``gx_dir`` (scaffolded on first use), analytics and progress bars off."""
+    """The file data context at ``gx_dir`` (scaffolded on first use), analytics and progress bars
+    off, its Data Docs site the offline one of ``expectations.data_docs``."""
     context = gx.get_context(mode="file", context_root_dir=str(gx_dir))
     variables = context.variables
     changed = False
@@ -302,6 +306,10 @@ def _open_context(gx_dir: Path) -> Any:
     bars = variables.progress_bars
     if bars is None or bars.get("globally", True) or bars.get("metric_calculations", True):
         variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        changed = True
+    sites = {DOCS_SITE: data_docs_site_config(DOCS_SITE_DIRECTORY)}
+    if variables.data_docs_sites != sites:
+        variables.data_docs_sites = sites
         changed = True
     if changed:
         variables.save()
@@ -440,13 +448,32 @@ def data_docs_dir(gx_dir: Path) -> Path:
 
 
 def _build_data_docs(context: Any, gx_dir: Path, run_id: str) -> Path:
-    """Render this run's validation pages and the index (earlier runs' pages are kept as built)."""
-    from great_expectations.data_context.types.resource_identifiers import ValidationResultIdentifier
+    """Render this run's validation pages and the index, keeping the newest
+    ``WAREHOUSE_DATA_DOCS_KEEP_RUNS`` runs: older runs' results and pages are deleted and the
+    index lists exactly the runs kept. Earlier runs' pages are kept as built; the pages of the
+    suites this run validated are rendered again (the index and each result link to them). A site
+    without the vendored assets (built before the pages were made offline) is rendered whole once."""
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
 
+    keep = data_docs_keep_runs()
+    pruned = prune_validation_results(context, keep)
+    if pruned:
+        log.info(
+            "Data Docs: removed %d run(s) beyond the newest %d: %s", len(pruned), keep, ", ".join(pruned)
+        )
     store = context.validation_results_store
     ours = [key for key in store.list_keys() if isinstance(key, ValidationResultIdentifier)]
     ours = [key for key in ours if key.run_id.run_name == run_id]
+    suites = sorted({key.expectation_suite_identifier.name for key in ours})
+    ours += [ExpectationSuiteIdentifier(name) for name in suites]
+    if not (data_docs_dir(gx_dir) / "static" / "vendor").is_dir():
+        ours = []  # every kept page, once
     context.build_data_docs(site_names=[DOCS_SITE], resource_identifiers=ours or None)
+    for folder in (gx_dir / VALIDATIONS_DIRECTORY, data_docs_dir(gx_dir) / "validations"):
+        remove_empty_folders(folder)
     return data_docs_dir(gx_dir) / "index.html"
 
 

@@ -46,7 +46,7 @@ from zoneinfo import ZoneInfo
 
 from core.config import Account, YouTubeSettings
 from extractors.auth import bearer_client
-from extractors.connections import ConnectionInfo
+from extractors.connections import ConnectionInfo, base_url
 from extractors.core import Record, Source, Stream, Window
 from extractors.errors import ExtractError, Where
 from extractors.google import any_reason, google_reader, reasons, says_per_day
@@ -321,10 +321,14 @@ class YouTube(Source):
         return self.settings.conn_id
 
     def streams(self) -> list[Stream]:
-        extra = self.connection().extra
+        connection = self.connection()
+        extra = connection.extra
+        analytics = base_url(
+            connection.conn_id, Where(self.name, "channel_daily"), host=str(extra.get("analytics_host") or "")
+        )
         return [
             ChannelSnapshot(),
-            ChannelDaily(self.settings, str(extra.get("analytics_host") or DEFAULT_ANALYTICS_URL)),
+            ChannelDaily(self.settings, analytics or DEFAULT_ANALYTICS_URL),
             Videos(self.settings, int(extra.get("page_size", MAX_PAGE_SIZE))),
         ]
 

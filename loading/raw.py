@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.campaigns import CampaignError, CampaignRegistry, load_campaigns
+from core.campaigns import CampaignRegistry, campaigns_for, check_reporting_currency
 from core.config import CompanyConfig
 from core.database import RAW_SCHEMA
 from core.sources import SOURCES
@@ -81,22 +81,15 @@ def load_partitions(
 ) -> list[TableLoad]:
     """Replace ``partitions`` in their raw tables in one transaction; return what was loaded.
 
-    With ``config``, the accounts and the campaign registry (``campaigns``, else the file
-    ``load_campaigns`` finds) are rewritten in the same transaction. The registry is validated
-    before anything is written: a bad one raises CampaignError and leaves the warehouse as it was.
+    With ``config``, the accounts and the campaign registry (``campaigns``, else the one
+    ``campaigns_for`` picks: none for a company of one's own without ``WAREHOUSE_CAMPAIGNS``)
+    are rewritten in the same transaction. The registry is validated before anything is
+    written: a bad one raises CampaignError and leaves the warehouse as it was.
     """
     if config is not None and campaigns is None:
-        campaigns = load_campaigns()
-    if (
-        config is not None
-        and campaigns is not None
-        and campaigns.reporting_currency != config.company.currency
-    ):
-        raise CampaignError(
-            f"campaign registry: reporting_currency {campaigns.reporting_currency} differs from "
-            f"company.currency {config.company.currency}; costs must convert to the reporting "
-            "currency, nothing was loaded"
-        )
+        campaigns = campaigns_for(config.company.currency)
+    elif config is not None and campaigns is not None:
+        check_reporting_currency(campaigns, config.company.currency)
     by_table: dict[str, list[Partition]] = defaultdict(list)
     for partition in partitions:
         by_table[raw_table(partition.source, partition.stream)].append(partition)

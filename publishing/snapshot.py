@@ -19,6 +19,8 @@ import logging
 import os
 import stat
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -93,12 +95,9 @@ def publish(
             f"run {run_id!r}: every mart is held back by its blocking failures; the previous "
             "snapshot stays (see audit.check_results for the run)"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp")
     published_at = datetime.now(UTC)
     counts: dict[str, int] = {}
-    con.execute(f"attach '{temp}' as snapshot")
-    try:
+    with _new_snapshot(con, target):
         previous = _attach_previous(con, target) if held else {}
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists snapshot.{schema}")
@@ -115,12 +114,7 @@ def publish(
                 held[name] += "; never published before, so it is empty"
                 origin = (None, None, None, None)
             database = "previous" if source.startswith("previous.") else None
-            con.execute(
-                f'create table snapshot.{schema}."{table}" as '
-                f"select {_bi_columns(con, database, schema, table, source)} from {source}"
-            )
-            _copy_comments(con, schema, table)
-            counts[name] = row_count(con, f'snapshot.{schema}."{table}"')
+            counts[name] = _copy(con, database, schema, table, source)
             status = HELD_BACK if name in held else CURRENT
             rows.append((name, *origin, status, held.get(name), run_id, published_at))
         con.execute(
@@ -133,6 +127,81 @@ def publish(
             """
         )
         con.executemany(f"insert into snapshot.{PUBLICATION_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if held:
+        log.warning("held back %d mart(s), kept at their last good version: %s", len(held), held)
+    log.info("published %d tables to %s", len(counts), target)
+    return Publication(target, counts, published_at, held)
+
+
+def refresh(
+    con: duckdb.DuckDBPyConnection, target: Path, marts: Sequence[str], run_id: str, start: date, end: date
+) -> Publication:
+    """Replace ``marts`` (``marts.<name>``) in the published snapshot with the live warehouse's,
+    atomically, keeping every other table as it was published: the hourly run, whose dbt build
+    has just rebuilt and tested them, so that an alert's link shows the rows it names. Their
+    ``audit.publication`` rows then name the hourly run and its days; the rest are untouched.
+    Refused when nothing was published yet (the daily run publishes first) or a mart is missing
+    from the live warehouse."""
+    if not target.exists():
+        raise NotPublishable(
+            f"run {run_id!r}: no published snapshot at {target} to refresh; the daily "
+            "social_transform_publish run publishes the first one"
+        )
+    live = {
+        f"marts.{name}"
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables "
+            "where table_catalog = current_database() and table_schema = 'marts'"
+        ).fetchall()
+    }
+    missing = sorted(set(marts) - live)
+    if missing:
+        raise NotPublishable(f"run {run_id!r}: {', '.join(missing)} not in the warehouse; build it first")
+    published_at = datetime.now(UTC)
+    counts: dict[str, int] = {}
+    with _new_snapshot(con, target):
+        con.execute(f"attach '{target}' as previous (read_only)")
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'previous' and table_schema in (select unnest($schemas)) "
+            "and table_schema || '.' || table_name <> $publication order by 1, 2",
+            {"schemas": list(PUBLISHED_SCHEMAS), "publication": PUBLICATION_TABLE},
+        ).fetchall()
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema if not exists snapshot.{schema}")
+        for schema, table in tables:
+            name = f"{schema}.{table}"
+            database = None if name in marts else "previous"
+            source = f'{schema}."{table}"' if database is None else f'previous.{schema}."{table}"'
+            counts[name] = _copy(con, database, schema, table, source)
+        con.execute(f"create table snapshot.{PUBLICATION_TABLE} as from previous.{PUBLICATION_TABLE}")
+        con.execute(
+            f"""
+            update snapshot.{PUBLICATION_TABLE}
+            set run_id = $run_id, published_at = $at, data_start = $start, data_end = $end,
+                status = '{CURRENT}', held_back_reason = null
+            where table_name in (select unnest($marts))
+            """,
+            {"run_id": run_id, "at": published_at, "start": start, "end": end, "marts": list(marts)},
+        )
+        con.execute(
+            f"update snapshot.{PUBLICATION_TABLE} set snapshot_run_id = $run_id, snapshot_published_at = $at",
+            {"run_id": run_id, "at": published_at},
+        )
+    log.info("refreshed %s in %s", ", ".join(marts), target)
+    return Publication(target, counts, published_at)
+
+
+@contextmanager
+def _new_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[None]:
+    """Attach a new file beside ``target`` as ``snapshot`` for the block to fill, then make it
+    read-only and rename it over ``target`` in one step; on any error, drop it (and detach the
+    ``previous`` snapshot the block may have attached) and leave ``target`` as it was."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp")
+    con.execute(f"attach '{temp}' as snapshot")
+    try:
+        yield
         con.execute("detach snapshot")
         con.execute("detach database if exists previous")
         os.chmod(temp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
@@ -142,10 +211,6 @@ def publish(
         con.execute("detach database if exists previous")
         temp.unlink(missing_ok=True)
         raise
-    if held:
-        log.warning("held back %d mart(s), kept at their last good version: %s", len(held), held)
-    log.info("published %d tables to %s", len(counts), target)
-    return Publication(target, counts, published_at, held)
 
 
 def run_held_back(
@@ -180,6 +245,17 @@ _COLUMNS = """
       and schema_name = $schema and table_name = $table
     order by column_index
 """
+
+
+def _copy(con: duckdb.DuckDBPyConnection, database: str | None, schema: str, table: str, source: str) -> int:
+    """Copy ``source`` into the snapshot as ``schema.table`` in BI's types, with the live
+    table's descriptions; its rows."""
+    con.execute(
+        f'create table snapshot.{schema}."{table}" as '
+        f"select {_bi_columns(con, database, schema, table, source)} from {source}"
+    )
+    _copy_comments(con, schema, table)
+    return row_count(con, f'snapshot.{schema}."{table}"')
 
 
 def _bi_columns(

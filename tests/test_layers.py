@@ -57,6 +57,7 @@ def test_the_tree_keeps_every_contract() -> None:
         ("report/render.py", "import alerts.notify", "The pipeline's layers"),  # siblings
         ("demo/run.py", "import extractors.core", "The demo stands beside the product"),
         ("loading/raw.py", "import demo.story", "The product never imports the demo"),
+        ("bi/superset/provision.py", "import publishing.snapshot", "BI stands beside the product"),
     ],
 )
 def test_an_import_across_a_contract_is_refused(

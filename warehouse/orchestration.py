@@ -14,7 +14,8 @@ from core.sources import HOURLY_STREAMS, SOURCE_NAMES
 WRITER_POOL = "duckdb_writer"  # one slot: DuckDB takes one writing process at a time
 EXTRACT_SOURCES = SOURCE_NAMES  # the daily DAG extracts every registered source
 LISTENING_STREAMS = HOURLY_STREAMS  # what the hourly listening run reads (``core.sources``)
-LISTENING_MODELS = ("fct_mentions", "fct_support_conversations")
+# The marts the hourly run rebuilds, tests and publishes: what its alerts link to.
+LISTENING_MODELS = ("fct_mentions", "fct_mention_brands", "fct_support_conversations")
 DEFAULT_ARGS = {
     "owner": "data-platform",
     "retries": 2,

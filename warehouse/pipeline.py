@@ -25,7 +25,7 @@ from extractors.core import Window
 from extractors.landing import Partition
 from loading.raw import load_partitions, partitions_in_landing
 from loading.raw import raw_watermark as read_raw_watermark
-from publishing.snapshot import Publication, publish
+from publishing.snapshot import Publication, publish, refresh
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +245,19 @@ def build_listening() -> None:
     selection = ["--select", *(f"+{model}" for model in LISTENING_MODELS), "--indirect-selection", "cautious"]
     with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
         run_dbt(["build", *selection], target_path=Path(target))
+
+
+def publish_listening(start: date, end: date, run_id: str) -> Publication | None:
+    """Put the marts the hourly run has just built and tested into the published snapshot, every
+    other table staying as published; None when nothing is published yet (the daily run
+    publishes the first snapshot)."""
+    from warehouse.orchestration import LISTENING_MODELS
+
+    if not paths().published.exists():
+        log.warning("no published snapshot yet: the hourly marts reach BI with the daily run's first publish")
+        return None
+    with writer() as con:
+        return refresh(con, paths().published, [f"marts.{m}" for m in LISTENING_MODELS], run_id, start, end)
 
 
 def raw_watermark() -> str | None:

@@ -35,7 +35,7 @@
         {#- An empty table holds no history to keep: build it whole. -#}
         {{ return(none) }}
     {%- endif -%}
-    {%- set day = incremental_parse_date(newest) - modules.datetime.timedelta(days=lookback) -%}
+    {%- set day = iso_date(newest, 'the newest day') - modules.datetime.timedelta(days=lookback) -%}
     {%- if requested -%}
         {%- set day = [requested, day] | min -%}
     {%- endif -%}
@@ -50,26 +50,7 @@
 #}
 {% macro requested_rebuild_day() -%}
     {%- set requested = var('rebuild_from', none) or env_var('WAREHOUSE_REBUILD_FROM', '') -%}
-    {{ return(incremental_parse_date(requested) if requested else none) }}
-{%- endmacro %}
-
-
-{#
-    A date from an ISO string (the requested day) or a date/datetime (the
-    var given as a YAML date, a query result).
-#}
-{% macro incremental_parse_date(value) -%}
-    {%- if value is string -%}
-        {%- set text = value | trim -%}
-        {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', text) -%}
-            {{ exceptions.raise_compiler_error(
-                "rebuild_from (the var, or WAREHOUSE_REBUILD_FROM) must be an ISO date"
-                ~ " (YYYY-MM-DD), got '" ~ value ~ "'"
-            ) }}
-        {%- endif -%}
-        {{ return(modules.datetime.date.fromisoformat(text)) }}
-    {%- endif -%}
-    {{ return(modules.datetime.date(value.year, value.month, value.day)) }}
+    {{ return(iso_date(requested, 'rebuild_from (the var, or WAREHOUSE_REBUILD_FROM)') if requested else none) }}
 {%- endmacro %}
 
 

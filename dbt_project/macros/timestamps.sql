@@ -65,14 +65,27 @@
 #}
 {% macro latest_possible_day() -%}
     {%- set pinned = (env_var('WAREHOUSE_TODAY', '') | trim) if execute else '' -%}
-    {%- if pinned and not modules.re.match('^\d{4}-\d{2}-\d{2}$', pinned) -%}
-        {{ exceptions.raise_compiler_error(
-            "WAREHOUSE_TODAY must be an ISO date (YYYY-MM-DD), got '" ~ pinned ~ "': fix it or unset it"
-        ) }}
-    {%- endif -%}
     {%- if pinned -%}
-        date '{{ pinned }}' + 1
+        date '{{ iso_date(pinned, "WAREHOUSE_TODAY").isoformat() }}' + 1
     {%- else -%}
         cast(timezone('UTC', get_current_timestamp()) as date) + 1
     {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    A date from an ISO string (a setting such as WAREHOUSE_TODAY, named by
+    `setting` in the error) or from a date/datetime (a YAML date, a query result).
+#}
+{% macro iso_date(value, setting) -%}
+    {%- if value is string -%}
+        {%- set text = value | trim -%}
+        {%- if not modules.re.match('^\d{4}-\d{2}-\d{2}$', text) -%}
+            {{ exceptions.raise_compiler_error(
+                setting ~ " must be an ISO date (YYYY-MM-DD), got '" ~ value ~ "': fix it or unset it"
+            ) }}
+        {%- endif -%}
+        {{ return(modules.datetime.date.fromisoformat(text)) }}
+    {%- endif -%}
+    {{ return(modules.datetime.date(value.year, value.month, value.day)) }}
 {%- endmacro %}

@@ -11,13 +11,15 @@ import duckdb
 import pytest
 import yaml
 
-from core.campaigns import CampaignError, load_campaigns, parse_campaigns
+from core.campaigns import CampaignError, campaigns_for, load_campaigns, parse_campaigns
+from core.config import CompanyConfig, load_config
 from core.settings import PROJECT_ROOT
 from loading.raw import load_partitions
 from tests.conftest import load_and_build
 from tests.loading import test_loader
 
 SHIPPED = PROJECT_ROOT / "config" / "campaigns.yml"
+SHIPPED_COMPANY = PROJECT_ROOT / "config" / "company.yml"
 DEMO = yaml.safe_load(SHIPPED.read_text())
 landed = test_loader.landed  # fixture: the demo Facebook Page's landed partitions for one day
 snapshot = test_loader.snapshot
@@ -224,3 +226,72 @@ def test_dbt_builds_and_tests_the_company_staging_models(company, tmp_path: Path
         "from staging.stg_company__campaigns where currency = 'EUR'"
     ).fetchall()
     assert built == [("Dublin launch giveaway", "giveaway", Decimal("1887.60"))]
+
+
+def _company_in_euros(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CompanyConfig:
+    """A company of one's own: the shipped config copied elsewhere, reporting in EUR."""
+    data = yaml.safe_load(SHIPPED_COMPANY.read_text())
+    data["company"]["currency"] = "EUR"
+    path = tmp_path / "our-company.yml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    monkeypatch.setenv("WAREHOUSE_COMPANY_CONFIG", str(path))
+    monkeypatch.delenv("WAREHOUSE_CAMPAIGNS", raising=False)
+    return load_config()
+
+
+def test_a_company_of_one_s_own_starts_with_no_campaigns(
+    landed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _company_in_euros(tmp_path, monkeypatch)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_partitions(con, landed, "own", config)
+    assert con.execute("select count(*) from raw.company__campaigns").fetchone() == (0,)
+    assert con.execute("select count(*) from raw.company__fx_rates").fetchone() == (0,)
+    assert con.execute("select count(*) from raw.facebook_pages__posts").fetchone()[0] > 0
+    con.close()
+
+
+def test_a_company_of_one_s_own_loads_the_registry_it_names(
+    landed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _company_in_euros(tmp_path, monkeypatch)
+    ours = {"reporting_currency": "EUR", "campaigns": [dict(DEMO["campaigns"][EURO], name="Our launch")]}
+    monkeypatch.setenv("WAREHOUSE_CAMPAIGNS", str(_write(tmp_path, ours)))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_partitions(con, landed, "own", config)
+    rows = con.execute("select name, reporting_currency, fx_rate from raw.company__campaigns").fetchall()
+    assert rows == [("Our launch", "EUR", Decimal(1))]
+    con.close()
+
+
+def test_the_demo_registry_named_for_another_currency_says_what_to_do(
+    landed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _company_in_euros(tmp_path, monkeypatch)
+    monkeypatch.setenv("WAREHOUSE_CAMPAIGNS", str(SHIPPED))
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(CampaignError) as caught:
+        load_partitions(con, landed, "own", config)
+    message = str(caught.value)
+    assert message.startswith(f"{SHIPPED}: reporting_currency GBP differs from company.currency EUR")
+    assert str(tmp_path / "our-company.yml") in message
+    assert "WAREHOUSE_CAMPAIGNS" in message and "reporting_currency to EUR" in message
+    assert con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw'"
+    ).fetchone() == (0,)
+    con.close()
+
+
+def test_the_shipped_company_edited_to_another_currency_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WAREHOUSE_COMPANY_CONFIG", raising=False)
+    monkeypatch.delenv("WAREHOUSE_CAMPAIGNS", raising=False)
+    assert campaigns_for("GBP").campaigns  # the demo company reads the demo registry
+    with pytest.raises(CampaignError) as caught:
+        campaigns_for("EUR")
+    message = str(caught.value)
+    assert message.startswith(f"{SHIPPED}: reporting_currency GBP differs from company.currency EUR")
+    assert "demo company's registry, used because WAREHOUSE_CAMPAIGNS is unset" in message
+    assert "set WAREHOUSE_COMPANY_CONFIG to the copy" in message
+    assert "reporting_currency: EUR" in message and "set WAREHOUSE_CAMPAIGNS to it" in message

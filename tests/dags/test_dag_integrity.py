@@ -53,7 +53,7 @@ def test_every_warehouse_writer_runs_in_the_one_slot_pool(dagbag) -> None:
     writers = {
         "social_extract_load": {f"{source}.load" for source in EXTRACT_SOURCES},
         "social_transform_publish": {"raw_sources", "dbt_build", "check", "publish", "docs", "report"},
-        "social_listening_alerts": {"load_raw", "build_models", "evaluate_rules", "send_alerts"},
+        "social_listening_alerts": {"load_raw", "build_models", "evaluate_rules", "publish", "send_alerts"},
     }
     for dag_id, task_ids in writers.items():
         dag = dagbag.dags[dag_id]
@@ -118,7 +118,14 @@ def test_listening_runs_hourly_and_never_starts_the_transform(dagbag) -> None:
     assert dag.timetable.summary == "0 * * * *"
     assert not dag.get_task("load_raw").outlets  # an hourly load must not trigger the daily transform
     upstream = dag.get_task("send_alerts").get_flat_relative_ids(upstream=True)
-    assert {"evaluate_rules", "build_models", "load_raw", "x.extract"} <= upstream
+    assert {"evaluate_rules", "publish", "build_models", "load_raw", "x.extract"} <= upstream
+
+
+def test_the_hourly_publish_follows_the_tested_build_and_never_holds_an_alert(dagbag) -> None:
+    dag = dagbag.dags["social_listening_alerts"]
+    assert dag.get_task("publish").upstream_task_ids == {"build_models"}
+    assert dag.get_task("send_alerts").upstream_task_ids == {"evaluate_rules", "publish"}
+    assert dag.get_task("send_alerts").trigger_rule == "all_done_min_one_success"
 
 
 def test_listening_reads_only_streams_its_sources_have() -> None:

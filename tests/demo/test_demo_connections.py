@@ -34,3 +34,35 @@ def test_a_connection_set_already_is_kept() -> None:
     exported = _exported({"AIRFLOW_CONN_X_DEFAULT": real})
     assert exported["AIRFLOW_CONN_X_DEFAULT"] == real
     assert exported["AIRFLOW_CONN_RSS_DEFAULT"] == demo_connections(URL)["AIRFLOW_CONN_RSS_DEFAULT"]
+
+
+def test_the_import_file_holds_the_demo_connections_and_the_alert_channels(tmp_path) -> None:
+    """The file docker-compose.yml's demo imports into Airflow's database, read by Airflow's own
+    parser: the same connections as the exports, plus email to the catcher and the webhook."""
+    from airflow.models.connection import Connection
+    from airflow.secrets.local_filesystem import load_connections_dict
+
+    command = [sys.executable, "-m", "demo", "connections", "--base-url", URL]
+    command += ["--smtp", "mailpit:1025", "--format", "airflow-json"]
+    (tmp_path / "connections.json").write_text(
+        subprocess.run(command, capture_output=True, check=True).stdout.decode()
+    )
+    imported = load_connections_dict(str(tmp_path / "connections.json"))
+
+    def fields(connection: Connection) -> tuple:
+        return (
+            connection.conn_type,
+            connection.host,
+            connection.port,
+            connection.password,
+            connection.extra_dejson,
+        )
+
+    exported = {
+        name.removeprefix("AIRFLOW_CONN_").lower(): Connection.from_json(value)
+        for name, value in demo_connections(URL).items()
+    }
+    assert {c: fields(imported[c]) for c in exported} == {c: fields(v) for c, v in exported.items()}
+    assert set(imported) - set(exported) == {"smtp_default", "alerts_webhook"}
+    assert (imported["smtp_default"].host, imported["smtp_default"].port) == ("mailpit", 1025)
+    assert imported["alerts_webhook"].host == f"{URL}/_demo/webhook"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -39,7 +40,8 @@ from expectations.catalog import SUITES
 from extractors.core import Window
 from extractors.facebook_pages import PACIFIC
 from tests.conftest import posts_on_pacific_days
-from warehouse.orchestration import EXTRACT_SOURCES
+from tests.snapshot_reader import reading
+from warehouse.orchestration import EXTRACT_SOURCES, LISTENING_MODELS
 
 pytestmark = pytest.mark.e2e
 
@@ -332,13 +334,43 @@ def test_the_published_snapshot_is_read_only_checked_and_complete(pipeline) -> N
 
 
 def test_the_demo_summary_counts_the_published_run_checks(pipeline, monkeypatch, capsys) -> None:
-    from demo.summary import print_summary
+    from demo.summary import print_summary, print_where_to_look
 
     monkeypatch.setenv("WAREHOUSE_DATA_DIR", str(pipeline.data))
+    monkeypatch.setenv("AIRFLOW__API__PORT", "8123")
+    monkeypatch.setenv("AIRFLOW_HOME", pipeline.env["AIRFLOW_HOME"])
     print_summary(START, END, 1.0)
+    report = pipeline.data / "published" / "reports" / "2026-11"
+    print_where_to_look(report, [("social_extract_load", 61.4), ("social_transform_publish", 125.0)])
     out = capsys.readouterr().out
     assert "Data checks: " in out and "by dbt" in out and "by Great Expectations" in out
-    assert str(pipeline.data / "published" / "dbt_docs" / "index.html") in out
+    for docs in ("dbt_docs", "data_docs"):
+        line = next(line for line in out.splitlines() if str(pipeline.data / "published" / docs) in line)
+        assert "not written" not in line, line
+    assert "make demo-ui, then http://localhost:8123" in out
+    assert f"password in {pipeline.env['AIRFLOW_HOME']}/simple_auth_manager_passwords.json.generated" in out
+    assert "make superset, then http://localhost:8088" in out and str(report / "report.html") in out
+    assert " 1:01" in out and " 2:05" in out and " 3:06" in out  # each stage and the total
+
+
+def test_every_task_the_runs_ran_has_its_log_where_the_ui_reads_it(pipeline) -> None:
+    """`airflow dags test` writes no task log file; the driver files each task's part of its output
+    under the base log folder, at the path the API server reads (its default template)."""
+    home = Path(pipeline.env["AIRFLOW_HOME"])
+    database = sqlite3.connect(f"file:{home / 'airflow.db'}?mode=ro", uri=True)
+    ran = database.execute(
+        "select dag_id, run_id, task_id, try_number from task_instance "
+        "where state in ('success', 'failed') and dag_id in (?, ?)",
+        PIPELINE_DAGS,
+    ).fetchall()
+    database.close()
+    assert len(ran) > 20
+    for dag_id, run_id, task_id, try_number in ran:
+        path = home / "logs" / f"dag_id={dag_id}" / f"run_id={run_id}" / f"task_id={task_id}"
+        lines = [json.loads(line) for line in (path / f"attempt={try_number}.log").read_text().splitlines()]
+        assert f"starting task_id={task_id} " in lines[0]["event"] and lines[0]["timestamp"]
+        assert f"end task task_id={task_id} " in lines[-1]["event"]
+        assert {line.get("level") for line in lines} >= {"info"}
 
 
 def test_listening_and_benchmark_marts_are_published(pipeline) -> None:
@@ -453,7 +485,17 @@ def test_the_hourly_dag_alerts_once_by_email_and_webhook(pipeline) -> None:
         incidents = con.execute(
             "select incident_key, open_notified_at is not null from alerts.incidents order by 1"
         ).fetchall()
+        live_marts = {m: con.execute(f"from marts.{m} order by all").fetchall() for m in LISTENING_MODELS}
     assert len(incidents) == len(sent) and all(notified for _, notified in incidents)
+    # What the alerts link to is in BI: the marts the hourly run built, published as built.
+    with pipeline.published() as con:
+        for mart, rows in live_marts.items():
+            assert con.execute(f"from marts.{mart} order by all").fetchall() == rows, mart
+        hourly = con.execute(
+            "select distinct run_id from audit.publication where table_name in (select unnest(?))",
+            [[f"marts.{m}" for m in LISTENING_MODELS]],
+        ).fetchall()
+    assert len(hourly) == 1 and hourly[0][0].startswith("manual__"), hourly
 
 
 def test_the_monthly_report_dag_mails_last_month_with_the_generator_numbers(pipeline) -> None:
@@ -577,9 +619,12 @@ class Rerun:
             )
         with pipeline.published() as con:
             self.clean = _published_marts(con)
-            [(self.last_good_run,)] = con.execute(
+            # The run that wrote the snapshot (the hourly run's refresh, when it ran last), and
+            # the run each table's data comes from.
+            [(self.last_snapshot,)] = con.execute(
                 "select distinct snapshot_run_id from audit.publication"
             ).fetchall()
+            self.origins = dict(con.execute("select table_name, run_id from audit.publication").fetchall())
         expired = json.loads(pipeline.env["AIRFLOW_CONN_FACEBOOK_PAGES_DEFAULT"]) | {
             "password": "expired-demo-token"
         }
@@ -594,7 +639,12 @@ class Rerun:
                 run_dag("social_extract_load", END, END, env, output)
             self.load_tasks = _task_tries(pipeline, "social_extract_load")
             self.broken_rows = self._break_ga_sessions()
-            with pytest.raises(DagRunFailed):  # the transform holds marts back, and says so
+            # The transform holds marts back, and says so; a BI tool reads every mart all the
+            # while, from a process of its own.
+            with (
+                reading(pipeline.data / "published" / "warehouse.duckdb", pipeline.root) as self.reads,
+                pytest.raises(DagRunFailed),
+            ):
                 run_dag("social_transform_publish", END, END, env, output)
             self.emails = list(received)
         self.output = pipeline.log.read_text()[offset:]
@@ -643,6 +693,19 @@ def test_re_running_a_day_with_one_sources_token_expired_publishes_the_others(re
     assert {t for t, run_id in published if run_id == rerun.run_id} >= {f"marts.{t}" for t in MART_TABLES}
 
 
+def test_a_bi_reader_saw_no_error_while_the_run_published_then_the_new_snapshot(rerun) -> None:
+    """Through SQLAlchemy and duckdb-engine, in a loop all through the run: every read answered,
+    from the previous snapshot until the publish, then from the new one, whole."""
+    reads = rerun.reads
+    assert reads["errors"] == [], reads["errors"][:5]
+    assert set(reads["seen"]) == {rerun.last_snapshot, rerun.run_id}, reads["seen"]
+    assert reads["rounds"] >= 20, "the reader read all through the run"
+    with rerun.pipeline.published() as con:
+        marts = con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        now = {m: con.execute(f'select count(*) from marts."{m}"').fetchone()[0] for (m,) in marts}
+    assert reads["counts"][rerun.run_id] == now
+
+
 def test_a_blocking_failure_on_one_raw_table_holds_back_only_its_marts(rerun) -> None:
     """Negative sessions in GA4's raw traffic on the re-run day: the raw check blocks. The marts
     built from that table (dbt's lineage) stay byte for byte at their last good version and say
@@ -672,7 +735,7 @@ def test_a_blocking_failure_on_one_raw_table_holds_back_only_its_marts(rerun) ->
     assert {row[4] for row in rows} == {run_id}  # this run wrote the snapshot
     for table, origin, status, why, _ in rows:
         if table in downstream:
-            assert (origin, status) == (rerun.last_good_run, "held_back"), table
+            assert (origin, status) == (rerun.origins[table], "held_back"), table
             assert BROKEN in why and "sessions_non_negative" in why, why
         else:
             assert (origin, status, why) == (run_id, "current", None), table

@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from publishing.snapshot import NotPublishable, publish
+from publishing.snapshot import NotPublishable, publish, refresh
 from transform.lineage import Lineage
 
 DAY = date(2026, 11, 1)
@@ -238,3 +238,52 @@ def test_the_snapshot_keeps_the_docs_and_types_bi_drivers_read(live, tmp_path) -
     assert "shares" not in types and types["views"] == "BIGINT"
     assert docs["fct_account_daily.views"] == "Views that day."
     assert tables["fct_account_daily"] == "One row per account per day (Lumo's own)."
+
+
+def test_the_hourly_refresh_replaces_only_its_marts_and_says_which_run_they_come_from(live, tmp_path) -> None:
+    """After the daily publish, an hourly run rebuilds the listening marts: the refresh puts
+    those in the snapshot (with their docs, in BI's types) and copies every other table as
+    published, even where the live warehouse has moved on since."""
+    target = tmp_path / "published" / "warehouse.duckdb"
+    with pytest.raises(NotPublishable, match="the daily social_transform_publish run publishes the first"):
+        refresh(live, target, ["marts.fct_mentions"], "hourly-0", DAY, DAY)
+    live.execute(_results(("daily", "marts.fct_account_daily", "blocking", True)))
+    publish(live, target, "daily", DAY, DAY, lineage=LINEAGE)
+    reader = duckdb.connect(str(target), read_only=True)  # a BI reader holding the daily snapshot
+    live.execute("update marts.fct_account_daily set followers = 99")  # not the hourly run's: stays
+    live.execute(
+        "create or replace table marts.fct_mentions as "
+        "select cast(m as hugeint) as mentions from range(10, 13) t(m)"
+    )
+    live.execute("comment on column marts.fct_mentions.mentions is 'Mentions that hour.'")
+    next_day = date(2026, 11, 2)
+
+    publication = refresh(live, target, ["marts.fct_mentions"], "hourly-1", DAY, next_day)
+
+    assert reader.execute("select mentions from marts.fct_mentions").fetchall() == [(10,)]
+    reader.close()
+    assert publication.tables == {
+        "marts.fct_account_daily": 1,
+        "marts.fct_mentions": 3,
+        "audit.check_results": 1,
+    }
+    assert target.stat().st_mode & 0o222 == 0 and not list(target.parent.glob(".*.tmp"))
+    with duckdb.connect(str(target), read_only=True) as con:
+        assert con.execute("select followers from marts.fct_account_daily").fetchall() == [(1,)]
+        assert con.execute(
+            "select sum(mentions), typeof(any_value(mentions)) from marts.fct_mentions"
+        ).fetchone() == (33, "BIGINT")
+        assert con.execute(
+            "select comment from duckdb_columns() where table_name = 'fct_mentions'"
+        ).fetchall() == [("Mentions that hour.",)]
+        rows = con.execute(
+            "select table_name, run_id, data_start, data_end, status, snapshot_run_id "
+            "from audit.publication order by 1"
+        ).fetchall()
+    assert rows == [
+        ("audit.check_results", "daily", DAY, DAY, "current", "hourly-1"),
+        ("marts.fct_account_daily", "daily", DAY, DAY, "current", "hourly-1"),
+        ("marts.fct_mentions", "hourly-1", DAY, next_day, "current", "hourly-1"),
+    ]
+    with pytest.raises(NotPublishable, match=r"marts\.fct_nothing not in the warehouse"):
+        refresh(live, target, ["marts.fct_nothing"], "hourly-2", DAY, DAY)

@@ -400,13 +400,16 @@ def test_a_missing_sender_is_a_clear_error(published, company, tmp_path, monkeyp
     assert received == []
 
 
-@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="chromium: `make test` installs it")
+NO_CHROMIUM = "Chromium is not installed: run `sudo make chromium` (or install Debian's chromium)"
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason=NO_CHROMIUM)
 def test_the_html_renders_in_headless_chromium_with_the_hostile_text_as_text(
     published, company, tmp_path
 ) -> None:
     """Chromium loads the archived report (charts as files): the hostile post is text in the DOM,
     no script ran (the title is the report's), every chart image loaded; a screenshot is kept."""
-    assert CHROMIUM, "chromium is not installed: run `make test`, which installs it"
+    assert CHROMIUM, NO_CHROMIUM
     archive = mail.write_archive(_report(published, NOVEMBER, company), tmp_path / "reports")
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -49,9 +49,19 @@ def test_the_rebuild_day_reaches_the_mart_that_dbt_builds(data_dir: Path, tmp_pa
     assert "date '2026-" in compiled and "date '2026-10-04'" not in compiled
 
 
-def test_a_bad_rebuild_day_fails_the_mart_naming_the_variable(data_dir: Path, tmp_path: Path) -> None:
-    with pytest.raises(DbtError, match=re.escape(f"{REBUILD_FROM_ENV}) must be an ISO date")):
-        run_dbt(["build", "--select", MART], target_path=tmp_path / "t", env={REBUILD_FROM_ENV: "04/10/2026"})
+@pytest.mark.parametrize(
+    ("variable", "command"),
+    [
+        (REBUILD_FROM_ENV, ["build", "--select", MART]),
+        ("WAREHOUSE_TODAY", ["test", "--select", f"{MART},test_name:not_in_future"]),
+    ],
+)
+def test_a_bad_day_setting_fails_naming_it(
+    data_dir: Path, tmp_path: Path, variable: str, command: list[str]
+) -> None:
+    """The rebuild day and the pinned today are read by one parser, which names the setting."""
+    with pytest.raises(DbtError, match=re.escape(f"{variable}") + r"\)? must be an ISO date"):
+        run_dbt(command, target_path=tmp_path / "t", env={variable: "04/10/2026"})
 
 
 def test_the_rebuild_day_does_not_outlive_its_dbt_command(
