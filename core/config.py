@@ -11,11 +11,18 @@ import re
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from core.settings import company_config_path
 from core.sources import PLATFORMS, SOURCES
@@ -73,22 +80,120 @@ class Company(_Strict):
         return value
 
 
+# A brand's slug (from its name) is the listening streams' account key, a landing folder name.
+BRAND_NAME_MAX = 100
+
+
 class Brand(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=BRAND_NAME_MAX)
     keywords: tuple[str, ...] = Field(min_length=1)
 
 
 class Account(_Strict):
-    id: str = Field(min_length=1, pattern=r"^\S+$")
+    id: str = Field(min_length=1)
     name: str = Field(min_length=1)
 
 
+@dataclass(frozen=True)
+class IdFormat:
+    """What a platform's account id looks like. Ids become landing folder names and URL path
+    segments, so every format is ASCII only (look-alike full-width digits or Cyrillic letters are
+    refused) and none allows a character that means something in a path, a glob or a URL
+    (``/ ? # * [``, NUL, whitespace) or a name made only of dots."""
+
+    pattern: re.Pattern[str]
+    looks_like: str
+
+    def problem(self, value: str) -> str | None:
+        """None for a valid id; else what is wrong and what a valid one looks like."""
+        if self.pattern.fullmatch(value):
+            return None
+        shown = repr(value if len(value) <= 60 else value[:60] + "…")
+        return f"{shown} is not {self.looks_like}"
+
+
+def _format(pattern: str, looks_like: str) -> IdFormat:
+    return IdFormat(re.compile(pattern, re.ASCII), looks_like)
+
+
+_GRAPH_ID = r"[0-9]{1,20}"
+ID_FORMATS: dict[str, IdFormat] = {
+    "facebook_pages": _format(
+        _GRAPH_ID, "a Facebook Page id: the Page's numeric Graph API id, 1-20 digits (e.g. '104729381726354')"
+    ),
+    "instagram": _format(
+        _GRAPH_ID,
+        "an Instagram professional account id: the numeric Graph API id, 1-20 digits "
+        "(e.g. '17841405822304914'; competitors are given by username instead)",
+    ),
+    "x": _format(
+        r"[0-9]{1,20}",
+        "an X user id: the numeric id, 1-20 digits, not the @handle (e.g. '1447093205118763008')",
+    ),
+    "linkedin": _format(
+        r"[0-9]{1,20}",
+        "a LinkedIn organization id: the number in urn:li:organization:<id>, 1-20 digits (e.g. '10482335')",
+    ),
+    "youtube": _format(
+        r"UC[A-Za-z0-9_-]{22}",
+        "a YouTube channel id: 'UC' and 22 letters, digits, '-' or '_' (e.g. 'UCq7Lm0x2bN9dVfK3tYwQe8A')",
+    ),
+}
+# A competitor's Instagram account is read through business_discovery, which takes the username:
+# 1-30 letters, digits, '.' and '_', no '.' first or last and never two in a row.
+INSTAGRAM_USERNAME = _format(
+    r"(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9._]{1,30}",
+    "an Instagram username: 1-30 ASCII letters, digits, '.' and '_', not starting or ending with '.' "
+    "and without '..' (e.g. 'bramblebaby', no '@')",
+)
+GA4_PROPERTY_ID = _format(
+    r"[0-9]{1,20}", "a GA4 property id: the number under Admin > Property details (e.g. '312345678')"
+)
+
+
+class _PlatformAccount(Account):
+    """An account whose id is held to its platform's format (``id_format``)."""
+
+    id_format: ClassVar[IdFormat]
+
+    @field_validator("id")
+    @classmethod
+    def _platform_id(cls, value: str) -> str:
+        if problem := cls.id_format.problem(value):
+            raise ValueError(problem)
+        return value
+
+
+class FacebookPageAccount(_PlatformAccount):
+    id_format = ID_FORMATS["facebook_pages"]
+
+
+class InstagramAccount(_PlatformAccount):
+    id_format = ID_FORMATS["instagram"]
+
+
+class InstagramCompetitorAccount(_PlatformAccount):
+    id_format = INSTAGRAM_USERNAME
+
+
+class XAccount(_PlatformAccount):
+    id_format = ID_FORMATS["x"]
+
+
+class LinkedInAccount(_PlatformAccount):
+    id_format = ID_FORMATS["linkedin"]
+
+
+class YouTubeAccount(_PlatformAccount):
+    id_format = ID_FORMATS["youtube"]
+
+
 class Accounts(_Strict):
-    facebook_pages: tuple[Account, ...] = ()
-    instagram: tuple[Account, ...] = ()
-    x: tuple[Account, ...] = ()
-    linkedin: tuple[Account, ...] = ()
-    youtube: tuple[Account, ...] = ()
+    facebook_pages: tuple[FacebookPageAccount, ...] = ()
+    instagram: tuple[InstagramAccount, ...] = ()
+    x: tuple[XAccount, ...] = ()
+    linkedin: tuple[LinkedInAccount, ...] = ()
+    youtube: tuple[YouTubeAccount, ...] = ()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Accounts:
@@ -100,14 +205,20 @@ class Accounts(_Strict):
         return self
 
 
+class CompetitorAccounts(Accounts):
+    """A competitor's public accounts: as the own ones, but Instagram by username."""
+
+    instagram: tuple[InstagramCompetitorAccount, ...] = ()  # type: ignore[assignment]
+
+
 class Competitor(_Strict):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=BRAND_NAME_MAX)
     keywords: tuple[str, ...] = Field(min_length=1)
-    accounts: Accounts = Accounts()
+    accounts: CompetitorAccounts = CompetitorAccounts()
 
     @field_validator("accounts")
     @classmethod
-    def _public_platforms(cls, value: Accounts) -> Accounts:
+    def _public_platforms(cls, value: CompetitorAccounts) -> CompetitorAccounts:
         if value.linkedin:
             raise ValueError(
                 "linkedin: LinkedIn has no public API for other organizations' pages; remove "
@@ -315,9 +426,16 @@ class YouTubeSettings(_Strict):
 class GoogleAnalyticsSettings(_Strict):
     conn_id: str = "google_analytics_default"
     # The GA4 property (numeric id, Admin > Property details); unset skips the source.
-    property_id: str | None = Field(default=None, pattern=r"^[0-9]+$")
+    property_id: str | None = None
     # GA4 data settles over 24-48 hours: re-read this many earlier days on every run.
     lookback_days: int = Field(default=3, ge=0, le=30)
+
+    @field_validator("property_id")
+    @classmethod
+    def _numeric_property(cls, value: str | None) -> str | None:
+        if value is not None and (problem := GA4_PROPERTY_ID.problem(value)):
+            raise ValueError(problem)
+        return value
 
 
 class RedditSettings(_Strict):
@@ -340,7 +458,8 @@ class RedditSettings(_Strict):
 
 
 class Feed(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    # The feed's account key in the landing zone: lower-case ASCII letters, digits, '_' and '-'.
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
     # An absolute http(s) URL, or a path the rss connection's host is put in front of.
     url: str = Field(min_length=1)
 

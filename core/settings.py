@@ -147,3 +147,23 @@ def data_docs_keep_runs() -> int:
     if keep < 1:
         raise ValueError(f"WAREHOUSE_DATA_DOCS_KEEP_RUNS={raw!r} is not a whole number of runs of at least 1")
     return keep
+
+
+WRITER_WAIT_SECONDS = 60.0
+
+
+def writer_wait_seconds() -> float:
+    """How long opening the live warehouse for writing waits while another process holds it
+    (``WAREHOUSE_WRITER_WAIT_SECONDS``, default 60; 0 fails at once). A manual load then waits
+    for a scheduled step to finish instead of failing; a writer still busy after that fails with
+    ``WarehouseBusy``."""
+    raw = os.environ.get("WAREHOUSE_WRITER_WAIT_SECONDS", "").strip()
+    if not raw:
+        return WRITER_WAIT_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:
+        raise ValueError(f"WAREHOUSE_WRITER_WAIT_SECONDS={raw!r} is not a number of seconds from 0 to 86400")
+    return seconds

@@ -28,7 +28,7 @@ from core.sources import stream as stream_facts
 from extractors.connections import ConnectionInfo, resolve_connection
 from extractors.errors import ExtractError, Where
 from extractors.http import HttpClient
-from extractors.landing import Partition, partition_path, write_partition
+from extractors.landing import LandingPathError, Partition, check_key, partition_path, write_partition
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +248,14 @@ class Source(ABC):
         landing_root: Path,
         run_id: str,
     ) -> list[Partition]:
+        try:  # before any request: an id that cannot be a folder name must not reach a URL either
+            check_key("account", account.id)
+        except LandingPathError as error:
+            raise ExtractError(
+                Where(self.name, stream.name, account.id[:60]),
+                str(error),
+                hint="fix the account id in the company config",
+            ) from None
         task = StreamTask(self.name, account, run, today, landing_root)
         if not stream.before(task):
             return []
@@ -266,15 +274,38 @@ class Source(ABC):
             )
         days = stream.partition_days(window, set(by_day), today, where)
         landed = [
-            write_partition(
-                landing_root, self.name, stream.name, account.id, day, by_day.get(day, []), run_id
-            )
+            self._land(landing_root, stream, account, day, by_day.get(day, []), run_id)
             for day in days
             if by_day.get(day) or not self._keeps_earlier_data(landing_root, stream, account, day, run, where)
         ]
         log.info("[%s] landed %d partitions, %d records", where, len(landed), sum(p.rows for p in landed))
         stream.after(task, landed)
         return landed
+
+    def _land(
+        self,
+        landing_root: Path,
+        stream: Stream,
+        account: Account,
+        day: date,
+        records: list[tuple[Record, datetime]],
+        run_id: str,
+    ) -> Partition:
+        """Write one partition; a refused key or a failed write (disk full, a landing folder that
+        cannot be written) is an ExtractError naming the partition, and the old file stays."""
+        where = Where(self.name, stream.name, account.id, day)
+        try:
+            return write_partition(landing_root, self.name, stream.name, account.id, day, records, run_id)
+        except LandingPathError as error:
+            raise ExtractError(where, str(error), hint="fix the account id in the company config") from None
+        except OSError as error:
+            raise ExtractError(
+                where,
+                f"cannot write the landing file under {landing_root}: {error.strerror or error}"
+                + (f" ({error.filename})" if error.filename else ""),
+                hint="free disk space or make the landing folder (WAREHOUSE_DATA_DIR/landing) a "
+                "writable directory, then re-run this day; the partition landed before is unchanged",
+            ) from None
 
     def _keeps_earlier_data(
         self, landing_root: Path, stream: Stream, account: Account, day: date, run: Window, where: Where

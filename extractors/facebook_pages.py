@@ -54,7 +54,7 @@ from extractors.graph import (
     graph_time,
     pacific_day,
 )
-from extractors.http import HttpClient
+from extractors.http import HttpClient, segment
 from extractors.landing import landed_partitions, partition_path
 from extractors.paginators import GraphCursorPaginator
 
@@ -91,7 +91,7 @@ class PageInsights(Stream):
                 "until": (chunk.end + timedelta(days=1)).isoformat(),
             }
             results = graph_data(
-                client.get_json(f"{self.version}/{account.id}/insights", chunk_where, params),
+                client.get_json(f"{self.version}/{segment(account.id)}/insights", chunk_where, params),
                 chunk_where,
                 client,
             )
@@ -156,7 +156,9 @@ def list_posts(
 ) -> Iterator[Record]:
     """The Page's published posts with ``since <= created_time < until`` (unix seconds), newest first."""
     params = {"fields": fields, "since": since, "until": until}
-    yield from edge_items(client, paginator, f"{version}/{account.id}/published_posts", params, where)
+    yield from edge_items(
+        client, paginator, f"{version}/{segment(account.id)}/published_posts", params, where
+    )
 
 
 COMMENTS_PERMISSION_HINT = (
@@ -193,7 +195,7 @@ class Comments(Stream):
         )
         params = {"filter": "stream", "order": "chronological", "fields": self.fields}
         for post in listed:
-            path = f"{self.version}/{post['id']}/comments"
+            path = f"{self.version}/{segment(post['id'])}/comments"
             try:
                 for comment in edge_items(client, self.paginator, path, params, where):
                     day = graph_time(comment["created_time"]).astimezone(UTC).date()
@@ -296,7 +298,7 @@ class Conversations(Stream):
                 "_conversation_message_count": conversation.get("message_count"),
             }
             read[conversation["id"]] = meta
-            path = f"{self.version}/{conversation['id']}/messages"
+            path = f"{self.version}/{segment(conversation['id'])}/messages"
             try:
                 for message in edge_items(
                     client, self.paginator, path, {"fields": self.message_fields}, where
@@ -324,7 +326,7 @@ class Conversations(Stream):
         seen: set[str] = set()
         try:
             for body in self.paginator.pages(
-                client, f"{self.version}/{account.id}/conversations", params, where
+                client, f"{self.version}/{segment(account.id)}/conversations", params, where
             ):
                 for conversation in graph_data(body, where, client):
                     if graph_time(conversation["updated_time"]) < since:

@@ -42,7 +42,7 @@ from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, Window
 from extractors.errors import ExtractError, Where
 from extractors.google import google_reader, says_per_day
-from extractors.http import HttpClient
+from extractors.http import HttpClient, segment
 from extractors.paginators import OffsetPaginator
 from extractors.responses import ResponseRules, Rule, server_side, status, without_error_body
 
@@ -111,7 +111,7 @@ class Report(Stream):
     def extract(
         self, client: HttpClient, account: Account, window: Window, where: Where
     ) -> Iterator[tuple[date, Record]]:
-        path = f"v1beta/properties/{account.id}:runReport"
+        path = f"v1beta/properties/{segment(account.id)}:runReport"
         paging = OffsetPaginator(
             lambda body: self._rows(body, where, client),
             "GA4 reported {total} rows but returned none at offset {offset}",

@@ -24,7 +24,7 @@ from core.config import Account
 from extractors.connections import ConnectionInfo
 from extractors.core import Record, Stream, Window
 from extractors.errors import ExtractError, Where
-from extractors.http import RETRIABLE_STATUS, HttpClient, retry_after_seconds
+from extractors.http import RETRIABLE_STATUS, HttpClient, retry_after_seconds, segment
 from extractors.paginators import GraphCursorPaginator, SinglePage
 from extractors.responses import (
     Failure,
@@ -197,7 +197,7 @@ class GraphNodeSnapshot(Stream):
         self, client: HttpClient, account: Account, window: Window, where: Where
     ) -> Iterator[tuple[date, Record]]:
         for node in SinglePage().pages(
-            client, f"{self.version}/{account.id}", {"fields": self.fields}, where
+            client, f"{self.version}/{segment(account.id)}", {"fields": self.fields}, where
         ):
             if not isinstance(node, dict) or "id" not in node:
                 raise ExtractError(where, f"unexpected {self.node_kind}: {client.redact(str(node)[:200])!r}")

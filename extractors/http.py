@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
@@ -73,6 +74,23 @@ def retry_after_seconds(response: requests.Response) -> float | None:
         return None
 
 
+def segment(value: object) -> str:
+    """``value`` as one URL path segment, so an id from the config or from a platform's answer
+    names exactly one resource: every character that could end the path (``?``, ``#``) or add a
+    segment (``/``) is percent-encoded, and a value that would climb or vanish (``..``, ``.``,
+    empty) is refused with ValueError (an encoded dot is decoded again before sending)."""
+    text = str(value)
+    if text in ("", ".", ".."):
+        raise ValueError(f"{text!r} cannot be a URL path segment")
+    return quote(text, safe="")
+
+
+SHORT_SECRET = 5
+"""Secrets shorter than this (Airflow's ``[logging] min_length_masked_secret`` default) are masked
+only where they stand as a whole word: masked inside words, a one-letter password would turn
+``Max retries exceeded`` into ``Ma*** retries e***ceeded`` and garble the very error a user needs."""
+
+
 class Redactor:
     """Replaces known secrets in any text before it is logged or raised."""
 
@@ -85,7 +103,10 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         for secret in self._secrets:
-            text = text.replace(secret, "***")
+            if len(secret) >= SHORT_SECRET:
+                text = text.replace(secret, "***")
+            else:
+                text = re.sub(rf"(?<![^\W_]){re.escape(secret)}(?![^\W_])", "***", text)
         return text
 
 

@@ -69,7 +69,7 @@ from extractors.graph import (
     graph_time,
     pacific_day,
 )
-from extractors.http import HttpClient
+from extractors.http import HttpClient, segment
 from extractors.paginators import GraphCursorPaginator
 
 log = logging.getLogger(__name__)
@@ -177,7 +177,7 @@ class AccountInsights(Stream):
                 hint="list each metric once under sources.instagram in the company config "
                 "(one record per metric and day)",
             )
-        path = f"{self.version}/{account.id}/insights"
+        path = f"{self.version}/{segment(account.id)}/insights"
         yield from self._time_series(client, path, window, where)
         yield from self._total_values(client, path, window, where)
 
@@ -243,7 +243,7 @@ def list_media(
     since, until = window.bounds(PACIFIC)
     params = {"fields": MEDIA_FIELDS, "since": since, "until": until}
     seen: set[str] = set()
-    for body in paginator.pages(client, f"{version}/{account.id}/media", params, where):
+    for body in paginator.pages(client, f"{version}/{segment(account.id)}/media", params, where):
         for media in graph_data(body, where, client):
             # A media published while we page shifts the list: the next page can repeat one.
             if media["id"] not in seen:
@@ -287,7 +287,9 @@ class MediaInsights(Stream):
             day_where = Where(where.source, where.stream, where.account, day)
             try:
                 body = client.get_json(
-                    f"{self.version}/{media['id']}/insights", day_where, {"metric": ",".join(metrics)}
+                    f"{self.version}/{segment(media['id'])}/insights",
+                    day_where,
+                    {"metric": ",".join(metrics)},
                 )
             except ExtractError as error:
                 error.message = f"media {media['id']} ({product_type}): {error.message}"
@@ -377,7 +379,7 @@ class BusinessDiscovery(Stream):
             f"{{{DISCOVERY_FIELDS},media{paging}{{{DISCOVERY_MEDIA_FIELDS}}}}}"
         )
         try:
-            body = client.get_json(f"{self.version}/{self.through[0].id}", where, {"fields": fields})
+            body = client.get_json(f"{self.version}/{segment(self.through[0].id)}", where, {"fields": fields})
         except ExtractError as error:
             if error.platform_code == USER_NOT_FOUND_CODE:
                 brand = self.brands.get(account.id, "a competitor")
@@ -431,7 +433,7 @@ class Comments(Stream):
             list_media(client, self.paginator, self.version, account, Window(first, window.end), where)
         )
         for _, media in listed:
-            path = f"{self.version}/{media['id']}/comments"
+            path = f"{self.version}/{segment(media['id'])}/comments"
             try:
                 for comment in edge_items(client, self.paginator, path, {"fields": COMMENT_FIELDS}, where):
                     day = graph_time(comment["timestamp"]).astimezone(UTC).date()

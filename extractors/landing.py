@@ -8,7 +8,9 @@ Files are the system of record between extract and load: the warehouse can be re
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 FILE_NAME = "data.jsonl"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,8 +35,43 @@ class Partition:
     rows: int
 
 
+# A partition key (source, stream, account) is a folder name and a hive partition value the loader
+# reads back: ASCII letters, digits, '.', '_' and '-' only (no '/', '?', '#', '*', '[', NUL, no
+# look-alike letters from other scripts), not starting with '.' (so never '.' or '..'), and short
+# enough for any file system's name limit.
+KEY_MAX_LENGTH = 120
+_KEY = re.compile(rf"[A-Za-z0-9_-][A-Za-z0-9._-]{{0,{KEY_MAX_LENGTH - 1}}}", re.ASCII)
+
+
+class LandingPathError(ValueError):
+    """A partition key that could name a path outside its partition, or a glob; nothing is written."""
+
+
+def check_key(kind: str, value: str) -> str:
+    """``value`` if it is a safe partition key; LandingPathError naming ``kind`` otherwise."""
+    if not isinstance(value, str) or not _KEY.fullmatch(value):
+        text = str(value)
+        shown = repr(text if len(text) <= 60 else text[:60] + "…")
+        raise LandingPathError(
+            f"{kind} {shown} cannot be a landing partition key: it must be 1-{KEY_MAX_LENGTH} ASCII "
+            "letters, digits, '.', '_' or '-', not starting with '.'; check the id in the company config"
+        )
+    return value
+
+
 def partition_path(root: Path, source: str, stream: str, account: str, day: date) -> Path:
-    return root / source / stream / f"account={account}" / f"day={day.isoformat()}" / FILE_NAME
+    """The partition's file, refused (LandingPathError) unless every key is safe and the resolved
+    path stays inside ``root``."""
+    check_key("source", source)
+    check_key("stream", stream)
+    check_key("account", account)
+    path = root / source / stream / f"account={account}" / f"day={day.isoformat()}" / FILE_NAME
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise LandingPathError(
+            f"{path} resolves outside the landing root {root}; a folder inside it is a link that leads "
+            "elsewhere: remove the link"
+        )
+    return path
 
 
 def write_partition(
@@ -69,8 +108,17 @@ def landed_partitions(root: Path, source: str, stream: str, start: date, end: da
     """Partitions of one stream landed for days in [start, end], every account (rows unknown: -1)."""
     stream_dir = root / source / stream
     found: list[Partition] = []
-    for account_dir in sorted(stream_dir.glob("account=*")):
+    if not stream_dir.is_dir():
+        return found
+    for account_dir in sorted(p for p in stream_dir.iterdir() if p.name.startswith("account=")):
         account = account_dir.name.removeprefix("account=")
+        if not _KEY.fullmatch(account):
+            log.warning(
+                "skipping %s: %r is not a valid account key (no extractor writes it); remove the folder",
+                account_dir,
+                account,
+            )
+            continue
         for day_dir in sorted(account_dir.glob("day=*")):
             day = date.fromisoformat(day_dir.name.removeprefix("day="))
             path = day_dir / FILE_NAME

@@ -8,7 +8,9 @@ replaces exactly the partitions it re-landed, and a failure leaves the warehouse
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -105,7 +107,7 @@ def load_partitions(
         if campaigns is not None:
             write_campaigns(con, campaigns)
         con.execute("commit")
-    except duckdb.Error as error:
+    except (duckdb.Error, LoadError) as error:
         con.execute("rollback")
         raise LoadError(f"load {load_run_id} rolled back, nothing written: {error}") from None
     except BaseException:
@@ -136,10 +138,51 @@ def _replace(
         """,
         {"accounts": [k[0] for k in keys], "days": [k[1] for k in keys]},
     )
-    files = sorted(str(p.path) for p in batch)
+    # Each landed file by its exact name: DuckDB expands * ? [ in a path, so they are escaped.
+    files = sorted(glob_literal(str(p.path)) for p in batch)
     before = row_count(con, table)
-    con.execute(f"insert into {table} {READ_LANDED}", {"files": files, "load_run_id": load_run_id})
+    try:
+        con.execute(f"insert into {table} {READ_LANDED}", {"files": files, "load_run_id": load_run_id})
+    except duckdb.InvalidInputException as error:
+        raise LoadError(_malformed_json(error, batch) or str(error)) from None
     return TableLoad(table, len(keys), row_count(con, table) - before)
+
+
+def glob_literal(path: str) -> str:
+    """``path`` as a DuckDB file pattern that matches only itself (``[*]`` is a literal ``*``)."""
+    return "".join(f"[{char}]" if char in "*?[" else char for char in path)
+
+
+_MALFORMED = re.compile(r'Malformed JSON in file "(?P<file>.+?)", at byte')
+
+
+def _malformed_json(error: duckdb.Error, batch: list[Partition]) -> str | None:
+    """For a landed file that is not JSON lines: its first bad line, counted from 1, and the
+    partition to land again. DuckDB's own message counts one line too many, so the file is read
+    here to name the line."""
+    found = _MALFORMED.search(str(error))
+    partition = next((p for p in batch if found and str(p.path) == found["file"]), None)
+    if partition is None:
+        return None
+    with partition.path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError as bad:
+                problem = f"not valid JSON ({bad})"
+            else:
+                if isinstance(value, dict):
+                    continue
+                problem = f"a JSON {type(value).__name__}, not an object"
+            return (
+                f"{partition.path} line {number}: {problem}. The landed file of source={partition.source} "
+                f"stream={partition.stream} account={partition.account} day={partition.day} is damaged: "
+                f"land it again (python -m extractors {partition.source} --start {partition.day} --end "
+                f"{partition.day} --streams {partition.stream} --accounts {partition.account}), then load"
+            )
+    return None
 
 
 def row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:

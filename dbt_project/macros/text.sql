@@ -18,6 +18,21 @@
 {%- endmacro %}
 
 {#
+    Untrusted text kept to at most `mention_text_max_chars` characters
+    (dbt_project.yml, 50,000 by default): the first that many. A 10 MB
+    comment or feed summary must not travel whole through every model, test
+    and snapshot downstream. `is_text_cut` says whether a text was longer.
+    Characters are Unicode code points, as Python's len() counts them.
+#}
+{% macro capped_text(expression) -%}
+    left({{ expression }}, {{ var('mention_text_max_chars') }})
+{%- endmacro %}
+
+{% macro is_text_cut(expression) -%}
+    coalesce(length({{ expression }}) > {{ var('mention_text_max_chars') }}, false)
+{%- endmacro %}
+
+{#
     A URL reduced to what identifies the page, so the same article shared in
     several places is one mention: scheme and host lower-cased, `www.`
     dropped, `utm_*` and blank parameters, the fragment and a trailing slash

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from core.config import Account, ListeningTarget, XSettings
 from extractors.core import Record, Stream, Window
 from extractors.errors import ExtractError, Where
-from extractors.http import HttpClient
+from extractors.http import HttpClient, segment
 from extractors.x.api import (
     NextTokenPaginator,
     check_user_found,
@@ -231,7 +231,7 @@ class Mentions(_SevenDays):
         }
         seen: set[str] = set()
         received, oldest = 0, None
-        for body in self.paginator.pages(client, f"2/users/{account.id}/mentions", params, where):
+        for body in self.paginator.pages(client, f"2/users/{segment(account.id)}/mentions", params, where):
             check_user_found(body, account, where)
             warn_partial_errors(body, where, "objects from the mentions timeline")
             users = {u.get("id"): u for u in (body.get("includes") or {}).get("users") or []}

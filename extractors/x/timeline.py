@@ -12,7 +12,7 @@ from typing import Any
 from core.config import Account, XSettings
 from extractors.core import Record, Stream, Window
 from extractors.errors import ExtractError, Where
-from extractors.http import HttpClient
+from extractors.http import HttpClient, segment
 from extractors.x.api import (
     NextTokenPaginator,
     check_user_found,
@@ -50,7 +50,7 @@ class _Timeline:
         if end <= start:
             return
         params = {"start_time": x_time(start), "end_time": x_time(end), "exclude": self.exclude, **fields}
-        for body in self.paginator.pages(client, f"2/users/{account.id}/tweets", params, where):
+        for body in self.paginator.pages(client, f"2/users/{segment(account.id)}/tweets", params, where):
             check_user_found(body, account, where)
             warn_partial_errors(body, where, "objects from the timeline")
             yield body
@@ -63,7 +63,9 @@ class User(Stream):
         self, client: HttpClient, account: Account, window: Window, where: Where
     ) -> Iterator[tuple[date, Record]]:
         body = json_object_of(
-            client.get_json(f"2/users/{account.id}", where, {"user.fields": USER_FIELDS}), where, client
+            client.get_json(f"2/users/{segment(account.id)}", where, {"user.fields": USER_FIELDS}),
+            where,
+            client,
         )
         check_user_found(body, account, where)
         user = body.get("data")

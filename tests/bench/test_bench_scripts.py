@@ -46,6 +46,7 @@ def bench(*args: str, timeout: int = 600) -> str:
         (("bench.loader_bench", "--rows", "2000", "--rows-per-file", "500", "--repeat", "1"), "rows/s"),
         (("bench.alerts_bench", "--factor", "1", "--repeat", "1"), "baseline"),
         (("bench.sentiment_bench", "--mentions", "40", "--repeat", "1"), "scorer / vader time"),
+        (("bench.sentiment_bench", "--lengths", "--max-chars", "10000", "--repeat", "1"), "(the cap)"),
         (("bench.dag_parse", "--repeat", "1"), "social_transform_publish.py"),
         (("bench.extract_bench", "--repeat", "1", "--days", "3"), "ms/request"),
     ],

@@ -27,7 +27,7 @@ import sqlalchemy
 from bi.superset.provision import Superset, load_definition, provision, wait_healthy
 from bi.superset.serve import VENV_BIN, Settings, prepare_metadata, start, stop
 from record.results import BLOCKING, CheckResult, write_results
-from tests.bi.chromium import CHROMIUM, browser
+from tests.chromium import browser, needs_chromium
 from warehouse import pipeline
 
 # Superset's set-up is about a minute (metadata, start, provisioning); the shared demo warehouse
@@ -295,7 +295,7 @@ def test_provisioning_again_changes_nothing_and_duplicates_nothing(superset: Run
     assert counts() == before == {"database": 1, "dataset": 6, "chart": len(EXPECTED), "dashboard": 1}
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (make chromium)")
+@needs_chromium
 def test_the_dashboard_renders_every_chart_with_data(superset: Running, tmp_path: Path) -> None:
     from PIL import Image
 
@@ -303,7 +303,7 @@ def test_the_dashboard_renders_every_chart_with_data(superset: Running, tmp_path
         page.goto(f"{superset.url}/login/")
         page.type_into("#username", superset.settings.username)
         page.type_into("#password", superset.settings.password)
-        page.evaluate("document.querySelector('[data-test=login-button]').click()")
+        page.click("[data-test=login-button]")
         page.wait_for("!location.pathname.startsWith('/login')", what="the login to go through")
         page.goto(superset.ids["url"].replace(superset.client.url, superset.url))
         charts = len(EXPECTED)

@@ -15,9 +15,10 @@ held to truth worked out here from the mention generator, not read from the ware
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,9 @@ from core.config import CompanyConfig
 from demo.generator import mentions as truth
 from demo.server import DemoServer
 from extractors.core import Window
+from extractors.landing import write_partition
 from tests.conftest import DEMO_TODAY, Built, assert_dbt_succeeded, extract, load_and_build
+from transform.sentiment import score
 
 RUN = Window(DEMO_TODAY - timedelta(days=7), DEMO_TODAY - timedelta(days=1))
 STREAMS = {
@@ -237,3 +240,58 @@ def test_a_feed_entry_re_sent_beside_its_first_version_counts_once_as_its_revisi
     assert plain
     for entry in plain:
         assert staged[(entry.feed, entry.id)] == summary_of(entry) != first_draft(entry), entry.id
+
+
+def test_a_huge_comment_is_stored_cut_flagged_and_scored_from_its_opening(
+    built: Built, company: CompanyConfig, tmp_path: Path
+) -> None:
+    """Anyone can post a comment of any length under an own post (or a feed any summary): the
+    warehouse keeps its first `mention_text_max_chars` characters and says it cut it, and the
+    scorer reads only its opening (transform/sentiment.py, SCORED_CHARS)."""
+    limit = 50_000  # mention_text_max_chars, dbt_project.yml
+    assert not built.rows("select mention_key from marts.fct_mentions where is_text_truncated")
+    key = built.rows(
+        "select min(mention_key) as k from marts.fct_mentions where mention_source = 'facebook_pages'"
+    )[0]["k"]
+    comment_id = key.removeprefix("facebook_pages:")
+    landed_files = {
+        path: [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
+        for path in (built.tmp / "landing" / "facebook_pages" / "comments").rglob("data.jsonl")
+    }
+    landed, lines = next(
+        (path, lines)
+        for path, lines in sorted(landed_files.items())
+        if any(line["record"]["id"] == comment_id for line in lines)
+    )
+    opening = (
+        "Took the Lumo out for a long walk in the park today and honestly the ride was smoother "
+        "than I expected. I love the huge basket and my daughter fell asleep within minutes. "
+    ) * 40
+    huge = opening + "Support never answered, the wheel broke, awful and useless. " * 2_000
+    assert len(huge) > 2 * limit
+    for line in lines:
+        if line["record"]["id"] == comment_id:
+            line["record"]["message"] = huge
+    account = landed.parent.parent.name.removeprefix("account=")
+    day = date.fromisoformat(landed.parent.name.removeprefix("day="))
+    partition = write_partition(
+        built.tmp / "landing",
+        "facebook_pages",
+        "comments",
+        account,
+        day,
+        [(line["record"], datetime.fromisoformat(line["extracted_at"])) for line in lines],
+        "run-huge",
+    )
+    built.con.close()
+    rebuilt = load_and_build(
+        tmp_path, {"load-3": [partition]}, BUILD, company, path=built.path, read_only=False
+    )
+    assert_dbt_succeeded(rebuilt.result)
+    built.con = rebuilt.con
+
+    cut = built.rows("select * from marts.fct_mentions where is_text_truncated")
+    assert [row["mention_key"] for row in cut] == [key]
+    assert cut[0]["mention_text"] == huge[:limit]
+    assert cut[0]["sentiment_label"] == score(opening).sentiment_label == "positive"
+    assert score(huge[limit:]).sentiment_label == "negative"  # what the rest would have said

@@ -34,7 +34,7 @@ from demo.run import (
     smtp_catcher,
 )
 from demo.server import DemoServer
-from demo.state import DEMO_TOKENS
+from demo.state import DEMO_REDDIT_CLIENT_SECRET, DEMO_TOKENS
 from demo.story import STORY_TODAY
 from expectations.catalog import SUITES
 from extractors.core import Window
@@ -433,25 +433,6 @@ def test_campaign_results_through_airflow_equal_truth(pipeline) -> None:
         assert roi == pytest.approx(float((expected_revenue - cost) / cost)), campaign["name"]
 
 
-def test_no_secret_in_logs_landing_files_or_warehouse(pipeline) -> None:
-    tokens = sorted(DEMO_TOKENS.values())
-    texts = [pipeline.log, *(pipeline.data / "landing").rglob("*.jsonl")]
-    texts += list((pipeline.root / "airflow").rglob("*.log"))
-    for path in texts:
-        content = path.read_text(errors="replace")
-        assert not [t for t in tokens if t in content], path
-    for connect in (pipeline.live, pipeline.published):
-        with connect() as con:
-            tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
-            for schema, table in tables:
-                hits = con.execute(
-                    f'select count(*) from {schema}."{table}" as t '
-                    "where list_has_any(regexp_extract_all(t::varchar, 'demo-[a-z]+-token-[0-9a-f]+'), ?)",
-                    [tokens],
-                ).fetchone()
-                assert hits == (0,), f"{schema}.{table}"
-
-
 INCIDENT_HOUR = datetime(2026, 11, 17, 20, tzinfo=UTC)
 """The demo's viral complaint is under way: the negative-spike rule must fire."""
 
@@ -766,3 +747,34 @@ def test_re_running_the_last_day_keeps_competitors_instagram_history(rerun) -> N
     with rerun.pipeline.published() as con:
         now = _published_marts(con)
     assert now[SHALLOWER_ON_RERUN] == rerun.clean[SHALLOWER_ON_RERUN]
+
+
+SECRET_PATTERN = r"(demo-[a-z0-9]+-[a-z]+-[0-9a-f]+|expired-demo-token)"  # how the demo's secrets look
+
+
+# Last in the module: every DAG has run by now (daily, hourly twice, monthly, the re-run).
+def test_no_secret_anywhere_the_runs_wrote(pipeline, rerun) -> None:
+    """Every file under the run's root (Airflow's logs and database, the landing zone, the
+    published snapshot, the Data Docs, dbt's docs, the report archive) read as bytes, and every
+    table of both warehouses read as text, hold none of the tokens, Reddit's client secret, or the
+    expired token of the re-run."""
+    secrets = sorted({*DEMO_TOKENS.values(), DEMO_REDDIT_CLIENT_SECRET, "expired-demo-token"})
+    files = [p for p in pipeline.root.rglob("*") if p.is_file()]
+    scanned = {p.relative_to(pipeline.root).parts[0] for p in files}
+    assert {"airflow", "data", "airflow-output.log"} <= scanned
+    published = pipeline.data / "published"
+    for place in ("data_docs/index.html", "dbt_docs/index.html", "reports"):
+        assert (published / place).exists(), f"{place} was not written, so not scanned"
+    for path in files:
+        content = path.read_bytes()
+        assert not [s for s in secrets if s.encode() in content], path
+    for connect in (pipeline.live, pipeline.published):
+        with connect() as con:
+            tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+            for schema, table in tables:
+                hits = con.execute(
+                    f'select count(*) from {schema}."{table}" as t '
+                    "where list_has_any(regexp_extract_all(t::varchar, ?), ?)",
+                    [SECRET_PATTERN, secrets],
+                ).fetchone()
+                assert hits == (0,), f"{schema}.{table}"

@@ -1,7 +1,8 @@
-"""The Data Docs and dbt's docs open with no network, and ask no host but the files themselves.
+"""The Data Docs open with no network, and ask no host but the files themselves.
 
 Each page is opened in headless Chromium with every host name unresolvable, recording what the
-page requests over the DevTools protocol (``tests/offline_browser.py``). The site is built by the
+page requests over the DevTools protocol (``tests/chromium.py``); dbt's docs get the same check
+on the page the pipeline publishes (``tests/publishing/test_quality.py``). The site is built by the
 real checks on a small warehouse (``test_checks.build_warehouse``), and GX's stock site for the
 same results shows what the check catches: CDN scripts and styles, and the logo from GX's S3
 bucket with the data context id, without which the index lists nothing. Old runs are pruned by
@@ -10,24 +11,18 @@ bucket with the data context id, without which the index lists nothing. Old runs
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import duckdb
 import great_expectations as gx
 import pytest
 
 from expectations.data_docs import OfflineAssetError, offline_source, outbound_urls
 from expectations.runner import DOCS_SITE, data_docs_dir
+from tests.chromium import PageLoad, needs_chromium, open_offline
 from tests.expectations.test_checks import CHECKED, build_warehouse, check
-from tests.offline_browser import CHROMIUM, PageLoad, open_offline
 
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("CI"),
-    reason="Chromium is not installed: run `sudo make chromium` (or install Debian's chromium)",
-)
 SUITES = CHECKED[:2]  # two suites: enough for an index of several runs, quick to validate
 RUNS = ["run-1", "run-2", "run-3", "run-4"]
 KEEP = 2
@@ -162,19 +157,3 @@ def test_the_keep_runs_setting_is_validated(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv("WAREHOUSE_DATA_DOCS_KEEP_RUNS", bad)
         with pytest.raises(ValueError, match="WAREHOUSE_DATA_DOCS_KEEP_RUNS"):
             data_docs_keep_runs()
-
-
-@needs_chromium
-def test_dbt_docs_render_their_models_with_no_outbound_request(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from warehouse.pipeline import generate_dbt_docs
-
-    monkeypatch.setenv("WAREHOUSE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
-    duckdb.connect(str(tmp_path / "warehouse.duckdb")).close()  # dbt documents the project as it is
-    page = open_offline(generate_dbt_docs())
-    assert page.outbound == [], page.outbound
-    # Angular drew the project tree: each model is a menu node.
-    for model in ("fct_account_daily", "fct_mentions", "dim_post"):
-        assert f'data-nav-unique-id="model.social_warehouse.{model}"' in page.dom, model

@@ -159,8 +159,9 @@ def test_state_is_written_only_after_the_partition_is_landed(company, demo, tmp_
     blocker = partition_path(tmp_path, "rss", "entries", LUMO, YESTERDAY).parent
     blocker.parent.mkdir(parents=True)
     blocker.write_text("not a directory")
-    with pytest.raises(OSError):
+    with pytest.raises(ExtractError, match="cannot write the landing file") as caught:
         rss.run(RUN, tmp_path, "r1", today=DEMO_TODAY)
+    assert (caught.value.where.stream, caught.value.where.account) == ("entries", LUMO)
     assert feed_calls(demo) == [("/feeds/google-alerts/lumo.xml", 200)]
     assert not ValidatorStore(tmp_path).path(LUMO).exists()
 

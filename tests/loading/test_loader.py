@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import duckdb
@@ -10,7 +11,7 @@ import pytest
 from extractors.connections import ConnectionInfo
 from extractors.core import Window
 from extractors.facebook_pages import FacebookPages
-from loading.raw import LoadError, load_partitions
+from loading.raw import LoadError, load_partitions, partitions_in_landing
 from tests.conftest import DEMO_TOKEN, FAST_RETRIES
 
 STABLE_COLUMNS = "account_id, partition_day, record::varchar, extracted_at, extract_run_id, _source_file"
@@ -87,3 +88,55 @@ def test_a_bad_file_rolls_back_the_whole_batch(company, landed, tmp_path) -> Non
         load_partitions(con, landed, "bad", company)
     assert "rolled back" in str(caught.value) and str(broken.path) in str(caught.value)
     assert snapshot(con) == before
+
+
+def extract_into(company, demo, root) -> list:
+    connection = ConnectionInfo("facebook_pages_default", demo.url, DEMO_TOKEN, FAST_RETRIES)
+    return FacebookPages(company, connection).run(
+        Window(date(2026, 11, 10), date(2026, 11, 10)), root, "x1", streams=["page_snapshot", "posts"]
+    )
+
+
+def test_a_landing_root_with_glob_characters_loads_exactly_its_own_files(company, demo, tmp_path) -> None:
+    """DuckDB expands * ? [ in a file name: ``l[a]nd`` would read ``land`` instead."""
+    root, decoy = tmp_path / "l[a]nd*?", tmp_path / "land**"
+    landed = extract_into(company, demo, root)
+    shutil.copytree(root, decoy)
+    for path in decoy.rglob("data.jsonl"):
+        path.write_text(path.read_text() * 2)
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_partitions(con, landed, "glob", company)
+    files = {
+        r[0]
+        for r in con.execute("select distinct _source_file from raw.facebook_pages__page_snapshot").fetchall()
+    }
+    assert files == {str(p.path) for p in landed if p.stream == "page_snapshot"}
+    assert len(snapshot(con)["facebook_pages__page_snapshot"]) == 4
+
+
+def test_a_stray_account_folder_with_a_glob_name_is_skipped_not_expanded(company, demo, tmp_path) -> None:
+    """An ``account=*`` folder (no extractor writes one now) once made the loader read every
+    account's file of that day again: 4 page snapshots became 9."""
+    landed = extract_into(company, demo, tmp_path / "landing")
+    some = next(p for p in landed if p.stream == "page_snapshot")
+    stray = some.path.parent.parent.parent / "account=*" / some.path.parent.name / "data.jsonl"
+    stray.parent.mkdir(parents=True)
+    stray.write_text(some.path.read_text())
+    batch = partitions_in_landing(tmp_path / "landing", date(2000, 1, 1), date(2100, 1, 1))
+    assert "*" not in {p.account for p in batch}
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    load_partitions(con, batch, "stray", company)
+    assert len(snapshot(con)["facebook_pages__page_snapshot"]) == 4
+
+
+def test_a_malformed_line_is_named_by_its_own_number_and_partition(company, landed, tmp_path) -> None:
+    broken = next(p for p in landed if p.stream == "posts" and p.rows >= 2)
+    good = broken.path.read_text().splitlines()
+    broken.path.write_text("\n".join([good[0], good[1], '{"record": {"id": ', good[0]]) + "\n")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    with pytest.raises(LoadError) as caught:
+        load_partitions(con, landed, "bad", company)
+    message = str(caught.value)
+    assert f"{broken.path} line 3: not valid JSON" in message
+    assert f"source=facebook_pages stream=posts account={broken.account} day={broken.day}" in message
+    assert "land it again (python -m extractors facebook_pages" in message

@@ -287,3 +287,20 @@ def test_the_hourly_refresh_replaces_only_its_marts_and_says_which_run_they_come
     ]
     with pytest.raises(NotPublishable, match=r"marts\.fct_nothing not in the warehouse"):
         refresh(live, target, ["marts.fct_nothing"], "hourly-2", DAY, DAY)
+
+
+def test_a_process_sees_a_new_snapshot_once_it_holds_no_connection_to_the_old(live, tmp_path) -> None:
+    """What the README tells BI users about pools: DuckDB shares one instance per file within a
+    process, so while any connection to the old snapshot stays open, a new connect reads the old
+    one; once none is open, the next connect reads the new snapshot."""
+    target = tmp_path / "published" / "warehouse.duckdb"
+    live.execute(_results(("run-1", "marts.fct_account_daily", "blocking", True)))
+    publish(live, target, "run-1", DAY, DAY, lineage=LINEAGE)
+    held = duckdb.connect(str(target), read_only=True)  # a pool's idle connection
+    live.execute("update marts.fct_account_daily set followers = 2")
+    publish(live, target, "run-1", DAY, DAY, lineage=LINEAGE)
+    with duckdb.connect(str(target), read_only=True) as again:
+        assert again.execute("select followers from marts.fct_account_daily").fetchone() == (1,)
+    held.close()
+    with duckdb.connect(str(target), read_only=True) as fresh:
+        assert fresh.execute("select followers from marts.fct_account_daily").fetchone() == (2,)

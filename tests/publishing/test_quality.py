@@ -11,6 +11,7 @@ sends nothing.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,6 +26,7 @@ from publishing import outcome as run_outcome
 from publishing.snapshot import publish
 from record import dbt_artifacts
 from record.results import AUDIT_TABLE, BLOCKING, WARNING, CheckResult, write_results
+from tests.chromium import needs_chromium, open_offline
 from tests.conftest import DEMO_TODAY, run_dbt
 from warehouse import pipeline
 
@@ -240,21 +242,55 @@ def test_a_clean_run_sends_nothing_and_warnings_can_be_silenced(warehouse: Path,
     assert received == [] and webhooks() == []
 
 
-def test_data_docs_and_dbt_docs_are_published(warehouse: Path) -> None:
-    """The checks publish their Data Docs even when they block; dbt docs come after publishing."""
+@dataclass
+class Published:
+    """A run whose checks blocked on the full demo warehouse, then dbt's docs."""
+
+    data: Path
+    blocked: Exception | None
+    dbt_docs: Path
+
+
+@pytest.fixture(scope="module")
+def published_docs(full_warehouse, tmp_path_factory) -> Published:
+    """Built once for the tests of the docs: dbt's docs take most of a minute to generate."""
     from expectations.runner import ChecksFailed
 
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("delete from marts.fct_account_daily")  # raw data for the window, an empty mart
-    with pytest.raises(ChecksFailed, match="has_rows"):
-        pipeline.check(DEMO_TODAY.replace(day=13), DEMO_TODAY.replace(day=19), "blocked", strict=True)
-    index = warehouse.parent / "published" / "data_docs" / "index.html"
+    data = tmp_path_factory.mktemp("docs") / "data"
+    data.mkdir()
+    warehouse = full_warehouse.copy(data)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("WAREHOUSE_DATA_DIR", str(data))
+        env.delenv("WAREHOUSE_DUCKDB_PATH", raising=False)
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("delete from marts.fct_account_daily")  # raw data for the window, an empty mart
+        try:
+            pipeline.check(DEMO_TODAY.replace(day=13), DEMO_TODAY.replace(day=19), "blocked", strict=True)
+            blocked = None
+        except ChecksFailed as error:
+            blocked = error
+        return Published(data, blocked, pipeline.generate_dbt_docs())
+
+
+def test_data_docs_and_dbt_docs_are_published(published_docs: Published) -> None:
+    """The checks publish their Data Docs even when they block; dbt docs come after publishing."""
+    assert published_docs.blocked and "has_rows" in str(published_docs.blocked), published_docs.blocked
+    index = published_docs.data / "published" / "data_docs" / "index.html"
     assert index.is_file() and "blocked" in index.read_text()
 
-    page = pipeline.generate_dbt_docs()
-    assert page == warehouse.parent / "published" / "dbt_docs" / "index.html"
+    page = published_docs.dbt_docs
+    assert page == published_docs.data / "published" / "dbt_docs" / "index.html"
     html = page.read_text()
     assert "fct_account_daily" in html and "exposure." in html
+
+
+@needs_chromium
+def test_dbt_docs_render_their_models_with_no_outbound_request(published_docs: Published) -> None:
+    page = open_offline(published_docs.dbt_docs)
+    assert page.outbound == [], page.outbound
+    # Angular drew the project tree: each model is a menu node.
+    for model in ("fct_account_daily", "fct_mentions", "dim_post"):
+        assert f'data-nav-unique-id="model.social_warehouse.{model}"' in page.dom, model
 
 
 def test_the_command_line_builds_records_dbt_checks_and_publishes(warehouse: Path, capsys) -> None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
-import subprocess
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -26,12 +24,12 @@ from demo.run import alert_connections, smtp_catcher
 from report import content, mail
 from report.content import Month, ReportError, build_report
 from report.render import render_html
+from tests.chromium import browser, needs_chromium
 from tests.conftest import DEMO_TODAY
 
 NOVEMBER, OCTOBER, AUGUST = Month(2026, 11), Month(2026, 10), Month(2026, 8)
 HOSTILE = "<script>document.title='pwned'</script><img src=x onerror=alert(1)> =HYPERLINK(\"http://evil\")"
 FORMULA = ' =HYPERLINK("http://evil","click")'  # a spreadsheet runs it despite the leading space
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="module")
@@ -400,24 +398,18 @@ def test_a_missing_sender_is_a_clear_error(published, company, tmp_path, monkeyp
     assert received == []
 
 
-NO_CHROMIUM = "Chromium is not installed: run `sudo make chromium` (or install Debian's chromium)"
-
-
-@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason=NO_CHROMIUM)
+@needs_chromium
 def test_the_html_renders_in_headless_chromium_with_the_hostile_text_as_text(
     published, company, tmp_path
 ) -> None:
     """Chromium loads the archived report (charts as files): the hostile post is text in the DOM,
     no script ran (the title is the report's), every chart image loaded; a screenshot is kept."""
-    assert CHROMIUM, NO_CHROMIUM
     archive = mail.write_archive(_report(published, NOVEMBER, company), tmp_path / "reports")
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
-             "--window-size=760,3800"]  # fmt: skip
-    url = (archive / "report.html").as_uri()
-    dom = subprocess.run([CHROMIUM, *flags, "--dump-dom", url], capture_output=True, text=True, timeout=120,
-                         check=True).stdout  # fmt: skip
+    with browser(760, 3800) as page:
+        page.goto((archive / "report.html").as_uri())
+        page.wait_for_load()
+        dom = page.evaluate("document.documentElement.outerHTML")
+        screenshot = page.screenshot(tmp_path / "report.png")
     assert "<title>Lumo Strollers social report, November 2026" in dom  # the hostile script never ran
     assert "<script" not in dom.lower()
     assert (
@@ -425,7 +417,4 @@ def test_the_html_renders_in_headless_chromium_with_the_hostile_text_as_text(
         == 2
     )
     assert len(re.findall(r'<img src="charts/[a-z_]+\.png"', dom)) == 4
-    screenshot = tmp_path / "report.png"
-    subprocess.run([CHROMIUM, *flags, f"--screenshot={screenshot}", url], capture_output=True, timeout=120,
-                   check=True)  # fmt: skip
-    assert screenshot.read_bytes().startswith(b"\x89PNG") and screenshot.stat().st_size > 100_000
+    assert screenshot.startswith(b"\x89PNG") and len(screenshot) > 100_000

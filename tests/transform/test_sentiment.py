@@ -28,6 +28,7 @@ from transform.sentiment import (
     language_text,
     score,
     score_many,
+    scored_text,
 )
 
 LABELLED = Path(__file__).resolve().parents[1] / "data" / "sentiment_labelled.csv"
@@ -181,3 +182,82 @@ def test_detector_is_built_once_across_threads(monkeypatch):
 def test_scorer_version_names_both_libraries_and_thresholds():
     assert sentiment.SCORER_VERSION.startswith("vader-3.3.2+lingua-2.1.")
     assert "thresholds=0.05" in sentiment.SCORER_VERSION
+
+
+# A mention far beyond what is scored: a positive opening, then 10 MB of complaint. Only the
+# opening is read, so it is scored as the opening alone is, and never as the complaint.
+OPENING = (
+    "Took the Lumo out for a long walk in the park today and honestly the ride was smoother than I "
+    "expected. I love the huge basket, the canopy blocks the sun, and my daughter fell asleep within "
+    "minutes. Wonderful stroller, so easy to fold. "
+) * 30
+COMPLAINT = "Lumo support never answered, the wheel broke, awful and useless. "
+HUGE = OPENING + COMPLAINT * (10_000_000 // len(COMPLAINT))
+
+
+class _Recording:
+    """The real detector or analyzer, noting the length of every text it is given."""
+
+    def __init__(self, real: object, lengths: list[int]) -> None:
+        self._real, self._lengths = real, lengths
+
+    def compute_language_confidence_values(self, text: str):
+        self._lengths.append(len(text))
+        return self._real.compute_language_confidence_values(text)
+
+    def compute_language_confidence_values_in_parallel(self, texts: list[str]):
+        self._lengths.extend(len(text) for text in texts)
+        return self._real.compute_language_confidence_values_in_parallel(texts)
+
+    def polarity_scores(self, text: str):
+        self._lengths.append(len(text))
+        return self._real.polarity_scores(text)
+
+
+@pytest.fixture
+def read_lengths(monkeypatch) -> dict[str, list[int]]:
+    """What lingua and VADER were given while the test ran: the length of each text."""
+    lengths: dict[str, list[int]] = {"lingua": [], "vader": []}
+    detector, analyzer = sentiment._get_detector(), sentiment._get_analyzer()
+    monkeypatch.setattr(sentiment, "_get_detector", lambda: _Recording(detector, lengths["lingua"]))
+    monkeypatch.setattr(sentiment, "_get_analyzer", lambda: _Recording(analyzer, lengths["vader"]))
+    return lengths
+
+
+def test_a_huge_mention_is_scored_from_its_first_characters_only(read_lengths):
+    assert len(HUGE) >= 10_000_000
+    got = score(HUGE)
+    assert got == score(OPENING[: sentiment.SCORED_CHARS])
+    assert got.language == "en" and got.sentiment_label == "positive"
+    assert score(COMPLAINT * 100).sentiment_label == "negative"  # what reading it all would weigh
+    # lingua and VADER never saw more than the limit, by either path.
+    score_many([HUGE, "Lumo wheels broke after a week, awful", HUGE])
+    assert read_lengths["lingua"] and read_lengths["vader"]
+    assert max(read_lengths["lingua"] + read_lengths["vader"]) <= sentiment.SCORED_CHARS
+
+
+def test_the_scored_part_ends_at_a_word_boundary_within_the_limit():
+    text = "word " * 3_000  # 15,000 characters
+    part = scored_text(text)
+    assert len(part) <= sentiment.SCORED_CHARS and text.startswith(part)
+    assert part.endswith("word") and len(part) > sentiment.SCORED_CHARS - len("word ")
+    # No whitespace to cut at: the limit itself.
+    assert scored_text("a" * 10_000_000) == "a" * sentiment.SCORED_CHARS
+    # Markup does not count against the limit: cleaning reads further into the raw text.
+    tagged = "<b>word</b> " * 2_000  # 24,000 raw characters, 10,000 of them words
+    assert scored_text(tagged) == scored_text("word " * 2_000)
+    # Shorter texts are read whole.
+    assert scored_text("Lumo is great") == "Lumo is great"
+    assert scored_text(None) == ""
+
+
+def test_a_lone_angle_bracket_is_text_and_a_tag_holds_no_other():
+    # A tag is `<` up to the next `>` with no `<` in between: a run of `<` with no `>` is kept as
+    # text (and is read in one pass, not once per `<`).
+    assert clean_text("<" * 100_000 + " ok") == "<" * 100_000 + " ok"
+    assert clean_text("a < b and <i>c</i>") == "a < b and c"
+    assert clean_text("1 <2 <b>bold</b>") == "1 <2 bold"
+
+
+def test_scorer_version_names_the_scored_length():
+    assert f"chars={sentiment.SCORED_CHARS}" in sentiment.SCORER_VERSION

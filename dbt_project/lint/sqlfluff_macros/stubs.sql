@@ -55,6 +55,12 @@
 {% macro canonical_url(expression) -%}
     lower({{ expression }})
 {%- endmacro %}
+{% macro capped_text(expression) -%}
+    left({{ expression }}, 50000)
+{%- endmacro %}
+{% macro is_text_cut(expression) -%}
+    coalesce(length({{ expression }}) > 50000, false)
+{%- endmacro %}
 {% macro local_to_utc(local_timestamp, timezone_expression) -%}
     cast(timezone('UTC', timezone({{ timezone_expression }}, {{ local_timestamp }})) as timestamp)
 {%- endmacro %}

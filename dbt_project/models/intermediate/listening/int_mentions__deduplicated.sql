@@ -86,6 +86,7 @@ final as (
 
         ---------- booleans
         totals.is_on_own_post,
+        ranked.is_text_truncated,
 
         ---------- dates
         cast(ranked.published_at as date) as mention_date,

@@ -9,7 +9,9 @@
     - an article: its canonical URL (`url:<url>`), wherever it appeared: in
       any feed, or shared on Reddit as a link post (crossposts included).
     Own replies to comments are support answers, not mentions: left out.
-    All times are UTC.
+    All times are UTC. Text and title keep their first
+    var('mention_text_max_chars') characters (capped_text, macros/text.sql);
+    is_text_truncated says the text was longer.
 
     Incremental (delete+insert by platform object, dbt_project.yml), by
     fct_mentions' rule: a run rebuilds the objects published from
@@ -182,8 +184,8 @@ final as (
         ---------- strings
         any_value(url) as url,
         any_value(author_name) as author_name,
-        any_value(title) as title,
-        any_value(mention_text) as mention_text,
+        {{ capped_text('any_value(title)') }} as title,
+        {{ capped_text('any_value(mention_text)') }} as mention_text,
         any_value(platform_language) as platform_language,
 
         ---------- numerics
@@ -195,6 +197,7 @@ final as (
 
         ---------- booleans
         any_value(own_account_id) is not null as is_on_own_post,
+        bool_or({{ is_text_cut('mention_text') }}) as is_text_truncated,
 
         ---------- timestamps
         min(published_at) as published_at,

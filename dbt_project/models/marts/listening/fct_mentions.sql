@@ -110,6 +110,7 @@ final as (
         coalesce(named_brands.mentions_own_brand, false) as mentions_own_brand,
         coalesce(named_brands.mentions_competitor, false) as mentions_competitor,
         mentions.is_on_own_post,
+        mentions.is_text_truncated,
 
         ---------- dates
         mentions.mention_date,
