@@ -15,8 +15,10 @@ delivery that fails fails the task; the next run sends what is still pending.
 **Publishing.** Once its dbt build (tests included) has passed, the run puts the mention and
 support marts it rebuilt (`fct_mentions`, `fct_mention_brands`, `fct_support_conversations`) into
 the published snapshot, every other table staying as the daily `social_transform_publish` run
-published it, so an alert's link shows the rows it names. Alerts go out after it, whether it
-published or failed. Trigger with `{"at": "2026-11-17T18:00:00+00:00"}` to evaluate
+published it, so an alert's link shows the rows it names. It runs first in the writer pool, but
+no alert waits on it: a publish that fails fails the run (and is retried once), while the rules
+are evaluated and the alerts sent all the same; before the first daily publish there is nothing
+to refresh and it is skipped. Trigger with `{"at": "2026-11-17T18:00:00+00:00"}` to evaluate
 another instant. Every task that writes DuckDB runs in the one-slot `duckdb_writer` pool.
 """
 
@@ -25,7 +27,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param, TriggerRule, task
+from airflow.sdk import DAG, Param, task
 from airflow.sdk.definitions.taskgroup import TaskGroup
 from airflow.timetables.interval import CronDataIntervalTimetable
 
@@ -53,15 +55,19 @@ def load_raw(landed: list[list[dict[str, Any]]], **context: Any) -> dict[str, in
 
 
 @task(pool=WRITER_POOL, retries=0, execution_timeout=timedelta(minutes=30))
-def build_models() -> None:
-    """dbt build of the mention and support marts and everything they depend on."""
-    from warehouse.pipeline import build_listening
+def build_models() -> str | None:
+    """dbt build of the mention and support marts and everything they depend on; the raw
+    tables' watermark it built from (the publish refuses marts built from another load)."""
+    from warehouse.pipeline import build_listening, raw_watermark
 
+    watermark = raw_watermark()
     build_listening()
+    return watermark
 
 
-@task(pool=WRITER_POOL, retries=1)
-def publish(**context: Any) -> dict[str, int]:
+# Ahead of the rule evaluation in the one-slot pool, so an alert's link finds its rows.
+@task(pool=WRITER_POOL, retries=1, priority_weight=10)
+def publish(watermark: str | None, **context: Any) -> dict[str, int]:
     """Publish the marts just built for BI, leaving the rest of the snapshot as it is."""
     from airflow.sdk.exceptions import AirflowSkipException
 
@@ -69,7 +75,7 @@ def publish(**context: Any) -> dict[str, int]:
     from warehouse.pipeline import publish_listening
 
     today = instant_from_context(context).date()
-    publication = publish_listening(today - timedelta(days=1), today, context["run_id"])
+    publication = publish_listening(today - timedelta(days=1), today, context["run_id"], watermark)
     if publication is None:
         raise AirflowSkipException("no published snapshot yet: the daily run publishes the first")
     return publication.tables
@@ -84,12 +90,7 @@ def evaluate_rules(**context: Any) -> dict[str, list[str]]:
     return evaluate(instant_from_context(context))
 
 
-@task(
-    pool=WRITER_POOL,
-    retries=3,
-    retry_delay=timedelta(minutes=2),
-    trigger_rule=TriggerRule.ALL_DONE_MIN_ONE_SUCCESS,  # a failed publish never stops an alert
-)
+@task(pool=WRITER_POOL, retries=3, retry_delay=timedelta(minutes=2))
 def send_alerts(**context: Any) -> list[str]:
     """Send each new incident and each resolution once, through the email and webhook notifiers."""
     from datetime import UTC
@@ -119,6 +120,7 @@ with DAG(
     for source in LISTENING_STREAMS:
         with TaskGroup(group_id=source, tooltip=f"listening streams of {source}"):
             landed.append(extract.override(task_id="extract")(source))
-    built = load_raw(landed) >> build_models()
-    evaluated = built >> evaluate_rules()
-    [evaluated, built >> publish()] >> send_alerts()
+    built = build_models()
+    load_raw(landed) >> built
+    publish(built)  # a leaf: its failure fails the run, and no alert waits on it
+    built >> evaluate_rules() >> send_alerts()

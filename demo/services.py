@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,41 +50,45 @@ def postgresql(log: Path, timeout: float = 60) -> Iterator[str]:
         raise FileNotFoundError(f"no PostgreSQL server on this machine: {INSTALL_HINT}")
     root = Path(tempfile.mkdtemp(prefix="warehouse-postgresql-"))
     as_server_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        as_server_user = ["runuser", "-u", "postgres", "--"]
     data, port = root / "data", free_port()
 
-    def run(*command: str) -> None:
+    def run(*command: str, check: bool = True) -> None:
         with log.open("a") as output:
             subprocess.run(
                 [*as_server_user, *command],
                 stdout=output,
                 stderr=subprocess.STDOUT,
-                check=True,
+                check=check,
                 timeout=timeout,
             )
 
-    run(str(programs / "initdb"), "-D", str(data), "-U", "airflow", "--auth=trust", "-E", "UTF8")
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    run(
-        str(programs / "pg_ctl"),
-        "-D",
-        str(data),
-        "-o",
-        options,
-        "-l",
-        str(root / "server.log"),
-        "-w",
-        "start",
-    )
     try:
-        run(str(programs / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "airflow", "airflow")
-        yield f"postgresql+psycopg2://airflow@127.0.0.1:{port}/airflow"
+        if os.geteuid() == 0:
+            shutil.chown(root, "postgres")
+            as_server_user = ["runuser", "-u", "postgres", "--"]
+        run(str(programs / "initdb"), "-D", str(data), "-U", "airflow", "--auth=trust", "-E", "UTF8")
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        try:
+            run(
+                str(programs / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "start",
+            )
+            run(str(programs / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "airflow", "airflow")
+            yield f"postgresql+psycopg2://airflow@127.0.0.1:{port}/airflow"
+        finally:  # stopped whatever happened, even when the start timed out with the server up
+            if (data / "postmaster.pid").exists():
+                run(str(programs / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop", check=False)
     finally:
-        run(str(programs / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
-        with log.open("a") as output:
-            output.write((root / "server.log").read_text(errors="replace"))
+        if (root / "server.log").exists():
+            with log.open("a") as output:
+                output.write((root / "server.log").read_text(errors="replace"))
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -114,6 +118,7 @@ def airflow_services(env: Mapping[str, str], database_url: str, logs: Path) -> I
     logs.mkdir(parents=True, exist_ok=True)
     password = secrets.token_urlsafe(16)
     passwords = home / "passwords.json"
+    passwords.touch(mode=0o600)
     passwords.write_text(json.dumps({"admin": password}))
     api_port = free_port()
     env = {
@@ -148,14 +153,14 @@ def airflow_services(env: Mapping[str, str], database_url: str, logs: Path) -> I
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    try:
+    """SIGTERM the service's process group, wait for it, then SIGKILL whatever of the group is
+    left (the LocalExecutor's workers outlive a leader that exits first)."""
+    with suppress(ProcessLookupError, subprocess.TimeoutExpired):
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=60)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    process.wait()
 
 
 class AirflowApi:

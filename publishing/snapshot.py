@@ -134,18 +134,32 @@ def publish(
 
 
 def refresh(
-    con: duckdb.DuckDBPyConnection, target: Path, marts: Sequence[str], run_id: str, start: date, end: date
+    con: duckdb.DuckDBPyConnection,
+    target: Path,
+    marts: Sequence[str],
+    run_id: str,
+    start: date,
+    end: date,
+    raw_watermark_at_start: str | None = None,
 ) -> Publication:
     """Replace ``marts`` (``marts.<name>``) in the published snapshot with the live warehouse's,
     atomically, keeping every other table as it was published: the hourly run, whose dbt build
     has just rebuilt and tested them, so that an alert's link shows the rows it names. Their
     ``audit.publication`` rows then name the hourly run and its days; the rest are untouched.
-    Refused when nothing was published yet (the daily run publishes first) or a mart is missing
-    from the live warehouse."""
+
+    A mart the daily run held back stays held back (the hourly build does not run the checks
+    that held it). Refused when nothing was published yet (the daily run publishes first), when
+    a mart is missing from the live warehouse, or when the raw tables changed since the build
+    began (``raw_watermark_at_start``: another run's load or build came between)."""
     if not target.exists():
         raise NotPublishable(
             f"run {run_id!r}: no published snapshot at {target} to refresh; the daily "
             "social_transform_publish run publishes the first one"
+        )
+    if raw_watermark_at_start is not None and raw_watermark(con) != raw_watermark_at_start:
+        raise NotPublishable(
+            f"run {run_id!r}: raw data was loaded again since this run built its marts; not "
+            "refreshing the snapshot with marts of another load (the next run publishes them)"
         )
     live = {
         f"marts.{name}"
@@ -161,20 +175,32 @@ def refresh(
     counts: dict[str, int] = {}
     with _new_snapshot(con, target):
         con.execute(f"attach '{target}' as previous (read_only)")
+        held = {
+            name
+            for (name,) in con.execute(
+                f"select table_name from previous.{PUBLICATION_TABLE} where status = '{HELD_BACK}'"
+            ).fetchall()
+        }
+        fresh = [m for m in marts if m not in held]
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_catalog = 'previous' and table_schema in (select unnest($schemas)) "
             "and table_schema || '.' || table_name <> $publication order by 1, 2",
             {"schemas": list(PUBLISHED_SCHEMAS), "publication": PUBLICATION_TABLE},
         ).fetchall()
+        new = [tuple(m.split(".", 1)) for m in fresh if tuple(m.split(".", 1)) not in set(tables)]
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists snapshot.{schema}")
-        for schema, table in tables:
+        for schema, table in [*tables, *new]:
             name = f"{schema}.{table}"
-            database = None if name in marts else "previous"
+            database = None if name in fresh else "previous"
             source = f'{schema}."{table}"' if database is None else f'previous.{schema}."{table}"'
             counts[name] = _copy(con, database, schema, table, source)
         con.execute(f"create table snapshot.{PUBLICATION_TABLE} as from previous.{PUBLICATION_TABLE}")
+        for schema, table in new:  # a mart this version adds: its row, filled in below
+            con.execute(
+                f"insert into snapshot.{PUBLICATION_TABLE} (table_name) values (?)", [f"{schema}.{table}"]
+            )
         con.execute(
             f"""
             update snapshot.{PUBLICATION_TABLE}
@@ -182,14 +208,18 @@ def refresh(
                 status = '{CURRENT}', held_back_reason = null
             where table_name in (select unnest($marts))
             """,
-            {"run_id": run_id, "at": published_at, "start": start, "end": end, "marts": list(marts)},
+            {"run_id": run_id, "at": published_at, "start": start, "end": end, "marts": fresh},
         )
         con.execute(
             f"update snapshot.{PUBLICATION_TABLE} set snapshot_run_id = $run_id, snapshot_published_at = $at",
             {"run_id": run_id, "at": published_at},
         )
-    log.info("refreshed %s in %s", ", ".join(marts), target)
-    return Publication(target, counts, published_at)
+    if held & set(marts):
+        log.warning("kept held back, as the daily run left them: %s", sorted(held & set(marts)))
+    log.info("refreshed %s in %s", ", ".join(fresh), target)
+    return Publication(
+        target, counts, published_at, {m: "held back by the daily run" for m in held & set(marts)}
+    )
 
 
 @contextmanager

@@ -247,17 +247,20 @@ def build_listening() -> None:
         run_dbt(["build", *selection], target_path=Path(target))
 
 
-def publish_listening(start: date, end: date, run_id: str) -> Publication | None:
+def publish_listening(
+    start: date, end: date, run_id: str, raw_watermark_at_start: str | None = None
+) -> Publication | None:
     """Put the marts the hourly run has just built and tested into the published snapshot, every
-    other table staying as published; None when nothing is published yet (the daily run
-    publishes the first snapshot)."""
+    other table staying as published (refused if raw data changed since the build began); None
+    when nothing is published yet (the daily run publishes the first snapshot)."""
     from warehouse.orchestration import LISTENING_MODELS
 
     if not paths().published.exists():
         log.warning("no published snapshot yet: the hourly marts reach BI with the daily run's first publish")
         return None
     with writer() as con:
-        return refresh(con, paths().published, [f"marts.{m}" for m in LISTENING_MODELS], run_id, start, end)
+        marts = [f"marts.{m}" for m in LISTENING_MODELS]
+        return refresh(con, paths().published, marts, run_id, start, end, raw_watermark_at_start)
 
 
 def raw_watermark() -> str | None:

@@ -4,8 +4,8 @@ and the dashboard.
 
 Idempotent: every object is looked up by name and updated in place, so a second run changes
 nothing that did not change and never duplicates; a chart dropped from the file is deleted from
-the dashboard's charts. It needs only ``requests`` and ``pyyaml``, so it runs from the project's
-virtualenv or Superset's (the compose service)::
+the dashboard's charts (a chart added in the UI is left alone). It needs only ``requests`` and
+``pyyaml``, so it runs from the project's virtualenv or Superset's (the compose service)::
 
     SUPERSET_ADMIN_USERNAME=admin SUPERSET_ADMIN_PASSWORD=... \\
         python -m bi.superset.provision --url http://localhost:8088 \\
@@ -29,7 +29,6 @@ import yaml
 
 DEFINITION = Path(__file__).with_name("dashboard.yml")
 SCHEMA = "marts"
-PAGE = "(page_size:100)"
 # The namespace of the provisioned objects' UUIDs: the same name gives the same UUID everywhere.
 NAMESPACE = uuid.UUID("5b0c5f0e-3f43-4f0e-9d8e-2f1f6c3b7a10")
 PERCENT_WORDS = ("rate", "share", "roi", "sentiment")
@@ -38,6 +37,12 @@ FRACTIONAL_WORDS = ("minutes", "per_week", "per_post")
 
 class ProvisioningError(RuntimeError):
     """Superset refused a request: the message says which object and what Superset answered."""
+
+
+def rison_string(value: str) -> str:
+    """``value`` as a quoted Rison string (the encoding of Superset's ``q`` parameter): ``!``
+    and ``'`` are escaped with ``!``."""
+    return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
 
 
 def snapshot_uri(snapshot: Path) -> str:
@@ -82,9 +87,15 @@ class Superset:
             raise ProvisioningError(f"{what}: {method} {path} -> {response.status_code} {answer}")
         return response.json() if response.content else {}
 
-    def find(self, resource: str, key: str, value: str, **match: Any) -> dict[str, Any] | None:
-        """The first ``resource`` whose ``key`` is ``value`` (and whose fields match ``match``)."""
-        listing = self.call("GET", f"{resource}/", f"listing {resource}s", params={"q": PAGE})
+    def find(self, resource: str, key: str, value: str, **match: str) -> dict[str, Any] | None:
+        """The first ``resource`` whose ``key`` is ``value`` (and whose fields match ``match``):
+        Superset filters the listing, so the lookup holds however many objects there are."""
+        filters = ",".join(
+            f"(col:{column},opr:eq,value:{rison_string(wanted)})"
+            for column, wanted in {key: value, **match}.items()
+        )
+        query = f"(filters:!({filters}),page_size:100)"
+        listing = self.call("GET", f"{resource}/", f"looking up {resource} {value!r}", params={"q": query})
         for item in listing["result"]:
             if item.get(key) == value and all(item.get(k) == v for k, v in match.items()):
                 return item
@@ -334,10 +345,17 @@ def _dashboard(client: Superset, board: dict[str, Any]) -> int:
 
 
 def _drop_stale_charts(client: Superset, dashboard_id: int, keep: set[int]) -> None:
+    """Delete the dashboard's charts that provisioning created and the definition no longer has.
+    A chart provisioning created carries the namespace's UUID for its name; any other chart (one
+    added in the UI, a copy saved under another name) has a UUID of its own and is left alone."""
     listing = client.call("GET", f"dashboard/{dashboard_id}/charts", "listing the dashboard's charts")
     for chart in listing["result"]:
-        if int(chart["id"]) not in keep:
-            client.call("DELETE", f"chart/{chart['id']}", f"deleting chart {chart['slice_name']!r}")
+        if int(chart["id"]) in keep:
+            continue
+        name = chart["slice_name"]
+        found = client.call("GET", f"chart/{chart['id']}", f"reading chart {name!r}")["result"]
+        if found.get("uuid") == str(uuid.uuid5(NAMESPACE, f"chart:{name}")):
+            client.call("DELETE", f"chart/{chart['id']}", f"deleting chart {name!r}")
 
 
 def _layout(title: str, specs: list[dict[str, Any]], charts: dict[str, int]) -> dict[str, Any]:

@@ -295,6 +295,48 @@ def test_provisioning_again_changes_nothing_and_duplicates_nothing(superset: Run
     assert counts() == before == {"database": 1, "dataset": 6, "chart": len(EXPECTED), "dashboard": 1}
 
 
+def test_provisioning_keeps_a_chart_added_by_hand(superset: Running) -> None:
+    """A chart added to the dashboard outside the definition survives provisioning; a chart that
+    provisioning created and the definition dropped is deleted. The hand-made chart's name needs
+    Rison escaping, so looking it up also shows that a name is quoted as Superset reads it."""
+    client, dashboard = superset.client, superset.ids["dashboard"]
+    name = "Hand-made: it's ours (keep!)"
+    dropped = "Competitor benchmark, latest month"
+    definition = load_definition()
+    smaller = {**definition, "charts": [c for c in definition["charts"] if c["name"] != dropped]}
+    hand = client.call(
+        "POST",
+        "chart/",
+        "creating a chart by hand",
+        json={
+            "slice_name": name,
+            "viz_type": "table",
+            "datasource_id": superset.ids["datasets"]["fct_campaign_performance"],
+            "datasource_type": "table",
+            "params": "{}",
+            "dashboards": [dashboard],
+        },
+    )["id"]
+
+    def on_the_dashboard() -> set[str]:
+        listing = client.call("GET", f"dashboard/{dashboard}/charts", "listing the dashboard's charts")
+        return {chart["slice_name"] for chart in listing["result"]}
+
+    try:
+        assert (client.find("chart", "slice_name", name) or {}).get("id") == hand
+        assert {name, dropped} <= on_the_dashboard()
+        provision(client, superset.settings.snapshot, smaller)
+        assert name in on_the_dashboard() and dropped not in on_the_dashboard()
+        kept = client.call("GET", f"chart/{hand}", "reading the hand-made chart")["result"]
+        assert kept["slice_name"] == name
+        assert client.find("chart", "slice_name", dropped) is None
+    finally:
+        client.call("DELETE", f"chart/{hand}", "deleting the hand-made chart")
+        # The dropped chart comes back (under a new id) for the tests that follow.
+        superset.ids.update(provision(client, superset.settings.snapshot))
+    assert on_the_dashboard() == set(EXPECTED)
+
+
 @needs_chromium
 def test_the_dashboard_renders_every_chart_with_data(superset: Running, tmp_path: Path) -> None:
     from PIL import Image

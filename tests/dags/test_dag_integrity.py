@@ -118,14 +118,19 @@ def test_listening_runs_hourly_and_never_starts_the_transform(dagbag) -> None:
     assert dag.timetable.summary == "0 * * * *"
     assert not dag.get_task("load_raw").outlets  # an hourly load must not trigger the daily transform
     upstream = dag.get_task("send_alerts").get_flat_relative_ids(upstream=True)
-    assert {"evaluate_rules", "publish", "build_models", "load_raw", "x.extract"} <= upstream
+    assert {"evaluate_rules", "build_models", "load_raw", "x.extract"} <= upstream
 
 
 def test_the_hourly_publish_follows_the_tested_build_and_never_holds_an_alert(dagbag) -> None:
+    """The publish is a leaf (its failure fails the run) that no alert waits on, and it goes
+    first in the writer pool."""
     dag = dagbag.dags["social_listening_alerts"]
-    assert dag.get_task("publish").upstream_task_ids == {"build_models"}
-    assert dag.get_task("send_alerts").upstream_task_ids == {"evaluate_rules", "publish"}
-    assert dag.get_task("send_alerts").trigger_rule == "all_done_min_one_success"
+    publish, send = dag.get_task("publish"), dag.get_task("send_alerts")
+    assert publish.upstream_task_ids == {"build_models"} and not publish.downstream_task_ids
+    assert "publish" not in send.get_flat_relative_ids(upstream=True)
+    assert {t.task_id for t in dag.leaves} == {"publish", "send_alerts"}
+    assert send.trigger_rule == "all_success"
+    assert publish.priority_weight > dag.get_task("evaluate_rules").priority_weight
 
 
 def test_listening_reads_only_streams_its_sources_have() -> None:

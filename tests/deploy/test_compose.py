@@ -156,3 +156,13 @@ def test_superset_reads_the_warehouse_read_only_and_holds_no_pipeline_secret(res
         leaked = [k for k in service["environment"] if k.startswith(("AIRFLOW", "POSTGRES"))]
         assert not leaked, f"{name} receives {leaked}"
     assert resolved["services"]["superset"]["healthcheck"]["test"][-1].count("/health") == 1
+
+
+def test_a_deployed_company_is_never_taken_for_the_shipped_demo(resolved) -> None:
+    """The company file comes from ./config mounted outside the image's own config/, so the
+    demo's campaign registry loads only when WAREHOUSE_CAMPAIGNS names it."""
+    for name, service in resolved["services"].items():
+        env = service.get("environment") or {}
+        if "WAREHOUSE_COMPANY_CONFIG" in env:
+            assert not env["WAREHOUSE_COMPANY_CONFIG"].startswith("/opt/social-warehouse/config/"), name
+            assert env["WAREHOUSE_CAMPAIGNS"] == "", f"{name}: no registry unless .env names one"

@@ -304,3 +304,40 @@ def test_a_process_sees_a_new_snapshot_once_it_holds_no_connection_to_the_old(li
     held.close()
     with duckdb.connect(str(target), read_only=True) as fresh:
         assert fresh.execute("select followers from marts.fct_account_daily").fetchone() == (2,)
+
+
+def test_the_hourly_refresh_keeps_held_back_marts_adds_new_ones_and_refuses_a_newer_load(
+    live, tmp_path
+) -> None:
+    """A mart the daily run held back stays so (the hourly build does not run the checks that
+    held it); a mart the snapshot lacks (new in this version) is added with its row; marts
+    built before another load landed are refused."""
+    from loading.raw import raw_watermark
+
+    target = tmp_path / "published" / "warehouse.duckdb"
+    live.execute("create table raw.facebook_pages__page_insights as select now() as _loaded_at")
+    live.execute(_results(("daily", "raw.facebook_pages__posts", "blocking", False)))
+    live.execute("create table marts.fct_mentions_before as select 1 as old")  # published once
+    publish(live, target, "daily", DAY, DAY, lineage=LINEAGE)  # fct_account_daily held back, empty
+    live.execute("create table marts.fct_mention_brands as select 7 as brands")  # new in this version
+    at_build = raw_watermark(live)
+
+    publication = refresh(
+        live, target, ["marts.fct_account_daily", "marts.fct_mention_brands"], "hourly-1", DAY, DAY, at_build
+    )
+
+    assert publication.held_back == {"marts.fct_account_daily": "held back by the daily run"}
+    with duckdb.connect(str(target), read_only=True) as con:
+        rows = dict(
+            con.execute(
+                "select table_name, coalesce(run_id, '-') || ':' || status from audit.publication"
+            ).fetchall()
+        )
+        assert con.execute("select count(*) from marts.fct_account_daily").fetchone() == (0,)
+        assert con.execute("select brands from marts.fct_mention_brands").fetchall() == [(7,)]
+    assert rows["marts.fct_account_daily"].endswith(":held_back")
+    assert rows["marts.fct_mention_brands"] == "hourly-1:current"
+    assert rows["marts.fct_mentions"] == "daily:current"
+    live.execute("insert into raw.facebook_pages__page_insights select now() + interval 1 minute")
+    with pytest.raises(NotPublishable, match="loaded again since this run built"):
+        refresh(live, target, ["marts.fct_mention_brands"], "hourly-2", DAY, DAY, at_build)
