@@ -19,19 +19,15 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from demo.run import isolated_airflow, standalone
+from demo.run import PIPELINE_DAGS, isolated_airflow, standalone
 from demo.services import AirflowApi, airflow_services, postgresql, wait_until
-
-COMPONENTS = ("metadatabase", "scheduler", "triggerer", "dag_processor")
-PIPELINE = ("social_extract_load", "social_transform_publish")
 
 
 def _ready(api: AirflowApi) -> bool:
-    health = api.health()
-    if not all(health.get(c) == "healthy" for c in COMPONENTS):
+    if not api.healthy():
         return False
     api.login()
-    return set(PIPELINE) <= {d["dag_id"] for d in api.get("dags", limit=100)["dags"]}
+    return api.registered(PIPELINE_DAGS)
 
 
 @contextmanager

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from datetime import UTC, date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -268,6 +268,18 @@ def isolated_airflow(root: Path, output: IO[str] | None = None, migrate: bool = 
     return env
 
 
+def stop_process_group(process: subprocess.Popen[Any], timeout: float = 60) -> None:
+    """SIGTERM the process group ``process`` leads (it was started with ``start_new_session``),
+    wait up to ``timeout`` seconds for the leader, then SIGKILL whatever of the group is left
+    (children that outlive a leader which exits first, or a leader that would not stop)."""
+    with suppress(ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 @contextmanager
 def standalone(env: Mapping[str, str], output: IO[str]) -> Iterator[dict[str, str]]:
     """``airflow standalone`` for the block (scheduler, DAG processor, triggerer and API server
@@ -288,8 +300,7 @@ def standalone(env: Mapping[str, str], output: IO[str]) -> Iterator[dict[str, st
     try:
         yield env
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
+        stop_process_group(process)
 
 
 def serve_ui(port: int) -> int:

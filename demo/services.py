@@ -10,21 +10,21 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager, suppress
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from demo.run import free_port
+from demo.run import free_port, stop_process_group
 
 AIRFLOW_SERVICES = ("api-server", "scheduler", "dag-processor", "triggerer")
+COMPONENTS = ("metadatabase", "scheduler", "triggerer", "dag_processor")  # what /monitor/health reports
 INSTALL_HINT = "install Debian's PostgreSQL server (`make postgresql`, or apt-get install postgresql)"
 
 
@@ -148,19 +148,8 @@ def airflow_services(env: Mapping[str, str], database_url: str, logs: Path) -> I
             process = subprocess.Popen(
                 ["airflow", service], env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
             )
-            stack.callback(_stop, process)
+            stack.callback(stop_process_group, process)
         yield AirflowServices(env, f"http://127.0.0.1:{api_port}", "admin", password, logs)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the service's process group, wait for it, then SIGKILL whatever of the group is
-    left (the LocalExecutor's workers outlive a leader that exits first)."""
-    with suppress(ProcessLookupError, subprocess.TimeoutExpired):
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
 
 
 class AirflowApi:
@@ -196,6 +185,15 @@ class AirflowApi:
         except requests.RequestException:
             return {}
         return {name: part.get("status") for name, part in response.json().items() if isinstance(part, dict)}
+
+    def healthy(self) -> bool:
+        """Every component reports healthy."""
+        health = self.health()
+        return all(health.get(component) == "healthy" for component in COMPONENTS)
+
+    def registered(self, dag_ids: Iterable[str]) -> bool:
+        """The DAG processor has registered every one of ``dag_ids`` (needs a login)."""
+        return set(dag_ids) <= {d["dag_id"] for d in self.get("dags", limit=100)["dags"]}
 
     def runs(self, dag_id: str) -> list[dict[str, Any]]:
         return self.get(f"dags/{dag_id}/dagRuns", order_by="run_after")["dag_runs"]

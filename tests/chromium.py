@@ -16,7 +16,6 @@ import base64
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -28,6 +27,8 @@ from typing import Any
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
+
+from demo.run import stop_process_group
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 NO_CHROMIUM = "Chromium is not installed: run `sudo make chromium` (or install Debian's chromium)"
@@ -198,12 +199,7 @@ def browser(
                 )
                 yield page
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_process_group(process, timeout=20)
 
 
 @dataclass

@@ -13,7 +13,6 @@ import datetime as dt
 import io
 import math
 import secrets
-import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +25,7 @@ import sqlalchemy
 
 from bi.superset.provision import Superset, load_definition, provision, wait_healthy
 from bi.superset.serve import VENV_BIN, Settings, prepare_metadata, start, stop
+from demo.run import free_port
 from record.results import BLOCKING, CheckResult, write_results
 from tests.chromium import browser, needs_chromium
 from warehouse import pipeline
@@ -113,12 +113,6 @@ class Running:
         return result["colnames"], result["data"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _publish(data: Path, run_id: str) -> Path:
     """The pipeline's publish step on the live warehouse under ``data``, for a run whose checks
     are recorded as passed (the checks themselves are tested in tests/expectations)."""
@@ -151,7 +145,7 @@ def superset(full_warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> I
     settings = Settings(
         home=root / "superset",
         snapshot=snapshot,
-        port=_free_port(),
+        port=free_port(),
         secret_key=secrets.token_urlsafe(48),
         username="admin",
         password=secrets.token_urlsafe(18),

@@ -26,7 +26,7 @@ import pytest
 
 from core.config import load_config
 from demo.connections import demo_connections
-from demo.run import isolated_airflow
+from demo.run import PIPELINE_DAGS, isolated_airflow
 from demo.server import DemoServer
 from demo.services import AirflowApi, airflow_services, postgresql, postgresql_bin, wait_until
 
@@ -37,8 +37,7 @@ pytestmark = [
 
 TIMEOUT_SECONDS = 900  # a few minutes on 2 cores; the margin is for a loaded machine
 SELECTION = "+fct_account_daily +dim_account"
-PIPELINE = ("social_extract_load", "social_transform_publish")
-COMPONENTS = ("metadatabase", "scheduler", "triggerer", "dag_processor")
+PIPELINE = PIPELINE_DAGS  # the load, then the transform it triggers
 
 
 def wait_for(what: str, predicate, logs: Path) -> None:
@@ -80,9 +79,9 @@ def production(tmp_path_factory):
         env |= {"WAREHOUSE_TODAY": today.isoformat(), "WAREHOUSE_DBT_SELECT": SELECTION}
         with airflow_services(env, database_url, logs) as services:
             api = services.api()
-            wait_for("every component to report healthy", lambda: _healthy(api), logs)
+            wait_for("every component to report healthy", api.healthy, logs)
             api.login()
-            wait_for("the DAG processor to register both DAGs", lambda: _registered(api), logs)
+            wait_for("the DAG processor to register both DAGs", lambda: api.registered(PIPELINE), logs)
             for dag_id in reversed(PIPELINE):  # the transform first: it must hear the load's event
                 api.patch(f"dags/{dag_id}", {"is_paused": False})
             for dag_id in PIPELINE:
@@ -115,16 +114,6 @@ def production(tmp_path_factory):
         "logs": logs_by_task,
         "published": root / "data" / "published" / "warehouse.duckdb",
     }
-
-
-def _healthy(api: AirflowApi) -> bool:
-    health = api.health()
-    return all(health.get(component) == "healthy" for component in COMPONENTS)
-
-
-def _registered(api: AirflowApi) -> bool:
-    dags = {d["dag_id"] for d in api.get("dags", limit=100)["dags"]}
-    return set(PIPELINE) <= dags
 
 
 def test_the_scheduler_runs_the_daily_load_which_triggers_the_transform(production) -> None:
