@@ -52,6 +52,11 @@ class Paths:
     def gx(self) -> Path:
         return self.data_dir / "gx"
 
+    @property
+    def scratch(self) -> Path:
+        """The steps' temporary folders (dbt's targets), each with a fixed name, removed after use."""
+        return self.data_dir / "tmp"
+
 
 def paths() -> Paths:
     """Paths for this process, honouring ``WAREHOUSE_DATA_DIR``."""

@@ -16,7 +16,7 @@ from datetime import date
 import uvicorn
 
 from demo.app import create_app
-from demo.connections import alert_fields, connection_fields
+from demo.connections import alert_fields, conn_id, connection_fields, env_name
 from demo.story import DEMO_TODAY_VARIABLE, demo_today
 
 
@@ -62,7 +62,7 @@ def print_connections(base_url: str, smtp: str | None = None, form: str = "shell
     """The demo's connections: one shell line per source exporting it unless the variable is set
     already (real accounts' connections win), or one JSON object for ``airflow connections
     import`` (where any ``AIRFLOW_CONN_*`` variable wins over the database)."""
-    fields = {f"{source}_default": f for source, f in connection_fields(base_url).items()}
+    fields = {conn_id(source): f for source, f in connection_fields(base_url).items()}
     if smtp:
         host, _, port = smtp.rpartition(":")
         fields |= alert_fields(host, int(port), f"{base_url}/_demo/webhook")
@@ -73,8 +73,8 @@ def print_connections(base_url: str, smtp: str | None = None, form: str = "shell
             )
         )
         return
-    for conn_id, connection in fields.items():
-        name = f"AIRFLOW_CONN_{conn_id.upper()}"
+    for connection_id, connection in fields.items():
+        name = env_name(connection_id)
         print(f'[ -n "${{{name}:-}}" ] || export {name}={shlex.quote(json.dumps(connection))}')
 
 

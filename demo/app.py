@@ -5,6 +5,7 @@ and the ``/_demo`` control routes tests and ``make demo`` steer it with.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 from typing import Any
 
@@ -31,15 +32,88 @@ def _platform_for(path: str) -> Platform | None:
     return next((platform for platform in PLATFORMS if platform.claims(path)), None)
 
 
-async def _truncated(response: Response) -> Response:
-    """The same answer cut in half: HTTP 200, JSON content type, body that will not parse."""
+async def _body(response: Response) -> bytes:
     body = getattr(response, "body", None)
     if body is None:
         body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-    headers = {key: value for key, value in response.headers.items() if key.lower() != "content-length"}
+    return bytes(body)
+
+
+def _headers(response: Response) -> dict[str, str]:
+    return {key: value for key, value in response.headers.items() if key.lower() != "content-length"}
+
+
+async def _truncated(response: Response) -> Response:
+    """The same answer cut in half: HTTP 200, JSON content type, body that will not parse."""
+    body = await _body(response)
     return Response(
-        body[: max(1, len(body) // 2)], status_code=200, headers=headers, media_type="application/json"
+        body[: max(1, len(body) // 2)],
+        status_code=200,
+        headers=_headers(response),
+        media_type="application/json",
     )
+
+
+class ResetMidBody(Response):
+    """The status line and headers with the full ``Content-Length``, half the body, then the
+    connection closes: the app returns without finishing, so uvicorn drops the socket (and logs
+    "ASGI callable returned without completing response")."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send(
+            {"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True}
+        )
+
+
+async def _reset_mid_body(response: Response) -> Response:
+    body = await _body(response)
+    return ResetMidBody(body, status_code=response.status_code, headers=_headers(response))
+
+
+NOT_UTF8 = b"\xc3\x28\xff"
+"""A UTF-8 lead byte followed by one that cannot continue it, and a byte UTF-8 never uses."""
+
+
+async def _invalid_utf8(response: Response) -> Response:
+    """The same answer with ``NOT_UTF8`` inside its first text value (a JSON string after a key,
+    or an XML ``<title>``); the JSON or XML stays well formed, only its encoding is broken."""
+    body = await _body(response)
+    found = [(at, len(mark)) for mark in (b'":"', b'": "', b"<title>") if (at := body.find(mark)) >= 0]
+    at, width = min(found) if found else (0, 0)
+    cut = at + width
+    return Response(
+        body[:cut] + NOT_UTF8 + body[cut:], status_code=response.status_code, headers=_headers(response)
+    )
+
+
+async def _shifted(response: Response, carried: Any) -> Response:
+    """The answer with ``carried`` (the previous page's last item) put first in its ``data``."""
+    body = await _body(response)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
+        return Response(body, status_code=response.status_code, headers=_headers(response))
+    payload["data"].insert(0, carried)
+    if isinstance(payload.get("meta"), dict) and "result_count" in payload["meta"]:
+        payload["meta"]["result_count"] += 1
+    return Response(
+        json.dumps(payload).encode(), status_code=response.status_code, headers=_headers(response)
+    )
+
+
+async def _remember_last_item(response: Response, path: str, state: DemoState) -> Response:
+    """Serve the answer as is, keeping its last ``data`` item for the next answer on ``path``."""
+    body = await _body(response)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
+    if isinstance(payload, dict) and isinstance(payload.get("data"), list) and payload["data"]:
+        state.faults.carry(path, payload["data"][-1])
+    return Response(body, status_code=response.status_code, headers=_headers(response))
 
 
 def create_app(today: date | None = None, chaos_rate: float = 0.0, chaos_seed: int = 0) -> FastAPI:
@@ -66,13 +140,22 @@ def create_app(today: date | None = None, chaos_rate: float = 0.0, chaos_seed: i
         number = state.next_request_number()
         request.state.request_number = number
         fault = state.faults.take(request.url.path) or state.chaos.decide(number, platform.chaos_faults)
+        carried = state.faults.take_carried(request.url.path)
         if delay := slow_seconds(fault):
             await asyncio.sleep(delay)
         response = platform.fault_response(request, fault) if fault else None
         if response is None:
             response = await call_next(request)
+        if carried is not None:
+            response = await _shifted(response, carried)
         if fault == "malformed_json":
             response = await _truncated(response)
+        elif fault == "reset_mid_body":
+            response = await _reset_mid_body(response)
+        elif fault == "invalid_utf8":
+            response = await _invalid_utf8(response)
+        elif fault == "shift_page":
+            response = await _remember_last_item(response, request.url.path, state)
         platform.finish(request, response, fault)
         state.log.append(
             {

@@ -58,13 +58,23 @@ def connection_fields(
     }
 
 
+def conn_id(source: str) -> str:
+    """The Airflow connection a source reads (the product's ``Source.conn_id``)."""
+    return f"{source}_default"
+
+
+def env_name(connection: str) -> str:
+    """The environment variable Airflow reads the connection ``connection`` from."""
+    return f"AIRFLOW_CONN_{connection.upper()}"
+
+
 def demo_connections(
     base_url: str, tokens: Mapping[str, str] = DEMO_TOKENS, today: date | None = None
 ) -> dict[str, str]:
     """``AIRFLOW_CONN_*`` variables pointing every source at the demo server (how a deployment
     injects connections too)."""
     return {
-        f"AIRFLOW_CONN_{source.upper()}_DEFAULT": json.dumps(fields)
+        env_name(conn_id(source)): json.dumps(fields)
         for source, fields in connection_fields(base_url, tokens, today).items()
     }
 

@@ -42,20 +42,26 @@ def postgresql_bin() -> Path | None:
 @contextmanager
 def postgresql(log: Path, timeout: float = 60) -> Iterator[str]:
     """A PostgreSQL server of its own on a free loopback port for the block, with a database
-    ``airflow`` owned by the role ``airflow`` (trust on loopback: it listens nowhere else).
-    Yields its SQLAlchemy URL. PostgreSQL refuses to run as root: as root, it runs as the
-    ``postgres`` user Debian's package creates, from a folder that user owns."""
+    ``airflow`` owned by the role ``airflow``, whose password is a fresh one (it listens on
+    loopback only, and even there a password is asked). Yields its SQLAlchemy URL. PostgreSQL
+    refuses to run as root: as root, it runs as the ``postgres`` user Debian's package creates,
+    from a folder that user owns."""
     programs = postgresql_bin()
     if programs is None:
         raise FileNotFoundError(f"no PostgreSQL server on this machine: {INSTALL_HINT}")
     root = Path(tempfile.mkdtemp(prefix="warehouse-postgresql-"))
     as_server_user: list[str] = []
     data, port = root / "data", free_port()
+    password = secrets.token_urlsafe(24)
+    password_file = root / "password"
+    password_file.touch(mode=0o600)
+    password_file.write_text(password)
 
     def run(*command: str, check: bool = True) -> None:
         with log.open("a") as output:
             subprocess.run(
                 [*as_server_user, *command],
+                env={**os.environ, "PGPASSWORD": password},
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 check=check,
@@ -65,8 +71,11 @@ def postgresql(log: Path, timeout: float = 60) -> Iterator[str]:
     try:
         if os.geteuid() == 0:
             shutil.chown(root, "postgres")
+            shutil.chown(password_file, "postgres")
             as_server_user = ["runuser", "-u", "postgres", "--"]
-        run(str(programs / "initdb"), "-D", str(data), "-U", "airflow", "--auth=trust", "-E", "UTF8")
+        auth = ("--auth=scram-sha-256", f"--pwfile={password_file}")
+        run(str(programs / "initdb"), "-D", str(data), "-U", "airflow", *auth, "-E", "UTF8")
+        password_file.unlink()
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
         try:
             run(
@@ -81,7 +90,7 @@ def postgresql(log: Path, timeout: float = 60) -> Iterator[str]:
                 "start",
             )
             run(str(programs / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "airflow", "airflow")
-            yield f"postgresql+psycopg2://airflow@127.0.0.1:{port}/airflow"
+            yield f"postgresql+psycopg2://airflow:{password}@127.0.0.1:{port}/airflow"
         finally:  # stopped whatever happened, even when the start timed out with the server up
             if (data / "postmaster.pid").exists():
                 run(str(programs / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop", check=False)

@@ -36,7 +36,14 @@ FAULTS = (
     "error_503",
     "malformed_json",
     "expired_token",
+    "revoked_token",
     "unknown_metric",
+    # Every platform, done by the app around the normal answer (``demo/app.py``): the connection
+    # drops part-way through the body; a byte that is not UTF-8 inside the first text value; the
+    # next page on the same path repeats this page's last item (a new post arrived in between).
+    "reset_mid_body",
+    "invalid_utf8",
+    "shift_page",
 )
 """Fault names a test can queue; ``slow:<seconds>`` is accepted too. A platform answers the
 faults it knows in its own wire format and ignores the others (the request is served normally)."""
@@ -88,6 +95,7 @@ class FaultQueue:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._queue: list[tuple[str, re.Pattern[str] | None, str]] = []
+        self._carried: dict[str, Any] = {}
 
     def add(self, match: str, faults: list[str]) -> None:
         """Queue ``faults`` for requests whose path contains ``match`` (a substring or a regex)."""
@@ -115,6 +123,17 @@ class FaultQueue:
     def clear(self) -> None:
         with self._lock:
             self._queue.clear()
+            self._carried.clear()
+
+    def carry(self, path: str, item: Any) -> None:
+        """Keep ``item`` for the next answer on ``path`` (a ``shift_page`` fault)."""
+        with self._lock:
+            self._carried[path] = item
+
+    def take_carried(self, path: str) -> Any | None:
+        """The item a ``shift_page`` fault left for ``path``, once."""
+        with self._lock:
+            return self._carried.pop(path, None)
 
 
 class Chaos:

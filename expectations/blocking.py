@@ -109,6 +109,13 @@ KINDS = (
         r"_key_is_\w+$",
     ),
     Kind(
+        "counts are numbers",
+        "A count the platform sent as another JSON type (an object, a list, a non-numeric string) "
+        "reads as null in staging: its totals would be published short, without a word.",
+        r"_counts_are_numbers$",
+        ("json_numbers",),
+    ),
+    Kind(
         "stated rules of the numbers",
         "A rule a model states about its own numbers (parts adding up to their whole, shares of "
         "voice summing to 1, an end not before its start) is broken: one of them is wrong.",

@@ -264,7 +264,9 @@ def data_docs_site_config(base_directory: str) -> dict[str, Any]:
 
 def prune_validation_results(context: Any, keep_runs: int) -> list[str]:
     """Delete the validation results of all but the ``keep_runs`` newest runs (by run name, the
-    newest by the latest time any of its validations ran); the names of the pruned runs.
+    newest by the latest time any of its validations ran), and of a kept run's earlier attempts
+    (a retry, or a run killed part-way, validates a suite again under the same run name: its
+    newest result stands); the names of the pruned runs.
 
     The index is rebuilt from this store, so the next Data Docs build lists only the kept runs and
     deletes the pages of the others.
@@ -281,8 +283,13 @@ def prune_validation_results(context: Any, keep_runs: int) -> list[str]:
         if name not in latest or key.run_id.run_time > latest[name]:
             latest[name] = key.run_id.run_time
     kept = set(sorted(latest, key=lambda name: (latest[name], name), reverse=True)[:keep_runs])
+    newest: dict[tuple[str, str], Any] = {}
     for key in keys:
-        if key.run_id.run_name not in kept:
+        attempt = (key.run_id.run_name, key.expectation_suite_identifier.name)
+        newest[attempt] = max(newest.get(attempt, key.run_id.run_time), key.run_id.run_time)
+    for key in keys:
+        attempt = (key.run_id.run_name, key.expectation_suite_identifier.name)
+        if key.run_id.run_name not in kept or key.run_id.run_time < newest[attempt]:
             store.remove_key(key)
     return sorted(set(latest) - kept)
 

@@ -127,6 +127,10 @@ class ClientCredentials(requests.auth.AuthBase):
             raise TransientError(f"token request timed out ({type(error).__name__})") from None
         except requests.ConnectionError as error:
             raise TransientError(f"token request failed ({type(error).__name__}: {error})") from None
+        except requests.exceptions.ChunkedEncodingError as error:
+            raise TransientError(
+                f"token request dropped mid-body ({type(error).__name__}: {error})"
+            ) from None
         self.refusals.check(response, self.where)
         body = json_object(response) or {}
         token = body.get("access_token")

@@ -12,8 +12,9 @@ tests point it at local servers). Every form Airflow stores becomes one URL (``b
 * a host without a scheme, as the URI form (``http://:TOKEN@127.0.0.1:8000``) and the separate
   host and port fields store it: the scheme is the ``schema`` field when it is ``http`` or
   ``https`` (Airflow's HTTP connections keep the scheme there), else ``https`` for a URI of type
-  ``https``, else ``http`` for a loopback host (localhost, 127.0.0.0/8, ::1) and ``https`` for
-  any other, so a token never travels in clear text to another machine by default.
+  ``https``, else ``http`` for a loopback host (localhost, 127.0.0.0/8, ``::1`` bare or as
+  ``[::1]``) and ``https`` for any other, so a token never travels in clear text to another
+  machine by default.
 
 Anything else (another scheme, a port that contradicts the host's, a port or schema without a
 host) is refused naming the connection and the field to set.
@@ -86,6 +87,13 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
+def _is_ipv6(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).version == 6
+    except ValueError:
+        return False
+
+
 def base_url(
     conn_id: str,
     where: Where,
@@ -110,6 +118,8 @@ def base_url(
             )
         return None
     if "://" not in host:
+        if _is_ipv6(host):  # a bare address, as Airflow's host field holds it: "::1"
+            host = f"[{host}]"
         if schema and schema not in SCHEMES:
             raise ExtractError(
                 where,

@@ -27,8 +27,15 @@ from core.sources import Audience, StreamFacts
 from core.sources import stream as stream_facts
 from extractors.connections import ConnectionInfo, resolve_connection
 from extractors.errors import ExtractError, Where
-from extractors.http import HttpClient
-from extractors.landing import LandingPathError, Partition, check_key, partition_path, write_partition
+from extractors.http import HttpClient, UnsafeSegment
+from extractors.landing import (
+    LandingPathError,
+    Partition,
+    check_key,
+    partition_path,
+    sweep_landing,
+    write_partition,
+)
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +214,7 @@ class Source(ABC):
             log.info("[source=%s] no accounts configured; skipping", self.name)
             return []
         chosen_streams, chosen_accounts = self._select(streams, accounts)
+        sweep_landing(landing_root, self.name)  # what a killed run of this source left
         client = self.client(self.connection())
         landed: list[Partition] = []
         try:
@@ -263,11 +271,18 @@ class Source(ABC):
         where = Where(self.name, stream.name, account.id, f"{window.start}..{window.end}")
         by_day: dict[date, list[tuple[Record, datetime]]] = defaultdict(list)
         outside = 0
-        for day, record in stream.extract(client, account, window, where):
-            if window.start <= day <= window.end:
-                by_day[day].append((record, datetime.now(UTC)))
-            else:
-                outside += 1
+        try:
+            for day, record in stream.extract(client, account, window, where):
+                if window.start <= day <= window.end:
+                    by_day[day].append((record, datetime.now(UTC)))
+                else:
+                    outside += 1
+        except UnsafeSegment as error:  # an id in the platform's answer (the config's are checked)
+            raise ExtractError(
+                where,
+                str(error),
+                hint="the platform sent an id that names no object; nothing of this stream landed",
+            ) from None
         if outside:
             log.info(
                 "[%s] %d records belong to days outside the window; left for their own runs", where, outside

@@ -74,14 +74,18 @@ def retry_after_seconds(response: requests.Response) -> float | None:
         return None
 
 
+class UnsafeSegment(ValueError):
+    """An id that cannot be one URL path segment; the extractor names where it came from."""
+
+
 def segment(value: object) -> str:
     """``value`` as one URL path segment, so an id from the config or from a platform's answer
     names exactly one resource: every character that could end the path (``?``, ``#``) or add a
     segment (``/``) is percent-encoded, and a value that would climb or vanish (``..``, ``.``,
-    empty) is refused with ValueError (an encoded dot is decoded again before sending)."""
+    empty) is refused with UnsafeSegment (an encoded dot is decoded again before sending)."""
     text = str(value)
     if text in ("", ".", ".."):
-        raise ValueError(f"{text!r} cannot be a URL path segment")
+        raise UnsafeSegment(f"the id {text!r} cannot be a URL path segment, so no request was sent")
     return quote(text, safe="")
 
 
@@ -223,6 +227,9 @@ class HttpClient:
             raise TransientError(f"timed out ({type(error).__name__})") from None
         except requests.ConnectionError as error:
             raise TransientError(f"connection failed ({type(error).__name__}: {error})") from None
+        except requests.exceptions.ChunkedEncodingError as error:
+            # The connection dropped while the body streamed (urllib3's IncompleteRead).
+            raise TransientError(f"connection dropped mid-body ({type(error).__name__}: {error})") from None
         try:
             self.policy.check(response, where)
         except TransientError as error:
@@ -243,10 +250,21 @@ class HttpClient:
         return body
 
     def _read_json(self, response: requests.Response) -> Any:
+        """The JSON body, decoded strictly as UTF-8 (RFC 8259): ``requests`` would replace bad
+        bytes with U+FFFD, and a mangled id or text would land silently."""
         try:
-            return response.json()
-        except (json.JSONDecodeError, requests.JSONDecodeError):
-            snippet = self.redact(response.text[:200])
+            text = response.content.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            around = response.content[max(0, error.start - 40) : error.start + 40]
+            snippet = self.redact(around.decode("utf-8", "backslashreplace"))
+            raise TransientError(
+                f"invalid UTF-8 in HTTP {response.status_code} response at byte {error.start}: {snippet}",
+                status=response.status_code,
+            ) from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            snippet = self.redact(text[:200])
             raise TransientError(
                 f"malformed JSON in HTTP {response.status_code} response: {snippet!r}",
                 status=response.status_code,

@@ -11,14 +11,24 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from core.scratch import sweep, temp_path
+
 FILE_NAME = "data.jsonl"
+STATE_DIR = "_state"
+"""A source's own state between runs (a feed's validators), under the landing root; folders
+starting with ``_`` are never data (the loader skips them)."""
+RECORD_TEXT_MAX_CHARS = 1_000_000
+"""The longest text one field of a landed record keeps; a longer one is cut to this, with a warning
+naming the record. Far above what any platform lets a person post (a Facebook post 63,206
+characters, a Reddit post 40,000, an X post 25,000, a YouTube comment 10,000), so only a broken or
+hostile answer reaches it; the marts keep ``mention_text_max_chars`` (50,000) of a mention's text."""
+_RECORD_KEYS = ("id", "guid", "name", "link", "url")  # what names a record in the warning
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +97,16 @@ def write_partition(
     target = partition_path(root, source, stream, account, day)
     target.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
-    fd, temp_name = tempfile.mkstemp(prefix=".data.", suffix=".tmp", dir=target.parent)
+    temp_name = temp_path(target)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with open(temp_name, "x", encoding="utf-8") as handle:
             for record, extracted_at in records:
                 line = {"record": record, "extracted_at": extracted_at.isoformat(), "run_id": run_id}
-                handle.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+                text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+                if len(text) > RECORD_TEXT_MAX_CHARS:  # only then can a field be too long
+                    line["record"] = _capped(record, f"{source}/{stream}/account={account}/day={day}")
+                    text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+                handle.write(text)
                 handle.write("\n")
                 rows += 1
             handle.flush()
@@ -102,6 +116,48 @@ def write_partition(
         Path(temp_name).unlink(missing_ok=True)
         raise
     return Partition(source, stream, account, day, target, rows)
+
+
+def _capped(record: Any, where: str) -> Any:
+    """``record`` with every text longer than RECORD_TEXT_MAX_CHARS cut to it, each cut logged."""
+    cuts: list[tuple[str, int]] = []
+
+    def cap(value: Any, field: str) -> Any:
+        if isinstance(value, str) and len(value) > RECORD_TEXT_MAX_CHARS:
+            cuts.append((field, len(value)))
+            return value[:RECORD_TEXT_MAX_CHARS]
+        if isinstance(value, dict):
+            return {key: cap(item, f"{field}.{key}" if field else str(key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [cap(item, f"{field}[{index}]") for index, item in enumerate(value)]
+        return value
+
+    capped = cap(record, "")
+    named = next(
+        (
+            f"{key} {str(record[key])[:80]!r}"
+            for key in _RECORD_KEYS
+            if isinstance(record, dict) and record.get(key)
+        ),
+        "with no id",
+    )
+    for field, length in cuts:
+        log.warning(
+            "[%s] record %s: %s holds %d characters; landed its first %d (RECORD_TEXT_MAX_CHARS): "
+            "no platform allows text this long, so the answer is broken or hostile",
+            where,
+            named,
+            field,
+            length,
+            RECORD_TEXT_MAX_CHARS,
+        )
+    return capped
+
+
+def sweep_landing(root: Path, source: str) -> list[Path]:
+    """Remove the temporary files that killed runs left in ``source``'s landing and state folders."""
+    check_key("source", source)
+    return sweep(root / source, recursive=True) + sweep(root / STATE_DIR / source)
 
 
 def landed_partitions(root: Path, source: str, stream: str, start: date, end: date) -> list[Partition]:

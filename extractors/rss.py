@@ -40,7 +40,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,17 +53,16 @@ import feedparser
 import requests
 
 from core.config import Account, Feed, RssSettings
+from core.scratch import temp_path
 from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, StreamTask, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import HttpClient, RetryPolicy
-from extractors.landing import Partition, partition_path
+from extractors.landing import STATE_DIR, Partition, partition_path
 from extractors.responses import Failure, ResponseRules, Rule, anything, server_side, status
 
 log = logging.getLogger(__name__)
 
-STATE_DIR = "_state"
-"""Under the landing root; directories starting with ``_`` are never data (the loader skips them)."""
 ACCEPT = "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 USER_AGENT = "social-warehouse-rss/1.0 (+feed reader; conditional GET)"
 GOOGLE_REDIRECT_HOSTS = frozenset({"google.com"})
@@ -183,17 +181,52 @@ class Fetched:
     parsed: Any = None
 
 
-def read_feed(response: requests.Response, url: str) -> Fetched:
+def read_feed(response: requests.Response, url: str, where: Where | None = None) -> Fetched:
     """Parse a feed response (inside the client's retries: a cut body raises TransientError)."""
     validators = Validators(response.headers.get("ETag"), response.headers.get("Last-Modified"))
     if response.status_code == 304:
         return Fetched(url, True, validators)
-    parsed = parse_feed(response.content, response.headers.get("Content-Type", ""), url)
+    parsed = parse_feed(response.content, response.headers.get("Content-Type", ""), url, where)
     return Fetched(url, False, validators, parsed)
 
 
-def parse_feed(body: bytes, content_type: str, url: str) -> Any:
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.IGNORECASE)
+
+
+def declared_encoding(body: bytes, content_type: str) -> str:
+    """The encoding a feed declares: the HTTP charset, else its XML declaration, else UTF-8."""
+    found = _CHARSET.search(content_type) or _XML_ENCODING.match(body[:200])
+    if found is None:
+        return "utf-8"
+    name = found[1]
+    return name.decode("ascii") if isinstance(name, bytes) else name
+
+
+def honour_declared_encoding(body: bytes, content_type: str, url: str, where: Where | None = None) -> bytes:
+    """``body`` with each byte its declared encoding cannot decode made U+FFFD (as a character
+    reference), and a warning naming the first. Left alone, feedparser would read the whole
+    feed in another encoding (ISO-8859-1) and garble every non-ASCII character of every entry."""
+    encoding = declared_encoding(body, content_type)
+    try:
+        body.decode(encoding)
+    except LookupError:
+        return body  # an encoding Python does not know: feedparser decides
+    except UnicodeDecodeError as error:
+        log.warning(
+            "[%s] %s: byte %d is not %s; undecodable bytes are read as U+FFFD, the rest of the feed is kept",
+            where or "source=rss",
+            url,
+            error.start,
+            encoding,
+        )
+        return body.decode(encoding, "replace").encode(encoding, "xmlcharrefreplace")
+    return body
+
+
+def parse_feed(body: bytes, content_type: str, url: str, where: Where | None = None) -> Any:
     """feedparser's reading of a feed body; TransientError when the body looks cut short."""
+    body = honour_declared_encoding(body, content_type, url, where)
     # A stream, never bytes or a string: given those, feedparser may open a URL or a file itself.
     parsed = feedparser.parse(
         io.BytesIO(body), response_headers={"content-type": content_type, "content-location": url}
@@ -245,9 +278,9 @@ class ValidatorStore:
                 "day": validators.day.isoformat() if validators.day else None,
             }
         )
-        fd, temp_name = tempfile.mkstemp(prefix=f".{feed}.", suffix=".tmp", dir=self.directory)
+        temp_name = temp_path(self.path(feed))
         try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with open(temp_name, "x", encoding="utf-8") as handle:
                 handle.write(text)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -332,7 +365,7 @@ class Entries(Stream):
         url = feed_url(feed, self.host, where)
         known = self.store.read(feed.name, self.name) if self.store else None
         headers = {"Accept": ACCEPT, **(known.headers() if known else {})}
-        fetched = client.get_raw(url, where, lambda response: read_feed(response, url), headers)
+        fetched = client.get_raw(url, where, lambda response: read_feed(response, url, where), headers)
         if fetched.unchanged:
             self.unchanged.add(feed.name)
             log.info(

@@ -170,6 +170,8 @@ def _malformed_json(error: duckdb.Error, batch: list[Partition]) -> str | None:
                 continue
             try:
                 value = json.loads(line)
+            except UnicodeDecodeError as bad:
+                problem = f"not UTF-8 (byte {bad.start} of the line: {bad.reason})"
             except ValueError as bad:
                 problem = f"not valid JSON ({bad})"
             else:

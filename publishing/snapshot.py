@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from core.scratch import sweep, temp_path
 from loading.raw import raw_watermark, row_count
 from transform.lineage import Lineage, held_back_marts
 
@@ -70,18 +70,7 @@ def publish(
             f"run {run_id!r}: raw data was loaded again while this run was building its marts; "
             "not publishing a mix of two loads (the run that load triggered publishes instead)"
         )
-    tables = con.execute(
-        """
-        select table_schema, table_name
-        from information_schema.tables
-        where table_catalog = current_database()
-          and table_schema in (select unnest($schemas))
-          and table_type = 'BASE TABLE'
-          and table_schema || '.' || table_name <> $publication
-        order by 1, 2
-        """,
-        {"schemas": list(PUBLISHED_SCHEMAS), "publication": PUBLICATION_TABLE},
-    ).fetchall()
+    tables = _published_tables(con)
     marts = [f"{schema}.{table}" for schema, table in tables if schema == "marts"]
     if not marts:
         raise RuntimeError("nothing to publish: the warehouse has no marts (did dbt run?)")
@@ -182,12 +171,7 @@ def refresh(
             ).fetchall()
         }
         fresh = [m for m in marts if m not in held]
-        tables = con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = 'previous' and table_schema in (select unnest($schemas)) "
-            "and table_schema || '.' || table_name <> $publication order by 1, 2",
-            {"schemas": list(PUBLISHED_SCHEMAS), "publication": PUBLICATION_TABLE},
-        ).fetchall()
+        tables = _published_tables(con, "previous")
         new = [tuple(m.split(".", 1)) for m in fresh if tuple(m.split(".", 1)) not in set(tables)]
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"create schema if not exists snapshot.{schema}")
@@ -222,13 +206,31 @@ def refresh(
     )
 
 
+def _published_tables(con: duckdb.DuckDBPyConnection, catalog: str | None = None) -> list[tuple[str, str]]:
+    """(schema, table) of every table a snapshot publishes, in ``catalog`` (default the live
+    warehouse), but the publication record."""
+    return con.execute(
+        """
+        select table_schema, table_name
+        from information_schema.tables
+        where table_catalog = coalesce($catalog, current_database())
+          and table_schema in (select unnest($schemas))
+          and table_type = 'BASE TABLE'
+          and table_schema || '.' || table_name <> $publication
+        order by 1, 2
+        """,
+        {"catalog": catalog, "schemas": list(PUBLISHED_SCHEMAS), "publication": PUBLICATION_TABLE},
+    ).fetchall()
+
+
 @contextmanager
 def _new_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[None]:
     """Attach a new file beside ``target`` as ``snapshot`` for the block to fill, then make it
     read-only and rename it over ``target`` in one step; on any error, drop it (and detach the
     ``previous`` snapshot the block may have attached) and leave ``target`` as it was."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    temp = target.with_name(f".{target.stem}.{uuid.uuid4().hex}.tmp")
+    sweep(target.parent)  # a killed publish's half-written snapshot and its write-ahead log
+    temp = temp_path(target)
     con.execute(f"attach '{temp}' as snapshot")
     try:
         yield
@@ -240,6 +242,7 @@ def _new_snapshot(con: duckdb.DuckDBPyConnection, target: Path) -> Iterator[None
         con.execute("detach database if exists snapshot")
         con.execute("detach database if exists previous")
         temp.unlink(missing_ok=True)
+        temp.with_name(f"{temp.name}.wal").unlink(missing_ok=True)
         raise
 
 

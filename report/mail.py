@@ -22,7 +22,6 @@ import csv
 import io
 import logging
 import shutil
-import tempfile
 from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
@@ -31,6 +30,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
+from core.scratch import sweep, temp_path
 from report.charts import CHARTS, render_charts
 from report.content import Report
 from report.render import render_html, render_text, subject
@@ -84,8 +84,10 @@ def write_archive(report: Report, archive_root: Path) -> Path:
     charts = render_charts(report)
     archive_root.mkdir(parents=True, exist_ok=True)
     target = archive_root / str(report.month)
-    staging = Path(tempfile.mkdtemp(prefix=f".{report.month}.", dir=archive_root))
-    staging.chmod(0o755)  # mkdtemp makes it private; the archive is for whoever reads the reports
+    sweep(archive_root)  # a killed run's half-written folder
+    staging = temp_path(target)
+    staging.mkdir()
+    staging.chmod(0o755)  # the archive is for whoever reads the reports, whatever the umask
     try:
         (staging / "charts").mkdir()
         for name, png in charts.items():

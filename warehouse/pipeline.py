@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -19,6 +18,7 @@ from typing import Any
 
 from core.config import load_config
 from core.database import writer
+from core.scratch import scratch_dir, sweep, temp_path
 from core.settings import dbt_selection, paths
 from extractors import source_class
 from extractors.core import Window
@@ -65,15 +65,15 @@ def check_sources() -> tuple[list[dict[str, Any]], str | None]:
     found: list[dict[str, Any]] = []
     errors: list[str] = []
     for args in (["source", "freshness"], ["test", "--select", "source:*"]):
-        with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
+        with scratch_dir(paths().scratch, "dbt-sources") as target:
             try:
-                run_dbt(args, target_path=Path(target))
+                run_dbt(args, target_path=target)
             except DbtError as error:
                 if args[0] != "source":
                     errors.append(str(error))
                 else:
                     log.warning("dbt source freshness: %s (recorded as warnings; not blocking)", error)
-            found += dbt_results(Path(target), paths().warehouse)
+            found += dbt_results(target, paths().warehouse)
     return found, "\n".join(errors) or None
 
 
@@ -131,13 +131,13 @@ def build_models(selection: Sequence[str] | None = None, rebuild_from: date | No
 
     args = ["build", *(transform_selection() if selection is None else selection)]
     env = {REBUILD_FROM_ENV: rebuild_from.isoformat() if rebuild_from else ""}  # "": none
-    with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
+    with scratch_dir(paths().scratch, "dbt-build") as target:
         error: str | None = None
         try:
-            run_dbt(args, target_path=Path(target), env=env)
+            run_dbt(args, target_path=target, env=env)
         except DbtError as failed:
             error = str(failed)
-        found = dbt_results(Path(target), paths().warehouse)
+        found = dbt_results(target, paths().warehouse)
     if error and not found:
         raise DbtError(error)  # nothing ran (the project or the warehouse could not be opened)
     failed = [f"{i['table']}: {i['check']}: {i['observed']}" for i in found if _blocks(i) and not _skipped(i)]
@@ -227,11 +227,12 @@ def generate_dbt_docs() -> Path:
 
     target = paths().published_dbt_docs
     target.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="dbt-docs-") as build:
-        run_dbt(["docs", "generate", "--static"], target_path=Path(build))
+    sweep(target)
+    with scratch_dir(paths().scratch, "dbt-docs") as build:
+        run_dbt(["docs", "generate", "--static"], target_path=build)
         page = target / "index.html"
-        temp = target / ".index.html.tmp"
-        shutil.copyfile(Path(build) / "static_index.html", temp)
+        temp = temp_path(page)
+        shutil.copyfile(build / "static_index.html", temp)
         os.replace(temp, page)
     return page
 
@@ -243,8 +244,8 @@ def build_listening() -> None:
     from warehouse.orchestration import LISTENING_MODELS
 
     selection = ["--select", *(f"+{model}" for model in LISTENING_MODELS), "--indirect-selection", "cautious"]
-    with tempfile.TemporaryDirectory(prefix="dbt-target-") as target:
-        run_dbt(["build", *selection], target_path=Path(target))
+    with scratch_dir(paths().scratch, "dbt-listening") as target:
+        run_dbt(["build", *selection], target_path=target)
 
 
 def publish_listening(

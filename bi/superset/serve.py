@@ -92,31 +92,30 @@ def settings_from_environment(data_dir: Path | None = None, port: int | None = N
 
 
 def _superset(settings: Settings, *args: str) -> str:
+    return _run(settings, "superset", [str(VENV_BIN / "superset"), *args])
+
+
+def _run(settings: Settings, name: str, command: list[str], env: Mapping[str, str] | None = None) -> str:
+    """Run ``command`` in Superset's environment (and ``env``); its output, or RuntimeError."""
     result = subprocess.run(
-        [str(VENV_BIN / "superset"), *args],
-        env=settings.environment(),
-        capture_output=True,
-        text=True,
+        command, env={**settings.environment(), **(env or {})}, capture_output=True, text=True
     )
     if result.returncode != 0:
-        raise RuntimeError(f"`superset {args[0]}` failed ({result.returncode}):\n{result.stderr[-3000:]}")
+        raise RuntimeError(f"`{name}` failed ({result.returncode}):\n{result.stderr[-3000:]}")
     return result.stdout
 
 
 def prepare_metadata(settings: Settings) -> None:
-    """Migrate Superset's metadata database, create the admin user (or reset its password to
-    the configured one) and sync the roles: ``superset db upgrade``, ``fab create-admin``,
-    ``init``. Each step is idempotent."""
+    """Migrate Superset's metadata database, sync the roles, and create the admin user (or reset
+    its password to the configured one): ``superset db upgrade``, ``init``, then
+    ``python -m bi.superset.admin``, which reads the password from its environment, never from
+    its command line. Each step is idempotent."""
     settings.home.mkdir(parents=True, exist_ok=True)
     _superset(settings, "db", "upgrade")
-    admin = ("--username", settings.username, "--password", settings.password)
-    created = _superset(
-        settings, "fab", "create-admin", *admin, "--firstname", "Warehouse", "--lastname", "Admin",
-        "--email", f"{settings.username}@localhost",
-    )  # fmt: skip
-    if "already exists" in created:
-        _superset(settings, "fab", "reset-password", *admin)
     _superset(settings, "init")
+    admin = {"SUPERSET_ADMIN_USERNAME": settings.username, "SUPERSET_ADMIN_PASSWORD": settings.password}
+    admin_command = [str(VENV_BIN / "python"), "-m", "bi.superset.admin"]
+    _run(settings, "python -m bi.superset.admin", admin_command, {"PYTHONPATH": str(ROOT), **admin})
 
 
 def start(settings: Settings, bind: str = "127.0.0.1", log: Path | None = None) -> subprocess.Popen[bytes]:

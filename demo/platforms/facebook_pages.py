@@ -858,6 +858,8 @@ def _fault_response(request: Request, fault: str) -> Response | None:
         return HTMLResponse(graph.PROXY_503, status_code=503)
     elif fault == "expired_token":
         error = graph.expired_token(request.app.state.demo.today())
+    elif fault == "revoked_token":
+        error = graph.revoked_token()
     elif fault == "unknown_metric":
         error = graph.invalid_metric()
     else:

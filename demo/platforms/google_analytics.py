@@ -243,7 +243,7 @@ def _fault_response(request: Request, fault: str) -> Response | None:
         error = resource_exhausted(daily=fault == "daily_limit")
     elif fault in ("error_500", "error_503"):
         error = backend_error(int(fault.removeprefix("error_")))
-    elif fault == "expired_token":
+    elif fault in ("expired_token", "revoked_token"):  # Google answers both alike
         error = unauthenticated()
     elif fault == "unknown_metric":
         error = invalid_argument(f"Field sessionsPerUserX is not a valid metric. {SCHEMA_HELP}")

@@ -176,6 +176,15 @@ def expired_token(today: date) -> GraphError:
     return GraphError(190, message, subcode=463, headers=_www_authenticate(message))
 
 
+def revoked_token() -> GraphError:
+    """Graph's answer to a token the user invalidated (a changed password, a security reset)."""
+    message = (
+        "Error validating access token: The session has been invalidated because the user changed "
+        "their password or Facebook has changed the session for security reasons."
+    )
+    return GraphError(190, message, subcode=460, headers=_www_authenticate(message))
+
+
 def invalid_token() -> GraphError:
     message = "Error validating access token: The session is invalid because the user logged out."
     return GraphError(190, message, subcode=467, headers=_www_authenticate(message))

@@ -896,6 +896,8 @@ def _fault_response(request: Request, fault: str) -> Response | None:
         return HTMLResponse(graph.PROXY_503, status_code=503)
     elif fault == "expired_token":
         error = graph.expired_token(request.app.state.demo.today())
+    elif fault == "revoked_token":
+        error = graph.revoked_token()
     elif fault == "unknown_metric":
         is_media = data.media_by_id(_node_of(request.url.path)) is not None
         error = unknown_metric(0, _valid_media_metrics() if is_media else _valid_account_metrics())

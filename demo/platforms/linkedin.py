@@ -104,6 +104,12 @@ def expired_token() -> LinkedInError:
     return LinkedInError(401, "The token used in the request has expired", "EXPIRED_ACCESS_TOKEN", 65602)
 
 
+def revoked_token() -> LinkedInError:
+    return LinkedInError(
+        401, "The token used in the request has been revoked by the user", "REVOKED_ACCESS_TOKEN", 65601
+    )
+
+
 def invalid_token() -> LinkedInError:
     return LinkedInError(401, "Invalid access token", "INVALID_ACCESS_TOKEN", 65600)
 
@@ -506,6 +512,8 @@ def _fault_response(request: Request, fault: str) -> Response | None:
         return HTMLResponse(SERVICE_UNAVAILABLE, status_code=503)
     if fault == "expired_token":
         return error_response(expired_token())
+    if fault == "revoked_token":
+        return error_response(revoked_token())
     if fault == "unknown_metric":
         return error_response(unknown_field())
     return None

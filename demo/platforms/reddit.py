@@ -442,6 +442,12 @@ def _fault_response(request: Request, fault: str) -> Response | None:
         )
     if fault == "expired_token":
         return error_response(unauthorized())
+    if fault == "revoked_token":
+        # The app's access was revoked: the API refuses the token, and the token endpoint then
+        # refuses the app's client id and secret when the client asks for a new one.
+        if request.url.path != TOKEN_PATH:
+            request.app.state.demo.faults.add(TOKEN_PATH, ["revoked_token"])
+        return error_response(unauthorized())
     return None
 
 

@@ -1064,7 +1064,7 @@ def _fault_response(request: Request, fault: str) -> Response | None:
         return problem_response(server_error(500))
     if fault == "error_503":
         return problem_response(server_error(503))
-    if fault == "expired_token":
+    if fault in ("expired_token", "revoked_token"):  # X answers both alike
         return problem_response(unauthorized())
     if fault == "unknown_metric":
         parameter = "user.fields" if endpoint == "user" else "tweet.fields"

@@ -541,7 +541,7 @@ def _fault_response(request: Request, fault: str) -> Response | None:
         )
     elif fault in ("error_500", "error_503"):
         error = backend_error(int(fault.removeprefix("error_")))
-    elif fault == "expired_token":
+    elif fault in ("expired_token", "revoked_token"):  # Google answers both alike
         error = invalid_credentials()
     elif fault == "unknown_metric":
         if analytics:

@@ -13,6 +13,8 @@ import datetime as dt
 import io
 import math
 import secrets
+import shutil
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +28,7 @@ import sqlalchemy
 from bi.superset.provision import Superset, load_definition, provision, wait_healthy
 from bi.superset.serve import VENV_BIN, Settings, prepare_metadata, start, stop
 from demo.run import free_port
+from demo.state import DEMO_REDDIT_CLIENT_SECRET, DEMO_TOKENS
 from record.results import BLOCKING, CheckResult, write_results
 from tests.chromium import browser, needs_chromium
 from warehouse import pipeline
@@ -391,3 +394,26 @@ def test_a_new_publication_shows_without_a_restart(superset: Running) -> None:
     assert revenue, "no campaign has revenue to change"
     now = {r["campaign_name"]: r["revenue"] for r in after if r["campaign_name"] in revenue}
     assert now == pytest.approx({name: value + 1000 for name, value in revenue.items()})
+
+
+def secrets_in(folder: Path, secrets: Sequence[str]) -> list[tuple[str, str]]:
+    """(file, secret) for each secret found in the bytes of a file under ``folder``."""
+    files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
+    return [(str(p.relative_to(folder)), s) for p in files for s in secrets if s.encode() in p.read_bytes()]
+
+
+# Last in the module: every test has used Superset (logins, provisioning, queries) by now.
+def test_superset_keeps_no_secret(superset: Running, tmp_path: Path) -> None:
+    """Superset's home (its metadata database, with the connection, datasets, charts, users and
+    logs) holds neither its own secret key and admin password nor any pipeline token; a secret
+    written into a copy of the metadata is found."""
+    settings = superset.settings
+    secrets = [settings.secret_key, settings.password, *DEMO_TOKENS.values(), DEMO_REDDIT_CLIENT_SECRET]
+    assert (settings.home / "superset.db").is_file()
+    assert secrets_in(settings.home, secrets) == []
+
+    copy = tmp_path / "home"
+    shutil.copytree(settings.home, copy)
+    with sqlite3.connect(copy / "superset.db") as metadata:
+        metadata.execute("update slices set description = ?", [f"token {DEMO_TOKENS['x']}"])
+    assert secrets_in(copy, secrets) == [("superset.db", DEMO_TOKENS["x"])]

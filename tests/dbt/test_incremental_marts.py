@@ -334,6 +334,7 @@ class Runs:
     reparsed: dict[str, bool]  # step -> whether dbt parsed anything for its build
     stale_newest: dict[str, date]  # the catch-up's marts: the newest day each still held
     incremental: set[str]  # the project's incremental models
+    leftovers: list[str]  # tables named like dbt's temporary ones, in the warehouse at the end
 
 
 @pytest.fixture(scope="module")
@@ -372,7 +373,14 @@ def runs(full_warehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     reparsed[CATCH_UP.name] = dbt.build(CATCH_UP.rebuild_from)
     with duckdb.connect(str(path), read_only=True) as con:
         differences[CATCH_UP.name] = _differences(con, reference)
-    return Runs(differences, corrected, marts, healed, reparsed, stale_newest, dbt.incremental())
+        leftovers = [
+            f"{schema}.{table}"
+            for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where regexp_matches(table_name, '__dbt_(tmp|backup)')"
+            ).fetchall()
+        ]
+    return Runs(differences, corrected, marts, healed, reparsed, stale_newest, dbt.incremental(), leftovers)
 
 
 def _competitor_likes(con: duckdb.DuckDBPyConnection, record: dict[str, Any]) -> list[tuple]:
@@ -419,6 +427,13 @@ def test_the_lookback_var_is_the_sources_longest_lookback() -> None:
 def test_every_incremental_model_is_compared(runs: Runs) -> None:
     """A new incremental model joins the comparison (its day column in DAY_COLUMNS)."""
     assert runs.incremental - {SCORER} == set(INCREMENTAL)
+
+
+def test_no_run_leaves_a_temporary_table_behind(runs: Runs) -> None:
+    """dbt-duckdb leaves the Python model's ``__dbt_tmp`` table of every incremental run; the
+    project's ``on-run-end`` drops it (macros/leftover_tables.sql)."""
+    assert SCORER in runs.incremental
+    assert runs.leftovers == []
 
 
 @pytest.mark.parametrize("step", [step.name for step in STEPS])

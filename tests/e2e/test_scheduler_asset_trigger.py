@@ -17,12 +17,14 @@ starts after 10:00 then.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
+import sqlalchemy
 
 from core.config import load_config
 from demo.connections import demo_connections
@@ -75,6 +77,7 @@ def production(tmp_path_factory):
         DemoServer(today=today) as server,
         postgresql(logs / "postgresql.log") as database_url,
     ):
+        without_password = _connect_error(re.sub(r"//airflow:[^@]*@", "//airflow@", database_url))
         env = isolated_airflow(root, None, migrate=False) | demo_connections(server.url, today=today)
         env |= {"WAREHOUSE_TODAY": today.isoformat(), "WAREHOUSE_DBT_SELECT": SELECTION}
         with airflow_services(env, database_url, logs) as services:
@@ -113,7 +116,21 @@ def production(tmp_path_factory):
         "defined": defined,
         "logs": logs_by_task,
         "published": root / "data" / "published" / "warehouse.duckdb",
+        "without_password": without_password,
     }
+
+
+def _connect_error(url: str) -> str | None:
+    try:
+        sqlalchemy.create_engine(url).connect().close()
+    except sqlalchemy.exc.OperationalError as error:
+        return str(error)
+    return None
+
+
+def test_the_metadata_database_asks_for_a_password(production) -> None:
+    """PostgreSQL listens on loopback only, and even there the role needs its password."""
+    assert "no password supplied" in (production["without_password"] or "connected without one")
 
 
 def test_the_scheduler_runs_the_daily_load_which_triggers_the_transform(production) -> None:

@@ -6,7 +6,8 @@ on the page the pipeline publishes (``tests/publishing/test_quality.py``). The s
 real checks on a small warehouse (``test_checks.build_warehouse``), and GX's stock site for the
 same results shows what the check catches: CDN scripts and styles, and the logo from GX's S3
 bucket with the data context id, without which the index lists nothing. Old runs are pruned by
-``WAREHOUSE_DATA_DOCS_KEEP_RUNS``: the store, the pages and the index keep the newest runs only.
+``WAREHOUSE_DATA_DOCS_KEEP_RUNS``: the store, the pages and the index keep the newest runs only,
+and of a run checked twice (a retry), its newest attempt.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def gx_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     con = build_warehouse(folder / "warehouse.duckdb")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WAREHOUSE_DATA_DOCS_KEEP_RUNS", str(KEEP))
-        for run in RUNS:
+        for run in [*RUNS, RUNS[-1]]:  # the last run twice: a retry of a killed attempt
             check(con, folder / "gx", run, SUITES)
     con.close()
     yield folder / "gx"
@@ -123,6 +124,10 @@ def test_old_runs_are_pruned_from_the_store_and_the_site(gx_dir: Path) -> None:
     assert pages == set(RUNS[-KEEP:])
     index = (data_docs_dir(gx_dir) / "index.html").read_text()
     assert all(run not in index for run in RUNS[:-KEEP]) and all(run in index for run in RUNS[-KEEP:])
+    # A retried run keeps its newest attempt only, in the store and in the pages.
+    for folder in (gx_dir / "uncommitted" / "validations", data_docs_dir(gx_dir) / "validations"):
+        attempts = {path.parent.name for path in folder.rglob("*") if path.parent.parent.name == RUNS[-1]}
+        assert len(attempts) == 1, attempts
     # No folder of a pruned run is left behind.
     assert not [p for p in gx_dir.rglob("*") if p.is_dir() and any(run in p.name for run in RUNS[:-KEEP])]
 

@@ -81,6 +81,8 @@ def test_every_host_form_reaches_the_server(
         ({"host": "demo:8000", "conn_type": "https"}, "https://demo:8000"),
         ({"host": "127.0.0.5:8000"}, "http://127.0.0.5:8000"),
         ({"host": "[::1]:8000"}, "http://[::1]:8000"),
+        ({"host": "::1", "port": 8000}, "http://[::1]:8000"),  # the host field holds a bare address
+        ({"host": "2001:db8::1"}, "https://[2001:db8::1]"),
         ({"host": "http://127.0.0.1:8000/instagram", "port": 8000}, "http://127.0.0.1:8000/instagram"),
         ({"host": "https://graph.facebook.com", "schema": "HTTPS"}, "https://graph.facebook.com"),
     ],

@@ -155,17 +155,18 @@ def test_a_value_that_would_climb_or_vanish_from_a_url_path_is_refused(value: st
 
 
 class Recorder(ThreadingHTTPServer):
-    """A real HTTP server that keeps each request line as sent and answers 404."""
+    """A real HTTP server that keeps each request line as sent and answers 404 (or 200 with
+    ``answer``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, answer: bytes | None = None) -> None:
         self.lines: list[str] = []
         recorder = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
                 recorder.lines.append(self.requestline)
-                body = b'{"error": {"message": "unknown object", "code": 100}}'
-                self.send_response(404)
+                body = answer or b'{"error": {"message": "unknown object", "code": 100}}'
+                self.send_response(200 if answer else 404)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -223,6 +224,29 @@ def test_a_hostile_id_reaching_a_stream_is_sent_as_one_path_segment(
     target = recorder.lines[-1].split()[1]
     assert target.startswith(path.format(segment(hostile))), target
     assert "?x=" not in target and "#" not in target and "/../" not in target
+
+
+def test_an_id_in_the_platforms_answer_that_names_no_object_fails_the_stream_naming_it(
+    company: CompanyConfig, demo: DemoServer, tmp_path: Path
+) -> None:
+    """A post listed with the id ``..``: its comments are never asked for (the path would climb),
+    and the stream fails with the partition's source, stream and account, landing nothing."""
+    listed = b'{"data": [{"id": "..", "created_time": "2026-11-10T10:00:00+0000"}], "paging": {}}'
+    server = Recorder(listed)
+    try:
+        connection = replace(demo_connection("facebook_pages", demo), host=server.url)
+        source = source_class("facebook_pages")(company, connection)
+        with pytest.raises(ExtractError) as caught:
+            source.run(Window(DAY, DAY), tmp_path, "t", streams=["comments"], today=DEMO_TODAY)
+    finally:
+        server.shutdown()
+        server.server_close()
+    where = caught.value.where
+    assert (where.source, where.stream, where.account) == ("facebook_pages", "comments", "104729381726354")
+    assert "'..' cannot be a URL path segment" in caught.value.message
+    assert "names no object" in caught.value.hint
+    assert [line for line in server.lines if "/comments" in line] == []
+    assert files_under(tmp_path) == []
 
 
 def test_an_unwritable_landing_folder_names_the_partition(

@@ -197,7 +197,7 @@ final as (
 
         ---------- booleans
         any_value(own_account_id) is not null as is_on_own_post,
-        bool_or({{ is_text_cut('mention_text') }}) as is_text_truncated,
+        {{ is_text_cut('any_value(mention_text)') }} as is_text_truncated,
 
         ---------- timestamps
         min(published_at) as published_at,

@@ -1,0 +1,125 @@
+"""Temporary files and folders, named so that the next run can remove what a killed run left.
+
+Every file the pipeline replaces is written beside its target under a temporary name and renamed
+over it in one step, so readers see the old file or the new one. A process killed in between
+(``kill -9``, the OOM killer, a lost worker) leaves the temporary file behind. Its name says who
+wrote it, ``.<target>.<pid>@<host>.<token>.tmp``, so a sweep before each run removes the files of
+processes that have ended and leaves alone a file another live run is still writing. A process id
+can be reused (a container's after a restart), so a temporary file untouched for
+:data:`ABANDONED_AFTER` is removed whatever its name says.
+
+Folders for one step's temporary output (dbt's target) have fixed names under the data folder's
+``tmp``; a step holds its folder's lock while it runs (the kernel releases it when the process
+dies), empties it of a killed run's leftovers first and removes it on exit.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import re
+import secrets
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+ABANDONED_AFTER = timedelta(hours=6)
+"""A temporary file nobody has written for this long is a dead run's, whatever its name says."""
+
+_OURS = re.compile(r"\.(?P<target>.+)\.(?P<pid>\d+)@(?P<host>[A-Za-z0-9-]+)\.[0-9a-f]{8}\.tmp(\.wal)?")
+# Names of earlier versions, which carried no owner: a landing file (mkstemp) and a snapshot.
+_UNOWNED = re.compile(r"\.data\.[a-z0-9_]{8}\.tmp|\.warehouse\.[0-9a-f]{32}\.tmp(\.wal)?")
+
+
+def temp_path(target: Path) -> Path:
+    """A new temporary name beside ``target`` for this process to write and rename over it."""
+    return target.with_name(f".{target.name}.{os.getpid()}@{_host()}.{secrets.token_hex(4)}.tmp")
+
+
+def sweep(folder: Path, recursive: bool = False) -> list[Path]:
+    """Remove the temporary files and folders in ``folder`` (and below it, with ``recursive``)
+    that a run which has ended left behind; what was removed. A missing folder has none."""
+    if not folder.is_dir():
+        return []
+    removed = []
+    for directory, folders, names in os.walk(folder):
+        for name in [*names, *folders]:
+            path = Path(directory) / name
+            why = _abandoned(path)
+            if why is None:
+                continue
+            try:
+                shutil.rmtree(path) if name in folders else path.unlink()
+            except FileNotFoundError:
+                continue  # another sweep was first
+            log.warning("removed %s, left by %s", path, why)
+            removed.append(path)
+        if not recursive:
+            break
+        folders[:] = [name for name in folders if (Path(directory) / name).exists()]
+    return removed
+
+
+@contextmanager
+def scratch_dir(root: Path, name: str) -> Iterator[Path]:
+    """The folder ``root/name`` for one step's temporary output, for as long as the block runs:
+    one user at a time (the lock ``root/name.lock``; a second run of the same step waits), emptied
+    of what a killed run left in it, and removed afterwards."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / f"{name}.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("waiting for %s: another run of the same step is using it", root / name)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        folder = root / name
+        if folder.exists():
+            log.warning("removed %s, left by a run that was killed", folder)
+            shutil.rmtree(folder)
+        folder.mkdir()
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _abandoned(path: Path) -> str | None:
+    """Who left ``path`` if it is a temporary file no live process is writing; None otherwise."""
+    ours = _OURS.fullmatch(path.name)
+    if not ours and not _UNOWNED.fullmatch(path.name):
+        return None
+    try:
+        idle = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    if idle > ABANDONED_AFTER.total_seconds():
+        return f"a run that ended at least {ABANDONED_AFTER} ago (untouched for {idle / 3600:.1f} h)"
+    if ours and ours["host"] == _host() and not _alive(int(ours["pid"])):
+        return f"process {ours['pid']}, which ended before renaming it"
+    return None
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "host"
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (a zombie, killed but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")

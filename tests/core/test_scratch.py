@@ -1,0 +1,176 @@
+"""Temporary files and folders: what a killed process leaves is removed by the next run, and
+nothing a live run is writing is touched."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from core.scratch import ABANDONED_AFTER, scratch_dir, sweep, temp_path
+from extractors.landing import STATE_DIR, sweep_landing
+
+zombies: list[subprocess.Popen[str]] = []
+
+
+def killed_while_writing(root: Path, reap: bool = True) -> list[Path]:
+    """Start a process that writes a landing partition, ``kill -9`` it part-way, and return the
+    temporary files it left (the real write path, killed for real); ``reap=False`` leaves the
+    killed process a zombie until the module's tests end."""
+    code = textwrap.dedent(
+        f"""
+        import sys, time
+        from datetime import date, datetime
+        from pathlib import Path
+        from extractors.landing import write_partition
+
+        def records():
+            yield {{"id": "1"}}, datetime(2026, 3, 29, 12)
+            print("writing", flush=True)
+            time.sleep(600)
+
+        write_partition(Path({str(root)!r}), "reddit", "posts", "acme", date(2026, 3, 29), records(), "run-1")
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "writing"
+    child.send_signal(signal.SIGKILL)
+    if reap:
+        child.wait()
+    else:  # killed, not yet reaped by its parent: a zombie still has its process id
+        stat = Path(f"/proc/{child.pid}/stat")
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+            time.sleep(0.01)
+        zombies.append(child)
+    left = [p for p in root.rglob("*") if p.is_file()]
+    assert [p.name.endswith(".tmp") for p in left] == [True], left
+    return left
+
+
+def test_a_killed_writers_temporary_file_is_swept_by_the_next_run(tmp_path: Path, caplog) -> None:
+    left = killed_while_writing(tmp_path)
+    assert f".{os.getpid()}@" not in left[0].name  # the dead writer's own process id
+    with caplog.at_level(logging.WARNING):
+        assert sweep_landing(tmp_path, "reddit") == left
+    assert not left[0].exists()
+    assert "which ended before renaming it" in caplog.text
+    assert sweep_landing(tmp_path, "reddit") == []
+
+
+def test_a_killed_writer_not_yet_reaped_counts_as_ended(tmp_path: Path) -> None:
+    left = killed_while_writing(tmp_path, reap=False)
+    assert sweep_landing(tmp_path, "reddit") == left
+    for zombie in zombies:
+        zombie.wait()
+
+
+def test_a_live_writers_temporary_file_is_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "reddit" / "posts" / "data.jsonl"
+    target.parent.mkdir(parents=True)
+    live = temp_path(target)  # this process: alive
+    live.write_text("{}\n")
+    kept = [target, tmp_path / ".hidden", tmp_path / "notes.tmp", tmp_path / ".data.short.tmp"]
+    for path in kept:
+        path.write_text("x")
+    assert sweep(tmp_path, recursive=True) == []
+    assert live.exists() and all(p.exists() for p in kept)
+
+
+def test_a_file_untouched_for_hours_is_swept_whoever_wrote_it(tmp_path: Path) -> None:
+    """A process id can be reused (a restarted container's): age decides then; and the names of
+    earlier versions (no owner) are swept only by age."""
+    alive_but_old = temp_path(tmp_path / "warehouse.duckdb")
+    other_host = tmp_path / ".warehouse.duckdb.1@elsewhere.0123abcd.tmp"
+    legacy = [tmp_path / ".data.ab12_x9z.tmp", tmp_path / f".warehouse.{'0' * 32}.tmp.wal"]
+    files = [alive_but_old, other_host, *legacy]
+    for path in files:
+        path.write_text("x")
+    assert sweep(tmp_path) == []  # all fresh: a live run may be writing any of them
+    old = time.time() - ABANDONED_AFTER.total_seconds() - 60
+    for path in files:
+        os.utime(path, (old, old))
+    assert sorted(sweep(tmp_path)) == sorted(files)
+
+
+def test_the_sweep_of_one_source_leaves_other_sources_alone(tmp_path: Path) -> None:
+    left = killed_while_writing(tmp_path)
+    state = tmp_path / STATE_DIR / "reddit"
+    state.mkdir(parents=True)
+    stale_state = state / left[0].name.replace(".data.jsonl.", ".feed.json.")
+    stale_state.write_text("{}")
+    assert sweep_landing(tmp_path, "rss") == []
+    assert left[0].exists()
+    assert sorted(sweep_landing(tmp_path, "reddit")) == sorted([left[0], stale_state])
+
+
+def test_a_scratch_folder_is_emptied_of_a_killed_runs_files_and_removed_after(tmp_path: Path, caplog) -> None:
+    leftover = tmp_path / "dbt-build" / "run_results.json"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_text("{}")  # what a killed dbt build left
+    with caplog.at_level(logging.WARNING), scratch_dir(tmp_path, "dbt-build") as folder:
+        assert folder == tmp_path / "dbt-build" and list(folder.iterdir()) == []
+        (folder / "manifest.json").write_text("{}")
+    assert "left by a run that was killed" in caplog.text
+    assert not folder.exists()
+    with pytest.raises(RuntimeError), scratch_dir(tmp_path, "dbt-build") as folder:
+        (folder / "x").write_text("x")
+        raise RuntimeError("dbt failed")
+    assert not folder.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dbt-build.lock"]
+
+
+def test_a_scratch_folder_waits_for_its_user_and_a_killed_user_releases_it(tmp_path: Path) -> None:
+    code = textwrap.dedent(
+        f"""
+        import time
+        from pathlib import Path
+        from core.scratch import scratch_dir
+
+        with scratch_dir(Path({str(tmp_path)!r}), "dbt-build") as folder:
+            (folder / "partial.json").write_text("{{")
+            print("holding", flush=True)
+            time.sleep(600)
+        """
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "holding"
+    waited: list[float] = []
+
+    def kill_soon() -> None:
+        time.sleep(0.5)
+        child.send_signal(signal.SIGKILL)
+
+    killer = threading.Thread(target=kill_soon)
+    started = time.monotonic()
+    killer.start()
+    with scratch_dir(tmp_path, "dbt-build") as folder:
+        waited.append(time.monotonic() - started)
+        assert list(folder.iterdir()) == []  # the killed user's partial file is gone
+    killer.join()
+    child.wait()
+    assert waited[0] >= 0.4  # it waited for the holder rather than emptying its folder
+
+
+def test_a_dead_writers_temporary_folder_is_removed_whole(tmp_path: Path) -> None:
+    """A folder built beside its target and renamed over it (the report's archive of a month)."""
+    code = (
+        "import sys; from pathlib import Path; from core.scratch import temp_path; "
+        "folder = temp_path(Path(sys.argv[1]) / '2026-11'); folder.mkdir(); "
+        "(folder / 'report.html').write_text('half'); print(folder)"
+    )
+    made = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    left = Path(made.stdout.strip())
+    live = temp_path(tmp_path / "2026-10")
+    live.mkdir()
+    assert left.is_dir() and sweep(tmp_path) == [left]
+    assert not left.exists() and live.is_dir()
