@@ -36,6 +36,7 @@ from core.settings import PROJECT_ROOT
 from demo import story
 from demo.connections import demo_connections
 from demo.run import demo_server, free_port
+from expectations.catalog import SUITES
 from warehouse.orchestration import EXTRACT_SOURCES
 
 pytestmark = pytest.mark.e2e
@@ -142,6 +143,16 @@ def test_the_pipeline_publishes_the_story_on_29_february_2028(clean: CleanRun) -
     with duckdb.connect(str(data / "published" / "warehouse.duckdb"), read_only=True) as con:
         statuses = con.execute("select distinct status from audit.publication").fetchall()
         assert statuses == [("current",)]
+        # `python -m warehouse publish` ran every GX suite (each check and its table_exists) and
+        # recorded dbt's build and tests, as the DAG does.
+        by_suite = dict(
+            con.execute(
+                "select case when suite = 'dbt' then 'dbt' else 'gx' end, count(*) from audit.check_results "
+                "where run_id = 'publish-1' group by all"
+            ).fetchall()
+        )
+        assert by_suite["gx"] == sum(len(spec.checks) + 1 for spec in SUITES.values()), by_suite
+        assert by_suite["dbt"] > 1000, by_suite
         blocking = con.execute(
             "select count(*) from audit.check_results where severity = 'blocking' and not success"
         ).fetchone()

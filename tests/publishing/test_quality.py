@@ -293,27 +293,6 @@ def test_dbt_docs_render_their_models_with_no_outbound_request(published_docs: P
         assert f'data-nav-unique-id="model.social_warehouse.{model}"' in page.dom, model
 
 
-def test_the_command_line_builds_records_dbt_checks_and_publishes(warehouse: Path, capsys) -> None:
-    """``python -m warehouse publish``: dbt build, its results in the run record, the GX checks,
-    the snapshot and dbt's docs, the same steps as the DAG."""
-    from expectations.catalog import SUITES
-    from warehouse.__main__ import main
-
-    assert main(["publish", "--start", "2026-11-13", "--end", "2026-11-19", "--run-id", "by-hand"]) == 0
-    out = capsys.readouterr().out
-    assert "published" in out and "dbt docs:" in out
-    with duckdb.connect(str(warehouse.parent / "published" / "warehouse.duckdb"), read_only=True) as con:
-        by_suite = dict(
-            con.execute(
-                "select case when suite = 'dbt' then 'dbt' else 'gx' end, count(*) from audit.check_results "
-                "where run_id = 'by-hand' and window_start = DATE '2026-11-13' group by all"
-            ).fetchall()
-        )
-    # Every GX suite ran (each check and its table_exists); dbt's build and tests were recorded.
-    assert by_suite["gx"] == sum(len(spec.checks) + 1 for spec in SUITES.values()), by_suite
-    assert by_suite["dbt"] > 1000, by_suite
-
-
 def test_the_alert_and_the_log_name_root_causes_before_what_dbt_skipped() -> None:
     """One dbt build reports the models it skipped after a failure as failing too: they must not
     bury the check that failed, nor count as checks that failed."""
