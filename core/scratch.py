@@ -3,10 +3,12 @@
 Every file the pipeline replaces is written beside its target under a temporary name and renamed
 over it in one step, so readers see the old file or the new one. A process killed in between
 (``kill -9``, the OOM killer, a lost worker) leaves the temporary file behind. Its name says who
-wrote it, ``.<target>.<pid>@<host>.<token>.tmp``, so a sweep before each run removes the files of
-processes that have ended and leaves alone a file another live run is still writing. A process id
-can be reused (a container's after a restart), so a temporary file untouched for
-:data:`ABANDONED_AFTER` is removed whatever its name says.
+wrote it, ``.<target>.<pid>-<start>@<host>.<token>.tmp``: the process id, the process's start time
+(so that a reused process id is not taken for the writer) and the machine (its host name and its
+process id namespace, so that two containers with one host name are told apart). A sweep before
+each run removes the files of processes that have ended on this machine and leaves alone a file
+another live run is still writing; another machine's temporary file untouched for
+:data:`ABANDONED_AFTER` is removed too.
 
 Folders for one step's temporary output (dbt's target) have fixed names under the data folder's
 ``tmp``; a step holds its folder's lock while it runs (the kernel releases it when the process
@@ -33,14 +35,18 @@ log = logging.getLogger(__name__)
 ABANDONED_AFTER = timedelta(hours=6)
 """A temporary file nobody has written for this long is a dead run's, whatever its name says."""
 
-_OURS = re.compile(r"\.(?P<target>.+)\.(?P<pid>\d+)@(?P<host>[A-Za-z0-9-]+)\.[0-9a-f]{8}\.tmp(\.wal)?")
+_OURS = re.compile(
+    r"\.(?P<target>.+)\.(?P<pid>\d+)-(?P<start>\d+)@(?P<host>[A-Za-z0-9-]+)\.[0-9a-f]{8}\.tmp(\.wal)?"
+)
 # Names of earlier versions, which carried no owner: a landing file (mkstemp) and a snapshot.
 _UNOWNED = re.compile(r"\.data\.[a-z0-9_]{8}\.tmp|\.warehouse\.[0-9a-f]{32}\.tmp(\.wal)?")
 
 
 def temp_path(target: Path) -> Path:
     """A new temporary name beside ``target`` for this process to write and rename over it."""
-    return target.with_name(f".{target.name}.{os.getpid()}@{_host()}.{secrets.token_hex(4)}.tmp")
+    pid = os.getpid()
+    owner = f"{pid}-{_started(pid) or 0}@{_host()}"
+    return target.with_name(f".{target.name}.{owner}.{secrets.token_hex(4)}.tmp")
 
 
 def sweep(folder: Path, recursive: bool = False) -> list[Path]:
@@ -56,9 +62,15 @@ def sweep(folder: Path, recursive: bool = False) -> list[Path]:
             if why is None:
                 continue
             try:
-                shutil.rmtree(path) if name in folders else path.unlink()
+                if name in folders and not path.is_symlink():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
             except FileNotFoundError:
                 continue  # another sweep was first
+            except OSError as error:  # left for a later sweep; the run itself needs none of it
+                log.warning("could not remove %s, left by %s: %s", path, why, error)
+                continue
             log.warning("removed %s, left by %s", path, why)
             removed.append(path)
         if not recursive:
@@ -101,25 +113,47 @@ def _abandoned(path: Path) -> str | None:
         return None
     if idle > ABANDONED_AFTER.total_seconds():
         return f"a run that ended at least {ABANDONED_AFTER} ago (untouched for {idle / 3600:.1f} h)"
-    if ours and ours["host"] == _host() and not _alive(int(ours["pid"])):
+    if ours and ours["host"] == _host() and not _alive(int(ours["pid"]), int(ours["start"])):
         return f"process {ours['pid']}, which ended before renaming it"
     return None
 
 
 def _host() -> str:
-    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "host"
+    """This machine as a process sees it: its host name and its process id namespace."""
+    name = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:63] or "host"
+    try:
+        return f"{name}-{os.stat('/proc/self/ns/pid').st_ino}"
+    except OSError:
+        return name
 
 
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs on this machine (a zombie, killed but not yet reaped, does not)."""
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (the state first); None off Linux."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def _started(pid: int) -> int | None:
+    """When process ``pid`` started, in clock ticks since boot (field 22 of its stat)."""
+    fields = _stat(pid)
+    return int(fields[19]) if fields and len(fields) > 19 else None
+
+
+def _alive(pid: int, started: int) -> bool:
+    """Whether the process ``pid`` that started at ``started`` (0: unknown) still runs on this
+    machine: not ended, not a zombie (killed but not yet reaped), not another process since
+    given the same id."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
+        pass
+    fields = _stat(pid)
+    if fields is None:
         return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True
-    return state not in ("Z", "X")
+    if fields[0] in ("Z", "X"):
+        return False
+    return not started or _started(pid) == started

@@ -57,11 +57,11 @@ def postgresql(log: Path, timeout: float = 60) -> Iterator[str]:
     password_file.touch(mode=0o600)
     password_file.write_text(password)
 
-    def run(*command: str, check: bool = True) -> None:
+    def run(*command: str, check: bool = True, env: Mapping[str, str] | None = None) -> None:
         with log.open("a") as output:
             subprocess.run(
                 [*as_server_user, *command],
-                env={**os.environ, "PGPASSWORD": password},
+                env={**os.environ, **(env or {})},
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 check=check,
@@ -89,7 +89,8 @@ def postgresql(log: Path, timeout: float = 60) -> Iterator[str]:
                 "-w",
                 "start",
             )
-            run(str(programs / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "airflow", "airflow")
+            createdb = (str(programs / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "airflow")
+            run(*createdb, "airflow", env={"PGPASSWORD": password})  # the server never holds it
             yield f"postgresql+psycopg2://airflow:{password}@127.0.0.1:{port}/airflow"
         finally:  # stopped whatever happened, even when the start timed out with the server up
             if (data / "postmaster.pid").exists():

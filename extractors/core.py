@@ -31,6 +31,7 @@ from extractors.http import HttpClient, UnsafeSegment
 from extractors.landing import (
     LandingPathError,
     Partition,
+    RecordTooLarge,
     check_key,
     partition_path,
     sweep_landing,
@@ -313,6 +314,13 @@ class Source(ABC):
             return write_partition(landing_root, self.name, stream.name, account.id, day, records, run_id)
         except LandingPathError as error:
             raise ExtractError(where, str(error), hint="fix the account id in the company config") from None
+        except RecordTooLarge as error:
+            raise ExtractError(
+                where,
+                str(error),
+                hint="no platform sends records this size: the answer is broken or hostile; the "
+                "partition landed before is unchanged, and the run fails rather than land part of it",
+            ) from None
         except OSError as error:
             raise ExtractError(
                 where,

@@ -28,6 +28,9 @@ RECORD_TEXT_MAX_CHARS = 1_000_000
 naming the record. Far above what any platform lets a person post (a Facebook post 63,206
 characters, a Reddit post 40,000, an X post 25,000, a YouTube comment 10,000), so only a broken or
 hostile answer reaches it; the marts keep ``mention_text_max_chars`` (50,000) of a mention's text."""
+RECORD_MAX_CHARS = 16_000_000
+"""The longest line a record may land as once its texts are cut: a record still longer (thousands
+of long fields, a list without end) is refused, and the partition with it, naming the record."""
 _RECORD_KEYS = ("id", "guid", "name", "link", "url")  # what names a record in the warning
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,10 @@ class Partition:
 # enough for any file system's name limit.
 KEY_MAX_LENGTH = 120
 _KEY = re.compile(rf"[A-Za-z0-9_-][A-Za-z0-9._-]{{0,{KEY_MAX_LENGTH - 1}}}", re.ASCII)
+
+
+class RecordTooLarge(ValueError):
+    """A record longer than RECORD_MAX_CHARS once its texts are cut; nothing of the partition lands."""
 
 
 class LandingPathError(ValueError):
@@ -104,8 +111,14 @@ def write_partition(
                 line = {"record": record, "extracted_at": extracted_at.isoformat(), "run_id": run_id}
                 text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
                 if len(text) > RECORD_TEXT_MAX_CHARS:  # only then can a field be too long
-                    line["record"] = _capped(record, f"{source}/{stream}/account={account}/day={day}")
+                    where = f"{source}/{stream}/account={account}/day={day}"
+                    line["record"] = _capped(record, where)
                     text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+                    if len(text) > RECORD_MAX_CHARS:
+                        raise RecordTooLarge(
+                            f"record {_named(record)} is {len(text):,} characters long with every text cut "
+                            f"to {RECORD_TEXT_MAX_CHARS:,} (RECORD_MAX_CHARS is {RECORD_MAX_CHARS:,})"
+                        )
                 handle.write(text)
                 handle.write("\n")
                 rows += 1
@@ -133,14 +146,7 @@ def _capped(record: Any, where: str) -> Any:
         return value
 
     capped = cap(record, "")
-    named = next(
-        (
-            f"{key} {str(record[key])[:80]!r}"
-            for key in _RECORD_KEYS
-            if isinstance(record, dict) and record.get(key)
-        ),
-        "with no id",
-    )
+    named = _named(record)
     for field, length in cuts:
         log.warning(
             "[%s] record %s: %s holds %d characters; landed its first %d (RECORD_TEXT_MAX_CHARS): "
@@ -152,6 +158,12 @@ def _capped(record: Any, where: str) -> Any:
             RECORD_TEXT_MAX_CHARS,
         )
     return capped
+
+
+def _named(record: Any) -> str:
+    """How a warning names ``record``: its id (or guid, name, link, url)."""
+    found = (key for key in _RECORD_KEYS if isinstance(record, dict) and record.get(key))
+    return next((f"{key} {str(record[key])[:80]!r}" for key in found), "with no id")
 
 
 def sweep_landing(root: Path, source: str) -> list[Path]:

@@ -35,6 +35,7 @@ malformed feed that still yields entries (feedparser's ``bozo``) is landed with 
 
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import logging
@@ -194,8 +195,21 @@ _XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._-]+)", re.IGNORECASE)
 
 
+_BOMS = (  # longest first: UTF-32's little-endian mark starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
 def declared_encoding(body: bytes, content_type: str) -> str:
-    """The encoding a feed declares: the HTTP charset, else its XML declaration, else UTF-8."""
+    """The encoding a feed declares: its byte order mark, else the HTTP charset, else its XML
+    declaration, else UTF-8."""
+    bom = next((name for mark, name in _BOMS if body.startswith(mark)), None)
+    if bom:
+        return bom
     found = _CHARSET.search(content_type) or _XML_ENCODING.match(body[:200])
     if found is None:
         return "utf-8"

@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.scratch import sweep, temp_path
 from core.settings import PROJECT_ROOT, paths
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -44,6 +45,7 @@ def run_dbt(
     # dbt re-parses only the files that changed since the last command on this warehouse (and
     # everything when the project's settings or the profile, which names the file, changed).
     cache = paths().data_dir / ".dbt" / PARTIAL_PARSE
+    sweep(cache.parent)  # a copy a killed command left half-written
     if target_path and cache.is_file() and not (target_path / PARTIAL_PARSE).exists():
         target_path.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache, target_path / PARTIAL_PARSE)
@@ -53,8 +55,9 @@ def run_dbt(
         )
     if target_path and (target_path / PARTIAL_PARSE).is_file():
         cache.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(target_path / PARTIAL_PARSE, cache.with_suffix(".tmp"))
-        os.replace(cache.with_suffix(".tmp"), cache)
+        temp = temp_path(cache)  # dbt commands of other steps may save theirs at the same time
+        shutil.copyfile(target_path / PARTIAL_PARSE, temp)
+        os.replace(temp, cache)
     if result.success:
         return
     failures = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -42,6 +43,7 @@ def killed_while_writing(root: Path, reap: bool = True) -> list[Path]:
     )
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stdout.readline().strip() == "writing"
+    child.stdout.close()
     child.send_signal(signal.SIGKILL)
     if reap:
         child.wait()
@@ -88,7 +90,7 @@ def test_a_file_untouched_for_hours_is_swept_whoever_wrote_it(tmp_path: Path) ->
     """A process id can be reused (a restarted container's): age decides then; and the names of
     earlier versions (no owner) are swept only by age."""
     alive_but_old = temp_path(tmp_path / "warehouse.duckdb")
-    other_host = tmp_path / ".warehouse.duckdb.1@elsewhere.0123abcd.tmp"
+    other_host = tmp_path / ".warehouse.duckdb.1-1@elsewhere.0123abcd.tmp"
     legacy = [tmp_path / ".data.ab12_x9z.tmp", tmp_path / f".warehouse.{'0' * 32}.tmp.wal"]
     files = [alive_but_old, other_host, *legacy]
     for path in files:
@@ -142,6 +144,7 @@ def test_a_scratch_folder_waits_for_its_user_and_a_killed_user_releases_it(tmp_p
     )
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stdout.readline().strip() == "holding"
+    child.stdout.close()
     waited: list[float] = []
 
     def kill_soon() -> None:
@@ -174,3 +177,40 @@ def test_a_dead_writers_temporary_folder_is_removed_whole(tmp_path: Path) -> Non
     live.mkdir()
     assert left.is_dir() and sweep(tmp_path) == [left]
     assert not left.exists() and live.is_dir()
+
+
+def test_another_live_process_keeps_its_file_and_a_reused_process_id_does_not(tmp_path: Path) -> None:
+    """A live writer of this machine other than the sweeper keeps its file; a name whose process id
+    now belongs to a process that started later (the id reused) is a dead writer's."""
+    code = (
+        "import sys, time; from pathlib import Path; from core.scratch import temp_path; "
+        "p = temp_path(Path(sys.argv[1]) / 'data.jsonl'); p.write_text('x'); print(p, flush=True); "
+        "time.sleep(600)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        live = Path(child.stdout.readline().strip())
+        reused = live.with_name(re.sub(r"\.(\d+)-(\d+)@", lambda m: f".{m[1]}-{int(m[2]) - 1}@", live.name))
+        reused.write_text("x")
+        assert sweep(tmp_path) == [reused]
+        assert live.exists()
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+
+
+def test_a_link_named_like_a_temporary_file_is_removed_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("x")
+    folder = tmp_path / "published"
+    folder.mkdir()
+    link = folder / ".warehouse.duckdb.1-1@elsewhere.0123abcd.tmp"
+    link.symlink_to(outside, target_is_directory=True)
+    old = time.time() - ABANDONED_AFTER.total_seconds() - 60
+    os.utime(link, (old, old), follow_symlinks=False)
+    os.utime(outside, (old, old))
+    assert sweep(folder) == [link]
+    assert not link.is_symlink() and (outside / "keep.txt").exists()

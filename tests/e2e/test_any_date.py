@@ -190,7 +190,8 @@ def kill_when(env: dict[str, str], args: tuple[str, ...], ready: Callable[[str],
     output so far, and return that output; fails if the step ends before it could be killed."""
     with log.open("w") as handle:
         step = subprocess.Popen(
-            [sys.executable, *args], env=env, cwd=PROJECT_ROOT, stdout=handle, stderr=subprocess.STDOUT,
+            [sys.executable, *args], env={**env, "PYTHONUNBUFFERED": "1"}, cwd=PROJECT_ROOT, stdout=handle,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
         deadline = time.monotonic() + 900
@@ -292,7 +293,7 @@ def test_each_step_killed_then_re_run_equals_the_clean_run(clean: CleanRun, tmp_
     kill_when(
         env,
         extract_step("facebook_pages"),
-        lambda out: "stream=posts" in out and "landed" in out,
+        lambda out: re.search(r"stream=posts [^\]]*\] landed", out) is not None,
         logs / "x1",
     )
     requests.delete(control, timeout=10).raise_for_status()
@@ -310,7 +311,7 @@ def test_each_step_killed_then_re_run_equals_the_clean_run(clean: CleanRun, tmp_
         "build": lambda out: out.count(" OK created ") >= 20,
         "check": lambda out: sum("publish-1" in str(p) for p in (data / "gx").rglob("*.json")) >= 3,
         "publish": lambda out: any((data / "published").glob(".warehouse.duckdb.*.tmp")),
-        "docs": lambda out: (data / "tmp" / "dbt-docs").is_dir(),
+        "docs": lambda out: "Building catalog" in out,  # dbt is writing into data/tmp/dbt-docs
     }
     left = {"build": "tmp/dbt-build", "publish": "published/.warehouse.duckdb.*.tmp", "docs": "tmp/dbt-docs"}
     for step, ready in kills.items():

@@ -1,4 +1,5 @@
-"""The landing zone's bound on a record: one field keeps at most RECORD_TEXT_MAX_CHARS."""
+"""The landing zone's bounds on a record: one field keeps at most RECORD_TEXT_MAX_CHARS, and a
+record still longer than RECORD_MAX_CHARS is refused."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import logging
 from datetime import date, datetime
 from pathlib import Path
 
-from extractors.landing import RECORD_TEXT_MAX_CHARS, write_partition
+import pytest
+
+from extractors.landing import RECORD_MAX_CHARS, RECORD_TEXT_MAX_CHARS, RecordTooLarge, write_partition
 
 DAY = date(2026, 3, 29)
 NOW = datetime(2026, 3, 29, 12)
@@ -41,3 +44,18 @@ def test_a_record_just_under_the_cap_lands_whole(tmp_path: Path, caplog) -> None
         )
     assert json.loads(landed.path.read_text(encoding="utf-8"))["record"]["summary"] == text
     assert not caplog.records
+
+
+def test_a_record_too_long_even_with_its_texts_cut_is_refused_and_the_old_partition_stays(
+    tmp_path: Path,
+) -> None:
+    old = write_partition(tmp_path, "reddit", "posts", "acme", DAY, [({"id": "t3_old"}, NOW)], "run-1")
+    before = old.path.read_bytes()
+    fields = RECORD_MAX_CHARS // RECORD_TEXT_MAX_CHARS + 1  # each at the cap: too long together
+    huge = {"id": "t3_many", **{f"field_{n}": "x" * RECORD_TEXT_MAX_CHARS for n in range(fields)}}
+    with pytest.raises(RecordTooLarge, match=r"record id 't3_many' is 17,000,\d+ characters long"):
+        write_partition(
+            tmp_path, "reddit", "posts", "acme", DAY, [({"id": "t3_ok"}, NOW), (huge, NOW)], "run-2"
+        )
+    assert old.path.read_bytes() == before
+    assert [p.name for p in old.path.parent.iterdir()] == ["data.jsonl"]  # no temporary file left

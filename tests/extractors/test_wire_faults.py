@@ -277,6 +277,18 @@ FEED = """<?xml version="1.0" encoding="{encoding}"?>
 </channel></rss>"""
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_a_feed_with_a_byte_order_mark_is_read_in_its_encoding(encoding: str) -> None:
+    """UTF-16 and UTF-32 feeds carry no readable XML declaration for an ASCII pattern: the byte
+    order mark names the encoding, and nothing is replaced."""
+    body = FEED.format(encoding=encoding.removesuffix("-sig"), bad="fine").encode(encoding)
+    parsed = parse_feed(body, "application/rss+xml", "https://blog.example/feed.xml")
+    assert [entry.title for entry in parsed.entries] == [
+        "Broken fine here",
+        "Caf\u00e9 cr\u00e8me \u2013 na\u00efve",
+    ]
+
+
 @pytest.mark.parametrize(
     ("encoding", "content_type"),
     [("utf-8", "application/rss+xml; charset=utf-8"), ("utf-8", "application/rss+xml"), ("windows-1252", "")],
