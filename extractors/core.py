@@ -33,6 +33,7 @@ from extractors.landing import (
     Partition,
     RecordTooLarge,
     check_key,
+    landed_partition,
     partition_path,
     sweep_landing,
     write_partition,
@@ -130,6 +131,12 @@ class Stream(ABC):
     def after(self, task: StreamTask, landed: list[Partition]) -> None:
         """The account's partitions are landed: keep what may be kept only once they are."""
         return None
+
+    def unchanged(self, task: StreamTask) -> list[Partition]:
+        """Partitions landed by an earlier run that this run found unchanged and did not write
+        again (a feed's 304): the load reads them again, so that a run killed between its
+        extract and its load loses nothing."""
+        return []
 
     def partition_days(self, window: Window, found: set[date], today: date, where: Where) -> list[date]:
         """The partitions a run writes, given the days ``found`` with records (``today`` is UTC).
@@ -289,14 +296,25 @@ class Source(ABC):
                 "[%s] %d records belong to days outside the window; left for their own runs", where, outside
             )
         days = stream.partition_days(window, set(by_day), today, where)
-        landed = [
-            self._land(landing_root, stream, account, day, by_day.get(day, []), run_id)
-            for day in days
-            if by_day.get(day) or not self._keeps_earlier_data(landing_root, stream, account, day, run, where)
-        ]
+        landed: list[Partition] = []
+        kept: list[Partition] = []  # landed by an earlier run and left as they are
+        for day in days:
+            if by_day.get(day) or not self._keeps_earlier_data(
+                landing_root, stream, account, day, run, where
+            ):
+                landed.append(self._land(landing_root, stream, account, day, by_day.get(day, []), run_id))
+            else:
+                kept.append(landed_partition(landing_root, self.name, stream.name, account.id, day))
+        kept += stream.unchanged(task)
         log.info("[%s] landed %d partitions, %d records", where, len(landed), sum(p.rows for p in landed))
+        if kept:  # an earlier run killed between its extract and its load left them unloaded
+            log.info(
+                "[%s] %d partitions unchanged since an earlier run; the load reads them again",
+                where,
+                len(kept),
+            )
         stream.after(task, landed)
-        return landed
+        return landed + kept
 
     def _land(
         self,

@@ -91,6 +91,14 @@ def partition_path(root: Path, source: str, stream: str, account: str, day: date
     return path
 
 
+def landed_partition(root: Path, source: str, stream: str, account: str, day: date) -> Partition:
+    """The partition an earlier run landed for (source, stream, account, day), with its rows."""
+    path = partition_path(root, source, stream, account, day)
+    with path.open("rb") as handle:
+        rows = sum(1 for line in handle if line.strip())
+    return Partition(source, stream, account, day, path, rows)
+
+
 def write_partition(
     root: Path,
     source: str,

@@ -59,7 +59,7 @@ from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, StreamTask, Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.http import HttpClient, RetryPolicy
-from extractors.landing import STATE_DIR, Partition, partition_path
+from extractors.landing import STATE_DIR, Partition, landed_partition, partition_path
 from extractors.responses import Failure, ResponseRules, Rule, anything, server_side, status
 
 log = logging.getLogger(__name__)
@@ -359,7 +359,8 @@ class Entries(Stream):
         self.store: ValidatorStore | None = None
         self.fetched: dict[str, Validators] = {}
         """Validators of the version just read, per feed, until its partition is landed."""
-        self.unchanged: set[str] = set()
+        self.unchanged_days: dict[str, date | None] = {}
+        """Per feed answered 304: the day of the partition its validators describe."""
 
     def before(self, task: StreamTask) -> bool:
         self.store = ValidatorStore(task.landing_root, task.source)
@@ -381,7 +382,7 @@ class Entries(Stream):
         headers = {"Accept": ACCEPT, **(known.headers() if known else {})}
         fetched = client.get_raw(url, where, lambda response: read_feed(response, url, where), headers)
         if fetched.unchanged:
-            self.unchanged.add(feed.name)
+            self.unchanged_days[feed.name] = known.day if known else None
             log.info(
                 "[%s] %s not modified since the partition of %s (304); landing nothing",
                 where,
@@ -420,9 +421,16 @@ class Entries(Stream):
 
     def partition_days(self, window: Window, found: set[date], today: date, where: Where) -> list[date]:
         """An unchanged feed (304) writes no partition: the one landed before stays."""
-        if where.account in self.unchanged:
+        if where.account in self.unchanged_days:
             return []
         return super().partition_days(window, found, today, where)
+
+    def unchanged(self, task: StreamTask) -> list[Partition]:
+        """The partition a 304 left in place, for the load to read again."""
+        day = self.unchanged_days.pop(task.account.id, None)
+        if day is None:
+            return []
+        return [landed_partition(task.landing_root, task.source, self.name, task.account.id, day)]
 
 
 def entry_record(entry: Any, feed: dict[str, Any]) -> Record:

@@ -49,6 +49,8 @@ def bench(*args: str, timeout: int = 600) -> str:
         (("bench.sentiment_bench", "--lengths", "--max-chars", "10000", "--repeat", "1"), "(the cap)"),
         (("bench.dag_parse", "--repeat", "1"), "social_transform_publish.py"),
         (("bench.extract_bench", "--repeat", "1", "--days", "3"), "ms/request"),
+        # The soak itself takes minutes a simulated day: its plan (the runs and the drawn kills) only.
+        (("bench.soak_bench", "--days", "2", "--kills", "2", "--seed", "3", "--plan"), "kill at"),
     ],
     ids=lambda value: value[0] if isinstance(value, tuple) else None,
 )

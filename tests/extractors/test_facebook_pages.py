@@ -273,7 +273,10 @@ def test_an_empty_answer_for_a_look_back_day_keeps_the_data_landed_before(compan
     earlier.write_text('{"record": {"name": "page_follows"}, "extracted_at": "2024-01-01T00:00:00+00:00"}\n')
     run = Window(date(2024, 1, 1), date(2024, 1, 2))
     landed = source(company, demo).run(run, tmp_path, "t1", streams=["page_insights"], accounts=[MAIN_PAGE])
-    assert [p.day for p in landed] == [date(2023, 12, 30), date(2024, 1, 1), date(2024, 1, 2)]
+    written = [date(2023, 12, 30), date(2024, 1, 1), date(2024, 1, 2)]
+    # The kept day comes last, offered to the load again (its run may have been killed before it).
+    assert [p.day for p in landed] == [*written, date(2023, 12, 31)]
+    assert (landed[-1].path, landed[-1].rows) == (earlier, 1)
     assert "page_follows" in earlier.read_text(), "the earlier data for the look-back day is kept"
 
     inside = Window(date(2023, 12, 31), date(2023, 12, 31))  # the day itself, re-run on purpose

@@ -12,6 +12,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import duckdb
 import pytest
 import requests
 
@@ -25,7 +26,7 @@ from extractors.core import Window
 from extractors.errors import ExtractError, TransientError, Where
 from extractors.landing import partition_path
 from extractors.rss import Rss, ValidatorStore, canonical_url, feed_url, parse_feed, unwrap_redirect
-from loading.raw import partitions_in_landing
+from loading.raw import load_partitions, partitions_in_landing
 from tests.conftest import DEMO_TODAY, demo_connection
 from warehouse.orchestration import EXTRACT_SOURCES
 
@@ -136,10 +137,28 @@ def test_a_second_run_the_same_day_gets_304_and_keeps_the_partition(company, dem
     }
     demo.clear_requests()
 
-    assert rss.run(RUN, tmp_path, "second", today=DEMO_TODAY) == []
+    # Nothing is written; the partition in place is offered to the load again, in case the run
+    # that landed it was killed before its load.
+    again = rss.run(RUN, tmp_path, "second", today=DEMO_TODAY)
+    assert [(p.path, p.rows) for p in again] == [(path, len(before.splitlines()))]
     assert feed_calls(demo) == [("/feeds/google-alerts/lumo.xml", 304)]
     assert path.read_bytes() == before
     assert {line["run_id"] for line in landed(tmp_path, LUMO)} == {"first"}
+
+
+def test_a_run_killed_before_its_load_loses_nothing_when_the_feed_is_then_unchanged(
+    company, demo, tmp_path
+) -> None:
+    """The first run lands the feed and is killed before its load; the retry gets a 304. What the
+    retry hands its load is the partition in place, so the entries reach the warehouse."""
+    rss = source(company, demo, feeds={LUMO: "/feeds/google-alerts/lumo.xml"})
+    first = [p for p in rss.run(RUN, tmp_path, "first", today=DEMO_TODAY) if p.rows > 0]
+    assert first, "the first run landed the feed's entries"
+    retry = rss.run(RUN, tmp_path, "retry", today=DEMO_TODAY)
+    with duckdb.connect() as con:
+        load_partitions(con, retry, "load-retry", company)
+        loaded = con.execute("select count(*) from raw.rss__entries").fetchone()
+    assert loaded == (sum(p.rows for p in first),)
 
 
 def test_validators_are_not_sent_once_their_partition_is_gone(company, demo, tmp_path) -> None:

@@ -1,0 +1,479 @@
+"""A soak of the pipeline through Airflow: simulated days of daily and hourly runs against the demo
+APIs with chaos and injected kills, ending with the warehouse a clean run of the same days builds.
+
+For each simulated day D (``WAREHOUSE_TODAY=D``, the demo server's today D), as a deployment runs it:
+the hourly ``social_listening_alerts`` runs before 10:00 UTC (``--hours``), the daily
+``social_extract_load`` of day D-1 and the ``social_transform_publish`` its raw asset starts (here
+with the same ``start``/``end`` params), then the hourly runs after 10:00. Every run is
+``airflow dags test``, as ``make demo`` runs it, in an Airflow home and a data folder of its own.
+
+* chaos: the demo server answers ``--chaos`` of the API requests with a fault in each platform's own
+  format (throttles, 5xx, truncated bodies), seeded by ``--seed``; the faults are counted from its
+  request log, day by day;
+* kills: ``--kills`` runs, drawn with ``--seed``, get their whole process group ``kill -9``-ed at a
+  random moment of their expected length (the median of the DAG's earlier runs in the soak); a
+  kill that would come after the run ended moves to the next run. A killed run, or one that
+  fails, is run again for its day, as an operator or Airflow's retry would (up to ``--attempts``);
+* the clean reference: the same day-by-day runs in a fresh Airflow home and data folder, no chaos,
+  no kills. Not one range run over the days: the daily runs file each day's follower and lifetime
+  snapshots under that day's today (``WAREHOUSE_TODAY``), where a range run reads them all as of
+  the last day, so only the same sequence of days can build the same warehouse.
+
+Then every table of both published snapshots and every raw table of both live warehouses are
+compared by content hash (``bench.fingerprint``), a differing table row by row (rows of the clean
+run missing from the soak are rows lost), and the files each run left in its data folder and in
+its temp folder (``TMPDIR``) and the processes left behind by a kill are listed. Printed: the runs,
+kills, recoveries, faults, rows per table, tables equal, rows lost, and the soak's wall time per
+simulated day against the clean run's.
+
+    python -m bench.soak_bench --days 60 --chaos 0.10 --kills 12 --seed 7
+    python -m bench.soak_bench --days 60 --kills 12 --plan    # the runs and the drawn kills only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO
+
+import duckdb
+import requests
+
+from bench.fingerprint import differences, fingerprint
+from core.settings import PROJECT_ROOT
+from demo.connections import demo_connections
+from demo.run import AirflowDatabase, alert_connections, isolated_airflow, smtp_catcher
+from demo.server import DemoServer
+from demo.story import STORY_TODAY
+
+EXTRACT, TRANSFORM, LISTENING = "social_extract_load", "social_transform_publish", "social_listening_alerts"
+DAILY_HOUR = 10  # social_extract_load's cron: 10:00 UTC, for the day before
+FIRST_GUESS_SECONDS = 30.0  # a DAG's expected length before the soak has run it once
+
+
+@dataclass(frozen=True)
+class Run:
+    """One planned ``airflow dags test``: the simulated day, the DAG and its params."""
+
+    day: date
+    dag_id: str
+    params: dict[str, str]
+
+    def label(self) -> str:
+        return f"{self.dag_id} {json.dumps(self.params)}"
+
+
+def day_runs(day: date, hours: list[int]) -> list[Run]:
+    """The runs of simulated day ``day``, in the order of the day: the hourly runs before the
+    daily one, the daily extract-load and transform of yesterday, the hourly runs after it."""
+    yesterday = (day - timedelta(days=1)).isoformat()
+
+    def hourly(hour: int) -> Run:
+        return Run(
+            day, LISTENING, {"at": datetime(day.year, day.month, day.day, hour, tzinfo=UTC).isoformat()}
+        )
+
+    daily = [Run(day, dag, {"start": yesterday, "end": yesterday}) for dag in (EXTRACT, TRANSFORM)]
+    return (
+        [hourly(h) for h in sorted(hours) if h < DAILY_HOUR]
+        + daily
+        + [hourly(h) for h in sorted(hours) if h >= DAILY_HOUR]
+    )
+
+
+def plan(days: int, last: date, hours: list[int]) -> list[Run]:
+    return [r for n in range(days) for r in day_runs(last - timedelta(days=days - 1 - n), hours)]
+
+
+def kill_slots(runs: int, kills: int, seed: int) -> dict[int, float]:
+    """Planned run index -> when to kill it, as a fraction of the DAG's expected length."""
+    if kills > runs:
+        raise SystemExit(f"--kills {kills} is more than the {runs} runs planned")
+    rng = random.Random(f"soak-kills-{seed}")
+    return {index: rng.uniform(0.1, 0.95) for index in sorted(rng.sample(range(runs), kills))}
+
+
+@dataclass
+class Outcome:
+    state: str  # success, failed or killed
+    seconds: float
+
+
+def survivors(airflow_home: Path) -> list[str]:
+    """Processes still running with this Airflow home (none should outlive a killed group)."""
+    found = []
+    marker = f"AIRFLOW_HOME={airflow_home}".encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                found.append(f"{proc.name}: {command}")
+        except OSError:
+            continue
+    return found
+
+
+def dags_test(run: Run, env: dict[str, str], log: IO[str], kill_after: float | None) -> Outcome:
+    """``airflow dags test`` as ``demo.run.run_dag`` runs it, in a process group of its own that
+    is ``kill -9``-ed whole after ``kill_after`` seconds, when given and the run is still going."""
+    logical = datetime.now(UTC).isoformat()
+    conf = json.dumps(run.params)
+    print(f"\n==> airflow dags test {run.dag_id} {logical} -c '{conf}'", file=log, flush=True)
+    began = time.monotonic()
+    process = subprocess.Popen(
+        ["airflow", "dags", "test", run.dag_id, logical, "-c", conf],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        code = process.wait(timeout=kill_after)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        seconds = time.monotonic() - began
+        print(
+            f"==> {run.dag_id} killed (kill -9 of its process group) after {seconds:.1f} s",
+            file=log,
+            flush=True,
+        )
+        return Outcome("killed", seconds)
+    seconds = time.monotonic() - began
+    state = "success" if code == 0 else "failed"
+    print(f"==> {run.dag_id} {state} (exit {code}) in {seconds:.1f} s", file=log, flush=True)
+    return Outcome(state, seconds)
+
+
+@dataclass
+class Phase:
+    """What one pass over the simulated days did."""
+
+    root: Path
+    days: int = 0
+    airflow_runs: int = 0
+    kills: int = 0
+    kills_missed: int = 0  # a drawn kill moved to the next run, its run having ended first
+    failed: int = 0  # runs that ended in failure without a kill
+    recoveries: int = 0  # killed or failed runs whose day's re-run succeeded
+    unrecovered: list[str] = field(default_factory=list)
+    requests: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    emails: int = 0
+    webhooks: int = 0
+    left_processes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    run_seconds: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+
+def _expected(phase: Phase, dag_id: str) -> float:
+    earlier = phase.run_seconds.get(dag_id)
+    return statistics.median(earlier) if earlier else FIRST_GUESS_SECONDS
+
+
+@contextmanager
+def airflow_against_demo(
+    root: Path, chaos: float, seed: int, first_day: date
+) -> Iterator[tuple[dict, DemoServer, list]]:
+    """An isolated Airflow (its home, data and temp folders under ``root``), a demo server with
+    ``chaos`` in this process, a mail catcher: the environment, the server, the mails received."""
+    root.mkdir(parents=True)
+    (root / "tmp").mkdir()
+    with (root / "airflow-output.log").open("a") as output:
+        env = isolated_airflow(root, output) | {"TMPDIR": str(root / "tmp")}
+    with (
+        DemoServer(today=first_day, chaos_rate=chaos, chaos_seed=seed) as server,
+        smtp_catcher() as (port, mails),
+    ):
+        yield env | alert_connections(port, f"{server.url}/_demo/webhook"), server, mails
+
+
+def soak(
+    phase: Phase, runs: list[Run], chaos: float, seed: int, kills: dict[int, float], attempts: int
+) -> None:
+    """Every planned run, day by day, with chaos and the drawn kills; each killed or failed run
+    run again for its day."""
+    log_path = phase.root / "airflow-output.log"
+    with ExitStack() as stack:
+        env, server, mails = stack.enter_context(airflow_against_demo(phase.root, chaos, seed, runs[0].day))
+        log = stack.enter_context(log_path.open("a"))
+        airflow_home = Path(env["AIRFLOW_HOME"])
+        began = time.monotonic()
+        pending_kill: float | None = None
+        day = None
+        for index, run in enumerate(runs):
+            if run.day != day:
+                if day is not None:
+                    _count_requests(phase, server)
+                day = run.day
+                phase.days += 1
+                server.state.fixed_today = day  # the demo server's clock (no HTTP route sets it)
+                print(f"  day {phase.days} {day}", flush=True)
+            run_env = env | demo_connections(server.url, today=day) | {"WAREHOUSE_TODAY": day.isoformat()}
+            if index in kills:
+                pending_kill = kills[index]
+            troubled = False
+            for attempt in range(1, attempts + 1):
+                kill_after = pending_kill * _expected(phase, run.dag_id) if pending_kill is not None else None
+                outcome = dags_test(run, run_env, log, kill_after)
+                phase.airflow_runs += 1
+                if outcome.state == "killed":
+                    pending_kill = None
+                    phase.kills += 1
+                    time.sleep(0.5)  # let the kernel reap the group before looking for what outlived it
+                    left = survivors(airflow_home)
+                    phase.left_processes += left
+                elif pending_kill is not None:
+                    phase.kills_missed += 1  # ended before its kill: the kill moves to the next run
+                print(
+                    f"    {run.label():70} {outcome.state:8} {outcome.seconds:6.1f} s"
+                    + (f" (attempt {attempt})" if attempt > 1 else ""),
+                    flush=True,
+                )
+                if outcome.state == "success":
+                    phase.run_seconds.setdefault(run.dag_id, []).append(outcome.seconds)
+                    phase.recoveries += troubled
+                    break
+                phase.failed += outcome.state == "failed"
+                troubled = True
+            else:
+                phase.unrecovered.append(f"{run.day} {run.label()}")
+        _count_requests(phase, server)
+        phase.seconds = time.monotonic() - began
+        phase.emails = len(mails)
+        phase.webhooks = len(requests.get(f"{server.url}/_demo/webhook", timeout=10).json())
+
+
+def _count_requests(phase: Phase, server: DemoServer) -> None:
+    entries = server.requests()
+    server.clear_requests()
+    phase.requests += len(entries)
+    phase.faults.update(e["fault"] for e in entries if e["fault"])
+
+
+def files(folder: Path) -> set[str]:
+    return (
+        {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()} if folder.exists() else set()
+    )
+
+
+def rows_apart(soak_db: Path, clean_db: Path, table: str, columns: list[str]) -> tuple[int, int]:
+    """(rows of the clean table missing from the soak's, rows of the soak's not in the clean one),
+    as multisets over the content columns."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{soak_db}' as soak (read_only)")
+        con.execute(f"attach '{clean_db}' as clean (read_only)")
+        schema, name = table.split(".", 1)
+        cols = ", ".join('"' + c.replace('"', '""') + '"' for c in columns) or "1"
+
+        def count(left: str, right: str) -> int:
+            sql = (
+                f'select {cols} from {left}."{schema}"."{name}" '
+                f'except all select {cols} from {right}."{schema}"."{name}"'
+            )
+            return con.execute(f"select count(*) from ({sql})").fetchone()[0]
+
+        return count("clean", "soak"), count("soak", "clean")
+    finally:
+        con.close()
+
+
+@dataclass
+class Compared:
+    tables: list[tuple[str, int, int, bool]]  # table, soak rows, clean rows, equal
+    lines: list[str]
+    lost: int
+    extra: int
+
+
+# Lineage columns of the raw tables that name the run or the working folder (``bench.fingerprint``
+# leaves out the published tables' run columns, not these): left out of the row-by-row comparison.
+RAW_RUN_COLUMNS = frozenset({"_load_run_id", "extract_run_id", "_source_file"})
+# Great Expectations files its validation results and pages under the run's id (``manual__<time>``
+# for ``airflow dags test``): never the same name in two runs.
+RUN_NAMED = "/manual__"
+
+
+def compare(soaked: Phase, clean: Phase) -> Compared:
+    """Every published table and every raw table, soak against the clean run: equal content
+    hashes, or else row by row without the run columns."""
+    pairs = [
+        (soaked.data / "published" / "warehouse.duckdb", clean.data / "published" / "warehouse.duckdb", None),
+        (soaked.data / "warehouse.duckdb", clean.data / "warehouse.duckdb", "raw."),
+    ]
+    tables, lines, lost, extra = [], [], 0, 0
+    for soak_db, clean_db, prefix in pairs:
+        where = "published" if prefix is None else "live"
+        found = {t: v for t, v in fingerprint(soak_db).items() if prefix is None or t.startswith(prefix)}
+        wanted = {t: v for t, v in fingerprint(clean_db).items() if prefix is None or t.startswith(prefix)}
+        differing = {line.split(":", 1)[0]: line for line in differences(wanted, found)}
+        for table in sorted(set(found) | set(wanted)):
+            rows = (found.get(table, {}).get("rows", 0), wanted.get(table, {}).get("rows", 0))
+            equal = table not in differing
+            if not equal and table in found and table in wanted:
+                columns = [
+                    c
+                    for c in wanted[table]["columns"]
+                    if c in found[table]["columns"] and c not in RAW_RUN_COLUMNS
+                ]
+                missing, added = rows_apart(soak_db, clean_db, table, columns)
+                lost, extra = lost + missing, extra + added
+                equal = missing == added == 0 and set(wanted[table]["columns"]) == set(
+                    found[table]["columns"]
+                )
+                if not equal:
+                    lines.append(f"{where} {differing[table]}")
+                    lines.append(
+                        f"    rows of the clean run missing from the soak: {missing}; extra: {added}"
+                    )
+            elif not equal:
+                lines.append(f"{where} {differing[table]}")
+                lost += rows[1]
+            tables.append((f"{where} {table}", *rows, equal))
+    return Compared(tables, lines, lost, extra)
+
+
+def report(soaked: Phase, clean: Phase, result: Compared) -> None:
+    def per_day(phase: Phase) -> float:
+        return phase.seconds / max(phase.days, 1)
+
+    def line(label: str, soak: object, clean: object) -> None:
+        print(f"{label:44} {soak!s:>10} {clean!s:>10}")
+
+    line("", "soak", "clean")
+    line("simulated days", soaked.days, clean.days)
+    line("airflow dags test runs", soaked.airflow_runs, clean.airflow_runs)
+    line("runs killed (kill -9 of the process group)", soaked.kills, clean.kills)
+    line("kills moved on (their run ended first)", soaked.kills_missed, clean.kills_missed)
+    line("runs failed without a kill", soaked.failed, clean.failed)
+    line("recoveries (the re-run for the day passed)", soaked.recoveries, clean.recoveries)
+    line("runs not recovered", len(soaked.unrecovered), len(clean.unrecovered))
+    line("API requests served", soaked.requests, clean.requests)
+    line("faults the server injected", sum(soaked.faults.values()), sum(clean.faults.values()))
+    line(
+        "alert emails / webhook posts",
+        f"{soaked.emails} / {soaked.webhooks}",
+        f"{clean.emails} / {clean.webhooks}",
+    )
+    line("processes left after a kill", len(soaked.left_processes), len(clean.left_processes))
+    line("wall time (min)", f"{soaked.seconds / 60:.1f}", f"{clean.seconds / 60:.1f}")
+    line("wall time per simulated day (s)", f"{per_day(soaked):.1f}", f"{per_day(clean):.1f}")
+    print(f"soak / clean time per day: {per_day(soaked) / per_day(clean):.2f}")
+    for dag_id in (EXTRACT, TRANSFORM, LISTENING):
+        s, c = soaked.run_seconds.get(dag_id), clean.run_seconds.get(dag_id)
+        if s and c:
+            print(
+                f"  median successful {dag_id:26} soak {statistics.median(s):6.1f} s  "
+                f"clean {statistics.median(c):6.1f} s  ({statistics.median(s) / statistics.median(c):.2f}x)"
+            )
+    print("faults by kind: " + ", ".join(f"{k} {v}" for k, v in soaked.faults.most_common()))
+    for line in soaked.unrecovered:
+        print(f"NOT RECOVERED: {line}")
+    for line in soaked.left_processes:
+        print(f"LEFT RUNNING: {line}")
+    print(f"\n{'table':64} {'soak rows':>10} {'clean rows':>10}  equal")
+    for table, soak_rows, clean_rows, equal in result.tables:
+        print(f"{table:64} {soak_rows:>10} {clean_rows:>10}  {'yes' if equal else 'NO'}")
+    equal = sum(t[3] for t in result.tables)
+    print(f"tables equal: {equal} of {len(result.tables)}; differing: {len(result.tables) - equal}")
+    for line in result.lines:
+        print(line)
+    print(f"rows lost: {result.lost}; rows extra: {result.extra}")
+    for what, folder in (("data folder", "data"), ("temp folder", "tmp")):
+        soak_files = {f for f in files(soaked.root / folder) if RUN_NAMED not in f}
+        clean_files = {f for f in files(clean.root / folder) if RUN_NAMED not in f}
+        print(
+            f"files only in the soak's {what}: {len(soak_files - clean_files)}; "
+            f"only in the clean run's: {len(clean_files - soak_files)} (GX's pages named by run id left out)"
+        )
+        for name in sorted(soak_files - clean_files)[:20]:
+            print(f"    soak: {name}")
+        for name in sorted(clean_files - soak_files)[:20]:
+            print(f"    clean: {name}")
+    temporary = sorted(f for f in files(soaked.data) if ".tmp" in Path(f).name)
+    print(f"temporary files (*.tmp*) left in the soak's data folder: {len(temporary)}")
+    for name in temporary[:20]:
+        print(f"    {name}")
+    runs = AirflowDatabase(Path(soaked.root / "airflow" / "airflow.db"))
+    states = Counter(r["state"] for dag in (EXTRACT, TRANSFORM, LISTENING) for r in runs.runs(dag))
+    print(
+        "soak's DAG runs in Airflow's database by state: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=60, help="simulated days")
+    parser.add_argument("--last", type=date.fromisoformat, default=STORY_TODAY, help="the last simulated day")
+    parser.add_argument("--hours", default="20", help="hours (UTC) of the hourly listening runs, e.g. 6,20")
+    parser.add_argument(
+        "--chaos", type=float, default=0.10, help="fraction of API requests answered with a fault"
+    )
+    parser.add_argument("--kills", type=int, default=0, help="runs to kill -9 at a random moment")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--attempts", type=int, default=3, help="tries of each run before giving it up")
+    parser.add_argument("--plan", action="store_true", help="print the runs and the drawn kills; run nothing")
+    parser.add_argument("--keep", action="store_true", help="keep the working folder (logs, warehouses)")
+    args = parser.parse_args(argv)
+    if args.days < 1:
+        parser.error("--days must be at least 1")
+    hours = [int(h) for h in args.hours.split(",") if h.strip()]
+    runs = plan(args.days, args.last, hours)
+    kills = kill_slots(len(runs), args.kills, args.seed)
+    first = runs[0].day
+    print(
+        f"{args.days} simulated days {first} .. {args.last}, {len(runs)} runs planned "
+        f"({len(runs) // args.days} a day), chaos {args.chaos:.0%}, {args.kills} kills, seed {args.seed}",
+        flush=True,
+    )
+    if args.plan:
+        for index, run in enumerate(runs):
+            kill = f"  kill at {kills[index]:.0%} of its expected length" if index in kills else ""
+            print(f"  {run.day} {run.label()}{kill}")
+        return 0
+    root = Path(tempfile.mkdtemp(prefix="soak-bench-"))
+    print(f"working folder {root}", flush=True)
+    equal = False
+    try:
+        soaked, clean = Phase(root / "soak"), Phase(root / "clean")
+        print("soak:", flush=True)
+        soak(soaked, runs, args.chaos, args.seed, kills, args.attempts)
+        print("clean reference (same days, no chaos, no kills):", flush=True)
+        soak(clean, runs, 0.0, args.seed, {}, args.attempts)
+        result = compare(soaked, clean)
+        report(soaked, clean, result)
+        equal = all(t[3] for t in result.tables) and not soaked.unrecovered
+    finally:
+        if args.keep or not equal:
+            print(f"kept {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    return 0 if equal else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
