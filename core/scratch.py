@@ -1,14 +1,15 @@
 """Temporary files and folders, named so that the next run can remove what a killed run left.
 
-Every file the pipeline replaces is written beside its target under a temporary name and renamed
-over it in one step, so readers see the old file or the new one. A process killed in between
-(``kill -9``, the OOM killer, a lost worker) leaves the temporary file behind. Its name says who
-wrote it, ``.<target>.<pid>-<start>@<host>.<token>.tmp``: the process id, the process's start time
-(so that a reused process id is not taken for the writer) and the machine (its host name and its
-process id namespace, so that two containers with one host name are told apart). A sweep before
-each run removes the files of processes that have ended on this machine and leaves alone a file
-another live run is still writing; another machine's temporary file untouched for
-:data:`ABANDONED_AFTER` is removed too.
+Each file a killed step could leave half-written (a landing partition, the snapshot, a feed's
+state, dbt's docs page and saved parse, a month's report folder) is written beside its target under
+a temporary name and renamed over it in one step, so readers see the old file or the new one. A
+process killed in between (``kill -9``, the OOM killer, a lost worker) leaves the temporary file
+behind. Its name says who wrote it, ``.<target>.<pid>-<start>@<host>.<token>.tmp``: the process
+id, the process's start time (so that a reused process id is not taken for the writer) and the
+machine (its host name and its process id namespace, so that two containers with one host name
+are told apart). A sweep before each run removes the files of processes that have ended on this
+machine and leaves alone a file another live run is still writing; another machine's temporary
+file untouched for :data:`ABANDONED_AFTER` is removed too.
 
 Folders for one step's temporary output (dbt's target) have fixed names under the data folder's
 ``tmp``; a step holds its folder's lock while it runs (the kernel releases it when the process
