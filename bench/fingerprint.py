@@ -78,23 +78,31 @@ def fingerprint(path: Path) -> dict[str, dict[str, object]]:
         con.close()
 
 
-def differences(before: dict, after: dict) -> list[str]:
-    lines = []
+def changed(before: dict, after: dict) -> dict[str, str | list[str]]:
+    """Each table whose rows differ between two fingerprints: ``"gone"``, ``"new"``, or the
+    columns whose hashes differ (none when only the rows' pairing of values does)."""
+    found: dict[str, str | list[str]] = {}
     for table in sorted(set(before) | set(after)):
         if table not in after:
-            lines.append(f"{table}: gone")
+            found[table] = "gone"
         elif table not in before:
-            lines.append(f"{table}: new")
+            found[table] = "new"
         elif before[table]["hash"] != after[table]["hash"] or before[table]["rows"] != after[table]["rows"]:
-            was, now = before[table], after[table]
-            changed = sorted(
-                column
-                for column in set(was["columns"]) | set(now["columns"])
-                if was["columns"].get(column) != now["columns"].get(column)
+            was, now = before[table]["columns"], after[table]["columns"]
+            found[table] = sorted(
+                column for column in set(was) | set(now) if was.get(column) != now.get(column)
             )
-            lines.append(
-                f"{table}: rows {was['rows']} -> {now['rows']}; columns differ: {', '.join(changed)}"
-            )
+    return found
+
+
+def differences(before: dict, after: dict) -> list[str]:
+    lines = []
+    for table, what in changed(before, after).items():
+        if isinstance(what, str):
+            lines.append(f"{table}: {what}")
+        else:
+            rows = f"{before[table]['rows']} -> {after[table]['rows']}"
+            lines.append(f"{table}: rows {rows}; columns differ: {', '.join(what)}")
     return lines
 
 

@@ -31,7 +31,7 @@ import duckdb
 import pytest
 import requests
 
-from bench.fingerprint import fingerprint
+from bench.fingerprint import changed, fingerprint
 from core.settings import PROJECT_ROOT
 from demo import story
 from demo.connections import demo_connections
@@ -225,16 +225,11 @@ def tables_differing(path: Path, reference: Path) -> dict[str, object]:
     compared by its place under the data folder only)."""
     mine, theirs = fingerprint(path), fingerprint(reference)
     differ: dict[str, object] = {}
-    for table in sorted(mine.keys() | theirs.keys()):
-        a, b = mine.get(table), theirs.get(table)
-        if a is None or b is None or a["rows"] != b["rows"]:
-            differ[table] = ("rows", a and a["rows"], b and b["rows"])
-            continue
-        columns = sorted(
-            c for c in a["columns"].keys() | b["columns"].keys() if a["columns"].get(c) != b["columns"].get(c)
-        )
-        if set(columns) - PATH_COLUMNS:
-            differ[table] = columns
+    for table, what in changed(theirs, mine).items():
+        if isinstance(what, str) or mine[table]["rows"] != theirs[table]["rows"]:
+            differ[table] = ("rows", mine.get(table, {}).get("rows"), theirs.get(table, {}).get("rows"))
+        elif set(what) - PATH_COLUMNS:
+            differ[table] = what
     if not differ:  # the paths, once the folders are taken off
         for table in [t for t in mine if set(mine[t]["columns"]) & PATH_COLUMNS]:
             relative = [_relative_paths(con_path, table) for con_path in (path, reference)]
