@@ -26,7 +26,16 @@ its temp folder (``TMPDIR``) and the processes left behind by a kill are listed.
 kills, recoveries, faults, rows per table, tables equal, rows lost, and the soak's wall time per
 simulated day against the clean run's.
 
+Hours of runs do not fit every session, so a soak can stop and go on. With ``--workdir`` each pass
+saves where it is after every run (``<pass>/state.json``); the same command goes on from there.
+``touch WORKDIR/pause`` stops both passes before their next simulated day (exit 3); a bench
+stopped mid-run (SIGTERM, a machine going down) kills that run's group, counts it as interrupted
+and runs it again when it goes on. Each day's chaos is drawn afresh from the seed and the day, so
+a pass paused between days draws the faults an unbroken one would. ``--side-by-side`` runs the soak
+and the clean reference at once, each in a process of its own.
+
     python -m bench.soak_bench --days 60 --chaos 0.10 --kills 12 --seed 7
+    python -m bench.soak_bench --days 60 --chaos 0.10 --kills 12 --seed 7 --workdir W --side-by-side
     python -m bench.soak_bench --days 60 --kills 12 --plan    # the runs and the drawn kills only
 """
 
@@ -132,7 +141,8 @@ def survivors(airflow_home: Path) -> list[str]:
 
 def dags_test(run: Run, env: dict[str, str], log: IO[str], kill_after: float | None) -> Outcome:
     """``airflow dags test`` as ``demo.run.run_dag`` runs it, in a process group of its own that
-    is ``kill -9``-ed whole after ``kill_after`` seconds, when given and the run is still going."""
+    is ``kill -9``-ed whole after ``kill_after`` seconds, when given and the run is still going
+    (and when the bench itself is stopped: a run never outlives it)."""
     logical = datetime.now(UTC).isoformat()
     conf = json.dumps(run.params)
     print(f"\n==> airflow dags test {run.dag_id} {logical} -c '{conf}'", file=log, flush=True)
@@ -157,15 +167,23 @@ def dags_test(run: Run, env: dict[str, str], log: IO[str], kill_after: float | N
             flush=True,
         )
         return Outcome("killed", seconds)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
     seconds = time.monotonic() - began
     state = "success" if code == 0 else "failed"
     print(f"==> {run.dag_id} {state} (exit {code}) in {seconds:.1f} s", file=log, flush=True)
     return Outcome(state, seconds)
 
 
+STATE = "state.json"
+
+
 @dataclass
 class Phase:
-    """What one pass over the simulated days did."""
+    """One pass over the simulated days: what it did, and where it is. Saved to ``root/state.json``
+    after every run, so a pass stopped between two runs (``--workdir``) goes on where it was."""
 
     root: Path
     days: int = 0
@@ -173,19 +191,46 @@ class Phase:
     kills: int = 0
     kills_missed: int = 0  # a drawn kill moved to the next run, its run having ended first
     failed: int = 0  # runs that ended in failure without a kill
-    recoveries: int = 0  # killed or failed runs whose day's re-run succeeded
+    recoveries: int = 0  # killed, failed or interrupted runs whose day's re-run succeeded
+    interruptions: int = 0  # runs cut short by the bench itself stopping, run again when it goes on
     unrecovered: list[str] = field(default_factory=list)
     requests: int = 0
     faults: Counter[str] = field(default_factory=Counter)
     emails: int = 0
     webhooks: int = 0
     left_processes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of the runs and the bench around them, summed over sessions
     run_seconds: dict[str, list[float]] = field(default_factory=dict)
+    # Where the pass is: the next planned run, its tries so far, whether it has been in trouble (a
+    # kill, a failure, an interruption), the kill drawn for it or moved on to it, the day begun
+    # last, the run under way at the last save (set while a run goes), the demo server's port.
+    next_run: int = 0
+    tries: int = 0
+    troubled: bool = False
+    pending_kill: float | None = None
+    day: str | None = None
+    running: int | None = None
+    port: int = 0
 
     @property
     def data(self) -> Path:
         return self.root / "data"
+
+    def save(self) -> None:
+        fields = {k: v for k, v in vars(self).items() if k != "root"}
+        temporary = self.root / f".{STATE}.tmp"
+        temporary.write_text(json.dumps(fields, indent=1, sort_keys=True))
+        temporary.replace(self.root / STATE)
+
+    @classmethod
+    def load(cls, root: Path) -> Phase:
+        """The pass saved under ``root``, or a new one."""
+        saved = root / STATE
+        if not saved.exists():
+            return cls(root)
+        fields = json.loads(saved.read_text())
+        fields["faults"] = Counter(fields["faults"])
+        return cls(root, **fields)
 
 
 def _expected(phase: Phase, dag_id: str) -> float:
@@ -193,84 +238,129 @@ def _expected(phase: Phase, dag_id: str) -> float:
     return statistics.median(earlier) if earlier else FIRST_GUESS_SECONDS
 
 
+def day_seed(seed: int, day: date) -> int:
+    """The chaos seed of simulated day ``day``: each day's faults are drawn afresh, so a pass that
+    stops and goes on at a day's start draws what an unbroken one would."""
+    return seed * 1_000_000 + day.toordinal()
+
+
 @contextmanager
-def airflow_against_demo(
-    root: Path, chaos: float, seed: int, first_day: date
-) -> Iterator[tuple[dict, DemoServer, list]]:
-    """An isolated Airflow (its home, data and temp folders under ``root``), a demo server with
-    ``chaos`` in this process, a mail catcher: the environment, the server, the mails received."""
-    root.mkdir(parents=True)
-    (root / "tmp").mkdir()
+def airflow_against_demo(phase: Phase, chaos: float, seed: int) -> Iterator[tuple[dict, DemoServer, list]]:
+    """The pass's own Airflow (home, data and temp folders under its root; set up the first time),
+    a demo server with ``chaos`` in this process on the pass's port, a mail catcher: the
+    environment, the server, the mails received."""
+    root = phase.root
+    fresh = not (root / "airflow" / "airflow.db").exists()
+    (root / "tmp").mkdir(parents=True, exist_ok=True)
     with (root / "airflow-output.log").open("a") as output:
-        env = isolated_airflow(root, output) | {"TMPDIR": str(root / "tmp")}
-    with (
-        DemoServer(today=first_day, chaos_rate=chaos, chaos_seed=seed) as server,
-        smtp_catcher() as (port, mails),
-    ):
-        yield env | alert_connections(port, f"{server.url}/_demo/webhook"), server, mails
+        env = isolated_airflow(root, output, migrate=fresh) | {"TMPDIR": str(root / "tmp")}
+    server = DemoServer(chaos_rate=chaos, chaos_seed=seed, port=phase.port)
+    try:
+        server.start()
+    except OSError as error:  # the saved port is taken: the feeds' URLs change with it
+        print(f"  port {phase.port} is taken ({error}); the demo server takes a free one", flush=True)
+        server = DemoServer(chaos_rate=chaos, chaos_seed=seed).start()
+    phase.port = int(server.url.rsplit(":", 1)[1])
+    try:
+        with smtp_catcher() as (port, mails):
+            yield env | alert_connections(port, f"{server.url}/_demo/webhook"), server, mails
+    finally:
+        server.stop()
 
 
 def soak(
-    phase: Phase, runs: list[Run], chaos: float, seed: int, kills: dict[int, float], attempts: int
-) -> None:
-    """Every planned run, day by day, with chaos and the drawn kills; each killed or failed run
-    run again for its day."""
-    log_path = phase.root / "airflow-output.log"
+    phase: Phase,
+    runs: list[Run],
+    chaos: float,
+    seed: int,
+    kills: dict[int, float],
+    attempts: int,
+    pause: Path | None = None,
+) -> bool:
+    """Every planned run from where ``phase`` is, day by day, with chaos and the drawn kills; each
+    killed or failed run run again for its day. Saved after every run. Stops before a new day
+    when ``pause`` exists: False then, True when every run is done."""
     with ExitStack() as stack:
-        env, server, mails = stack.enter_context(airflow_against_demo(phase.root, chaos, seed, runs[0].day))
-        log = stack.enter_context(log_path.open("a"))
+        env, server, mails = stack.enter_context(airflow_against_demo(phase, chaos, seed))
+        log = stack.enter_context((phase.root / "airflow-output.log").open("a"))
         airflow_home = Path(env["AIRFLOW_HOME"])
-        began = time.monotonic()
-        pending_kill: float | None = None
-        day = None
-        for index, run in enumerate(runs):
-            if run.day != day:
-                if day is not None:
-                    _count_requests(phase, server)
-                day = run.day
+        last, webhooks_seen = time.monotonic(), 0
+        if phase.day is not None:
+            server.state.fixed_today = date.fromisoformat(phase.day)
+            server.state.restart_chaos(day_seed(seed, server.state.fixed_today))
+
+        def save() -> None:
+            nonlocal last, webhooks_seen
+            now = time.monotonic()
+            phase.seconds += now - last
+            last = now
+            entries = server.requests()
+            server.clear_requests()
+            phase.requests += len(entries)
+            phase.faults.update(e["fault"] for e in entries if e["fault"])
+            phase.emails += len(mails)
+            mails.clear()
+            webhooks = len(requests.get(f"{server.url}/_demo/webhook", timeout=10).json())
+            phase.webhooks += webhooks - webhooks_seen
+            webhooks_seen = webhooks
+            phase.save()
+
+        if phase.running is not None:  # the bench stopped while this run went: it goes again
+            print(f"    {runs[phase.running].label():70} interrupted (the bench stopped)", flush=True)
+            phase.interruptions += 1
+            phase.airflow_runs += 1
+            phase.troubled = True
+            phase.running = None
+        while phase.next_run < len(runs):
+            index, run = phase.next_run, runs[phase.next_run]
+            if run.day.isoformat() != phase.day:
+                if pause is not None and pause.exists():
+                    save()
+                    return False
+                phase.day = run.day.isoformat()
                 phase.days += 1
-                server.state.fixed_today = day  # the demo server's clock (no HTTP route sets it)
-                print(f"  day {phase.days} {day}", flush=True)
-            run_env = env | demo_connections(server.url, today=day) | {"WAREHOUSE_TODAY": day.isoformat()}
-            if index in kills:
-                pending_kill = kills[index]
-            troubled = False
-            for attempt in range(1, attempts + 1):
-                kill_after = pending_kill * _expected(phase, run.dag_id) if pending_kill is not None else None
-                outcome = dags_test(run, run_env, log, kill_after)
-                phase.airflow_runs += 1
-                if outcome.state == "killed":
-                    pending_kill = None
-                    phase.kills += 1
-                    time.sleep(0.5)  # let the kernel reap the group before looking for what outlived it
-                    left = survivors(airflow_home)
-                    phase.left_processes += left
-                elif pending_kill is not None:
-                    phase.kills_missed += 1  # ended before its kill: the kill moves to the next run
-                print(
-                    f"    {run.label():70} {outcome.state:8} {outcome.seconds:6.1f} s"
-                    + (f" (attempt {attempt})" if attempt > 1 else ""),
-                    flush=True,
-                )
-                if outcome.state == "success":
-                    phase.run_seconds.setdefault(run.dag_id, []).append(outcome.seconds)
-                    phase.recoveries += troubled
-                    break
-                phase.failed += outcome.state == "failed"
-                troubled = True
+                server.state.fixed_today = run.day  # the demo server's clock (no HTTP route sets it)
+                server.state.restart_chaos(day_seed(seed, run.day))
+                print(f"  day {phase.days} {run.day}", flush=True)
+            if index in kills and phase.tries == 0 and not phase.troubled:
+                phase.pending_kill = kills[index]
+            run_env = (
+                env | demo_connections(server.url, today=run.day) | {"WAREHOUSE_TODAY": run.day.isoformat()}
+            )
+            kill_after = (
+                phase.pending_kill * _expected(phase, run.dag_id) if phase.pending_kill is not None else None
+            )
+            phase.running = index
+            save()
+            outcome = dags_test(run, run_env, log, kill_after)
+            phase.running = None
+            phase.tries += 1
+            phase.airflow_runs += 1
+            if outcome.state == "killed":
+                phase.pending_kill = None
+                phase.kills += 1
+                time.sleep(0.5)  # let the kernel reap the group before looking for what outlived it
+                phase.left_processes += survivors(airflow_home)
+            elif phase.pending_kill is not None:
+                phase.kills_missed += 1  # ended before its kill: the kill moves to the next run
+            print(
+                f"    {run.label():70} {outcome.state:8} {outcome.seconds:6.1f} s"
+                + (f" (try {phase.tries})" if phase.tries > 1 else ""),
+                flush=True,
+            )
+            if outcome.state == "success":
+                phase.run_seconds.setdefault(run.dag_id, []).append(outcome.seconds)
+                phase.recoveries += phase.troubled
             else:
+                phase.failed += outcome.state == "failed"
+                phase.troubled = True
+                if phase.tries < attempts:
+                    save()
+                    continue
                 phase.unrecovered.append(f"{run.day} {run.label()}")
-        _count_requests(phase, server)
-        phase.seconds = time.monotonic() - began
-        phase.emails = len(mails)
-        phase.webhooks = len(requests.get(f"{server.url}/_demo/webhook", timeout=10).json())
-
-
-def _count_requests(phase: Phase, server: DemoServer) -> None:
-    entries = server.requests()
-    server.clear_requests()
-    phase.requests += len(entries)
-    phase.faults.update(e["fault"] for e in entries if e["fault"])
+            phase.next_run, phase.tries, phase.troubled = index + 1, 0, False
+            save()
+        return True
 
 
 def files(folder: Path) -> set[str]:
@@ -369,6 +459,7 @@ def report(soaked: Phase, clean: Phase, result: Compared) -> None:
     line("runs killed (kill -9 of the process group)", soaked.kills, clean.kills)
     line("kills moved on (their run ended first)", soaked.kills_missed, clean.kills_missed)
     line("runs failed without a kill", soaked.failed, clean.failed)
+    line("runs interrupted (the bench stopped)", soaked.interruptions, clean.interruptions)
     line("recoveries (the re-run for the day passed)", soaked.recoveries, clean.recoveries)
     line("runs not recovered", len(soaked.unrecovered), len(clean.unrecovered))
     line("API requests served", soaked.requests, clean.requests)
@@ -425,6 +516,80 @@ def report(soaked: Phase, clean: Phase, result: Compared) -> None:
     )
 
 
+PHASES = ("soak", "clean")
+PAUSE = "pause"
+PAUSED = 3  # the exit status of a pass stopped by the pause file, to go on later
+STOPPED = 130  # stopped by a signal, to go on later
+
+
+def passes(workdir: Path, args: argparse.Namespace, runs: list[Run], names: list[str]) -> bool:
+    """Run the passes ``names`` one after the other, each from where it is; False when one paused."""
+    kills = kill_slots(len(runs), args.kills, args.seed)
+    for name in names:
+        phase = Phase.load(workdir / name)
+        if phase.next_run >= len(runs):
+            print(f"{name}: done earlier ({phase.days} days)", flush=True)
+            continue
+        soaked = name == "soak"
+        print(
+            f"{name}{'' if soaked else ' reference (same days, no chaos, no kills)'}: "
+            f"from run {phase.next_run + 1} of {len(runs)}",
+            flush=True,
+        )
+        if not soak(
+            phase,
+            runs,
+            args.chaos if soaked else 0.0,
+            args.seed,
+            kills if soaked else {},
+            args.attempts,
+            workdir / PAUSE,
+        ):
+            print(f"{name}: paused before day {phase.days + 1} ({workdir / PAUSE} exists)", flush=True)
+            return False
+    return True
+
+
+def side_by_side(workdir: Path, argv: list[str]) -> bool:
+    """Both passes at once, each in a process of its own (``--phase``) writing to
+    ``<pass>.out``; False when one paused."""
+    children = []
+    for name in PHASES:
+        out = (workdir / f"{name}.out").open("a")
+        children.append(
+            (
+                name,
+                out,
+                subprocess.Popen(
+                    [sys.executable, "-m", "bench.soak_bench", *argv, "--phase", name],
+                    cwd=PROJECT_ROOT,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                ),
+            )
+        )
+        print(f"{name}: running, its progress in {workdir / f'{name}.out'}", flush=True)
+    codes = {}
+    try:
+        for name, out, child in children:
+            codes[name] = child.wait()
+            out.close()
+    finally:
+        for _, _, child in children:
+            if child.poll() is None:
+                child.terminate()
+                child.wait()
+    for name, code in codes.items():
+        print(f"{name}: exit {code}", flush=True)
+    if any(code not in (0, PAUSED, STOPPED) for code in codes.values()):
+        raise SystemExit(f"a pass failed; see {workdir}/<pass>.out")
+    return all(code == 0 for code in codes.values())
+
+
+def _stop_on_term(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # the run under way is killed whole; the pass goes on from it next time
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=60, help="simulated days")
@@ -438,9 +603,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attempts", type=int, default=3, help="tries of each run before giving it up")
     parser.add_argument("--plan", action="store_true", help="print the runs and the drawn kills; run nothing")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (logs, warehouses)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        help="a working folder that outlives the bench: the same command goes on where the last one "
+        f"stopped (between two runs, or before a day once WORKDIR/{PAUSE} exists); kept",
+    )
+    parser.add_argument(
+        "--phase",
+        choices=("all", *PHASES),
+        default="all",
+        help="run only the soak or only the clean reference (with --workdir); all: both, then compare",
+    )
+    parser.add_argument(
+        "--side-by-side",
+        action="store_true",
+        help="run the soak and the clean reference at once, each in a process of its own",
+    )
     args = parser.parse_args(argv)
     if args.days < 1:
         parser.error("--days must be at least 1")
+    if (args.phase != "all" or args.side_by_side) and args.workdir is None:
+        parser.error("--phase and --side-by-side need --workdir")
     hours = [int(h) for h in args.hours.split(",") if h.strip()]
     runs = plan(args.days, args.last, hours)
     kills = kill_slots(len(runs), args.kills, args.seed)
@@ -455,23 +639,51 @@ def main(argv: list[str] | None = None) -> int:
             kill = f"  kill at {kills[index]:.0%} of its expected length" if index in kills else ""
             print(f"  {run.day} {run.label()}{kill}")
         return 0
-    root = Path(tempfile.mkdtemp(prefix="soak-bench-"))
-    print(f"working folder {root}", flush=True)
+    signal.signal(signal.SIGTERM, _stop_on_term)
+    keep = args.keep or args.workdir is not None
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="soak-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    configuration = {
+        k: str(v)
+        for k, v in vars(args).items()
+        if k in {"days", "last", "hours", "chaos", "kills", "seed", "attempts"}
+    }
+    saved = workdir / "plan.json"
+    if saved.exists() and (earlier := json.loads(saved.read_text())) != configuration:
+        changed = ", ".join(
+            f"--{k} {earlier.get(k)} (now {v})" for k, v in configuration.items() if earlier.get(k) != v
+        )
+        raise SystemExit(
+            f"{workdir} holds a soak planned with {changed}; give the same options or another --workdir"
+        )
+    saved.write_text(json.dumps(configuration, indent=1))
+    if args.phase == "all":
+        (workdir / PAUSE).unlink(missing_ok=True)  # running the command again is going on
+    print(f"working folder {workdir}", flush=True)
     equal = False
     try:
-        soaked, clean = Phase(root / "soak"), Phase(root / "clean")
-        print("soak:", flush=True)
-        soak(soaked, runs, args.chaos, args.seed, kills, args.attempts)
-        print("clean reference (same days, no chaos, no kills):", flush=True)
-        soak(clean, runs, 0.0, args.seed, {}, args.attempts)
+        if args.phase != "all":
+            return 0 if passes(workdir, args, runs, [args.phase]) else PAUSED
+        child_argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--side-by-side"]
+        done = (
+            side_by_side(workdir, child_argv)
+            if args.side_by_side
+            else passes(workdir, args, runs, list(PHASES))
+        )
+        if not done:
+            return PAUSED
+        soaked, clean = Phase.load(workdir / "soak"), Phase.load(workdir / "clean")
         result = compare(soaked, clean)
         report(soaked, clean, result)
         equal = all(t[3] for t in result.tables) and not soaked.unrecovered
+    except KeyboardInterrupt:  # SIGINT or SIGTERM: the run under way was killed, its pass saved
+        print(f"stopped; the same command goes on from where {workdir} is", flush=True)
+        return STOPPED
     finally:
-        if args.keep or not equal:
-            print(f"kept {root}")
+        if keep or not equal:
+            print(f"kept {workdir}")
         else:
-            shutil.rmtree(root, ignore_errors=True)
+            shutil.rmtree(workdir, ignore_errors=True)
     return 0 if equal else 1
 
 

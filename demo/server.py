@@ -3,8 +3,8 @@
     with DemoServer(today=date(2026, 11, 20)) as server:
         requests.get(f"{server.url}/v19.0/104729381726354", params={"access_token": TOKEN})
 
-The server binds a free port on 127.0.0.1, is healthy when the ``with`` block starts and is stopped
-when it ends. Faults and the request log are reached directly, without HTTP.
+The server binds a free port on 127.0.0.1 (or the ``port`` given), is healthy when the ``with``
+block starts and is stopped when it ends. Faults and the request log are reached directly, without HTTP.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ START_TIMEOUT_SECONDS = 10.0
 class DemoServer:
     """A demo API server (uvicorn) running in a daemon thread."""
 
-    def __init__(self, today: date | None = None, *, chaos_rate: float = 0.0, chaos_seed: int = 0) -> None:
+    def __init__(
+        self, today: date | None = None, *, chaos_rate: float = 0.0, chaos_seed: int = 0, port: int = 0
+    ) -> None:
         self.app = create_app(today=today, chaos_rate=chaos_rate, chaos_seed=chaos_seed)
         self.state: DemoState = self.app.state.demo
         self._host = "127.0.0.1"
-        self._port = 0
+        self._port = port  # 0: a free one
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 

@@ -204,3 +204,10 @@ class DemoState:
         with self._counter_lock:
             self._counter += 1
             return self._counter
+
+    def restart_chaos(self, seed: int) -> None:
+        """Draw chaos from ``seed`` and count requests from 1 again, as a server started afresh with
+        that seed would: a long run that restarts its server now and then stays reproducible."""
+        with self._counter_lock:
+            self._counter = 0
+            self.chaos = Chaos(self.chaos.rate, seed)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -49,7 +50,7 @@ def run_dbt(
     if target_path and cache.is_file() and not (target_path / PARTIAL_PARSE).exists():
         target_path.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache, target_path / PARTIAL_PARSE)
-    with _environment(env or {}):
+    with _environment(env or {}), _temp_folder(target_path):
         result = dbtRunner().invoke(
             [*args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir), *where]
         )
@@ -68,6 +69,24 @@ def run_dbt(
             failures.append(f"  {name}: {status}: {getattr(node, 'message', '')}")
     detail = "\n".join(failures) or f"  {result.exception or 'see the dbt log above'}"
     raise DbtError(f"dbt {' '.join(args)} failed:\n{detail}")
+
+
+@contextmanager
+def _temp_folder(folder: Path | None) -> Iterator[None]:
+    """The temp folder of this process is ``folder`` for the block. dbt-duckdb writes each Python
+    model's code to a file there and deletes it when the model ends, so a killed command leaves it:
+    in the command's own target folder, which the next command to take it empties, not in the
+    system's, which nothing sweeps."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    before = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before
 
 
 @contextmanager

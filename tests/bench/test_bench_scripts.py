@@ -58,6 +58,45 @@ def test_a_standalone_bench_runs_and_prints_its_figures(args, printed) -> None:
     assert printed in bench(*args)
 
 
+def test_a_soak_saves_where_it_is_and_goes_on_only_as_planned(tmp_path) -> None:
+    from collections import Counter
+
+    from bench import soak_bench
+
+    phase = soak_bench.Phase(tmp_path / "soak", days=3, faults=Counter(error_500=2), running=7, port=4321)
+    phase.run_seconds["social_extract_load"] = [20.5, 21.0]
+    phase.root.mkdir()
+    phase.save()
+    assert soak_bench.Phase.load(phase.root) == phase
+    assert soak_bench.Phase.load(tmp_path / "new") == soak_bench.Phase(tmp_path / "new")
+    # Each day's chaos has a seed of its own, the same whenever the day is run.
+    days = [date(2026, 10, 3) + timedelta(days=n) for n in range(60)]
+    assert len({soak_bench.day_seed(7, day) for day in days}) == 60
+    assert soak_bench.day_seed(7, days[5]) != soak_bench.day_seed(8, days[5])
+
+    # A working folder planned with other options is refused before any run, naming them.
+    planned = [
+        "--days",
+        "2",
+        "--kills",
+        "1",
+        "--seed",
+        "3",
+        "--workdir",
+        str(tmp_path / "w"),
+        "--phase",
+        "soak",
+    ]
+    (tmp_path / "w").mkdir()
+    (tmp_path / "w" / "plan.json").write_text(
+        json.dumps({"days": "2", "last": "2026-12-01", "hours": "20", "chaos": "0.1", "kills": "1",
+                    "seed": "4", "attempts": "3"})
+    )  # fmt: skip
+    with pytest.raises(SystemExit, match=r"--seed 4 \(now 3\)"):
+        soak_bench.main(planned)
+    assert not (tmp_path / "w" / "soak").exists()
+
+
 def test_the_warehouse_benches_run_on_the_shared_warehouse(full_warehouse, tmp_path) -> None:
     copy = full_warehouse.copy(tmp_path)
     with duckdb.connect(str(copy)) as con:  # the report reads only a published snapshot

@@ -355,6 +355,12 @@ def test_chaos_is_deterministic_and_never_fails_three_times_in_a_row() -> None:
     assert runs[0] == runs[1]
     assert 5 < sum(status != 200 for status in runs[0]) < 30
     assert "x" * 3 not in "".join("x" if status != 200 else "." for status in runs[0])
+    # A server that has served other requests under another seed draws, once its chaos restarts
+    # with seed 7, what a fresh server with seed 7 draws (the soak's days stay reproducible).
+    with DemoServer(today=TODAY, chaos_rate=0.5, chaos_seed=3) as restarted:
+        other = [graph(restarted, MAIN).status_code for _ in range(40)]
+        restarted.state.restart_chaos(7)
+        assert [graph(restarted, MAIN).status_code for _ in range(40)] == runs[0] != other
 
 
 def test_truth_over_http_equals_python_truth(server: DemoServer) -> None:
