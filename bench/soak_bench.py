@@ -656,7 +656,10 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(
             f"{workdir} holds a soak planned with {changed}; give the same options or another --workdir"
         )
-    saved.write_text(json.dumps(configuration, indent=1))
+    if not saved.exists():  # written once, whole: the passes side by side read it at once
+        temporary = workdir / ".plan.json.tmp"
+        temporary.write_text(json.dumps(configuration, indent=1))
+        temporary.replace(saved)
     if args.phase == "all":
         (workdir / PAUSE).unlink(missing_ok=True)  # running the command again is going on
     print(f"working folder {workdir}", flush=True)

@@ -33,6 +33,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.exceptions import DataContextError
 
 from core.config import VolumeChecks
+from core.scratch import sweep, temp_path
 from core.settings import data_docs_keep_runs, utc_today
 from expectations.catalog import SUITES
 from expectations.data_docs import data_docs_site_config, prune_validation_results, remove_empty_folders
@@ -478,13 +479,17 @@ def _build_data_docs(context: Any, gx_dir: Path, run_id: str) -> Path:
 
 
 def publish_data_docs(gx_dir: Path, target: Path) -> Path:
-    """Copy the Data Docs site to ``target`` (replacing it) for readers outside the pipeline."""
+    """Copy the Data Docs site to ``target`` (replacing it) for readers outside the pipeline. The
+    copy and the site it replaces are temporary folders named by this process (``temp_path``): a
+    killed copy's are removed by the next publish's sweep, never another live publish's."""
     source = data_docs_dir(gx_dir)
-    staging = target.with_name(f".{target.name}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    sweep(target.parent)
+    for legacy in (".tmp", ".old"):  # the fixed names of earlier versions
+        shutil.rmtree(target.with_name(f".{target.name}{legacy}"), ignore_errors=True)
+    staging = temp_path(target)
     shutil.copytree(source, staging)
-    old = target.with_name(f".{target.name}.old")
-    shutil.rmtree(old, ignore_errors=True)
+    old = temp_path(target)
     if target.exists():
         target.rename(old)
     staging.rename(target)

@@ -162,3 +162,42 @@ def test_the_keep_runs_setting_is_validated(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv("WAREHOUSE_DATA_DOCS_KEEP_RUNS", bad)
         with pytest.raises(ValueError, match="WAREHOUSE_DATA_DOCS_KEEP_RUNS"):
             data_docs_keep_runs()
+
+
+def test_the_published_site_is_replaced_whole_and_a_killed_copy_is_removed(tmp_path: Path) -> None:
+    """The copy BI and the team read is renamed into place; what a killed copy left (a temporary
+    folder named by its dead process, or the fixed names of earlier versions) goes at the next
+    publish, another live publish's copy stays."""
+    import subprocess
+    import sys
+
+    from core.scratch import temp_path
+    from expectations.runner import publish_data_docs
+
+    site = data_docs_dir(tmp_path / "gx")
+    site.mkdir(parents=True)
+    (site / "index.html").write_text("new site")
+    target = tmp_path / "published" / "data_docs"
+    target.mkdir(parents=True)
+    (target / "index.html").write_text("old site")
+    (target / "stale.html").write_text("a page the new site no longer has")
+    code = (
+        "import sys; from pathlib import Path; from core.scratch import temp_path; "
+        "folder = temp_path(Path(sys.argv[1])); folder.mkdir(); "
+        "(folder / 'index.html').write_text('half'); print(folder)"
+    )
+    killed = Path(
+        subprocess.run(
+            [sys.executable, "-c", code, str(target)], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    )
+    legacy = [target.with_name(".data_docs.tmp"), target.with_name(".data_docs.old")]
+    for folder in legacy:
+        folder.mkdir()
+    live = temp_path(target)  # this process's: a publish still copying
+    live.mkdir()
+
+    assert publish_data_docs(tmp_path / "gx", target) == target / "index.html"
+    assert (target / "index.html").read_text() == "new site" and not (target / "stale.html").exists()
+    assert not killed.exists() and not any(folder.exists() for folder in legacy)
+    assert sorted(p.name for p in target.parent.iterdir()) == sorted(["data_docs", live.name])
