@@ -27,12 +27,14 @@ kills, recoveries, faults, rows per table, tables equal, rows lost, and the soak
 simulated day against the clean run's.
 
 Hours of runs do not fit every session, so a soak can stop and go on. With ``--workdir`` each pass
-saves where it is after every run (``<pass>/state.json``); the same command goes on from there.
-``touch WORKDIR/pause`` stops both passes before their next simulated day (exit 3); a bench
-stopped mid-run (SIGTERM, a machine going down) kills that run's group, counts it as interrupted
-and runs it again when it goes on. Each day's chaos is drawn afresh from the seed and the day, so
-a pass paused between days draws the faults an unbroken one would. ``--side-by-side`` runs the soak
-and the clean reference at once, each in a process of its own.
+saves where it is when a run starts and when it ends (``<pass>/state.json``); the same command goes
+on from there. ``touch WORKDIR/pause`` stops both passes before their next simulated day (exit 3).
+A bench stopped mid-run by SIGINT, SIGTERM or SIGHUP kills that run's group and saves; one killed
+outright (SIGKILL, a machine going down) has its run killed when the pass goes on. Either way the
+run counts as interrupted and runs again. Each day's chaos is drawn afresh from the seed and the
+day (request number 1 up, no fault carried over), so a pass paused between days draws for each
+request number what an unbroken one would. ``--side-by-side`` runs the soak and the clean
+reference at once, each in a process of its own; a lock keeps a second bench off a pass.
 
     python -m bench.soak_bench --days 60 --chaos 0.10 --kills 12 --seed 7
     python -m bench.soak_bench --days 60 --chaos 0.10 --kills 12 --seed 7 --workdir W --side-by-side
@@ -42,6 +44,7 @@ and the clean reference at once, each in a process of its own.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import random
@@ -54,7 +57,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -123,20 +126,34 @@ class Outcome:
     seconds: float
 
 
-def survivors(airflow_home: Path) -> list[str]:
-    """Processes still running with this Airflow home (none should outlive a killed group)."""
-    found = []
+def survivors(airflow_home: Path) -> dict[int, str]:
+    """Processes still running with this Airflow home (none should outlive a killed group): their
+    ids and command lines."""
+    found = {}
     marker = f"AIRFLOW_HOME={airflow_home}".encode()
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
         try:
             if marker in (proc / "environ").read_bytes().split(b"\0"):
-                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                found.append(f"{proc.name}: {command}")
+                found[int(proc.name)] = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
     return found
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Stop signals wait for the end of the block (then raise as usual): a run is never started
+    without the bench knowing its process to kill."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 def dags_test(run: Run, env: dict[str, str], log: IO[str], kill_after: float | None) -> Outcome:
@@ -147,15 +164,17 @@ def dags_test(run: Run, env: dict[str, str], log: IO[str], kill_after: float | N
     conf = json.dumps(run.params)
     print(f"\n==> airflow dags test {run.dag_id} {logical} -c '{conf}'", file=log, flush=True)
     began = time.monotonic()
-    process = subprocess.Popen(
-        ["airflow", "dags", "test", run.dag_id, logical, "-c", conf],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    process = None
     try:
+        with signals_held():
+            process = subprocess.Popen(
+                ["airflow", "dags", "test", run.dag_id, logical, "-c", conf],
+                env=env,
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         code = process.wait(timeout=kill_after)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
@@ -168,8 +187,9 @@ def dags_test(run: Run, env: dict[str, str], log: IO[str], kill_after: float | N
         )
         return Outcome("killed", seconds)
     except BaseException:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        if process is not None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
         raise
     seconds = time.monotonic() - began
     state = "success" if code == 0 else "failed"
@@ -202,12 +222,14 @@ class Phase:
     seconds: float = 0.0  # wall time of the runs and the bench around them, summed over sessions
     run_seconds: dict[str, list[float]] = field(default_factory=dict)
     # Where the pass is: the next planned run, its tries so far, whether it has been in trouble (a
-    # kill, a failure, an interruption), the kill drawn for it or moved on to it, the day begun
-    # last, the run under way at the last save (set while a run goes), the demo server's port.
+    # kill, a failure, an interruption), the kills drawn for it or moved on to it (the first fires
+    # next), the last run whose drawn kill was taken up, the day begun last, the run under way at
+    # the last save (set while a run goes), the demo server's port.
     next_run: int = 0
     tries: int = 0
     troubled: bool = False
-    pending_kill: float | None = None
+    pending_kills: list[float] = field(default_factory=list)
+    armed_through: int = -1
     day: str | None = None
     running: int | None = None
     port: int = 0
@@ -246,14 +268,15 @@ def day_seed(seed: int, day: date) -> int:
 
 @contextmanager
 def airflow_against_demo(phase: Phase, chaos: float, seed: int) -> Iterator[tuple[dict, DemoServer, list]]:
-    """The pass's own Airflow (home, data and temp folders under its root; set up the first time),
-    a demo server with ``chaos`` in this process on the pass's port, a mail catcher: the
-    environment, the server, the mails received."""
+    """The pass's own Airflow (home, data and temp folders under its root; set up until that
+    succeeds once), a demo server with ``chaos`` in this process on the pass's port, a mail
+    catcher: the environment, the server, the mails received."""
     root = phase.root
-    fresh = not (root / "airflow" / "airflow.db").exists()
+    ready = root / "airflow" / ".set-up"  # airflow.db exists long before the migration ends
     (root / "tmp").mkdir(parents=True, exist_ok=True)
     with (root / "airflow-output.log").open("a") as output:
-        env = isolated_airflow(root, output, migrate=fresh) | {"TMPDIR": str(root / "tmp")}
+        env = isolated_airflow(root, output, migrate=not ready.exists()) | {"TMPDIR": str(root / "tmp")}
+    ready.touch()
     server = DemoServer(chaos_rate=chaos, chaos_seed=seed, port=phase.port)
     try:
         server.start()
@@ -268,6 +291,19 @@ def airflow_against_demo(phase: Phase, chaos: float, seed: int) -> Iterator[tupl
         server.stop()
 
 
+@contextmanager
+def driving(phase: Phase) -> Iterator[None]:
+    """This bench drives the pass alone (a lock in its folder, released by the kernel when the bench
+    dies): two benches on one pass would run into each other and overwrite its saved state."""
+    phase.root.mkdir(parents=True, exist_ok=True)
+    with open(phase.root / "lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit(f"another bench is driving {phase.root}; stop it first") from None
+        yield
+
+
 def soak(
     phase: Phase,
     runs: list[Run],
@@ -278,9 +314,10 @@ def soak(
     pause: Path | None = None,
 ) -> bool:
     """Every planned run from where ``phase`` is, day by day, with chaos and the drawn kills; each
-    killed or failed run run again for its day. Saved after every run. Stops before a new day
-    when ``pause`` exists: False then, True when every run is done."""
+    killed or failed run run again for its day. Saved when a run starts and when it ends. Stops
+    before a new day when ``pause`` exists: False then, True when every run is done."""
     with ExitStack() as stack:
+        stack.enter_context(driving(phase))
         env, server, mails = stack.enter_context(airflow_against_demo(phase, chaos, seed))
         log = stack.enter_context((phase.root / "airflow-output.log").open("a"))
         airflow_home = Path(env["AIRFLOW_HOME"])
@@ -306,6 +343,10 @@ def soak(
             phase.save()
 
         if phase.running is not None:  # the bench stopped while this run went: it goes again
+            for pid, command in survivors(airflow_home).items():  # a bench that died without killing it
+                print(f"    killing {pid}, left running by the stopped bench: {command[:100]}", flush=True)
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
             print(f"    {runs[phase.running].label():70} interrupted (the bench stopped)", flush=True)
             phase.interruptions += 1
             phase.airflow_runs += 1
@@ -322,44 +363,51 @@ def soak(
                 server.state.fixed_today = run.day  # the demo server's clock (no HTTP route sets it)
                 server.state.restart_chaos(day_seed(seed, run.day))
                 print(f"  day {phase.days} {run.day}", flush=True)
-            if index in kills and phase.tries == 0 and not phase.troubled:
-                phase.pending_kill = kills[index]
+            if index in kills and index > phase.armed_through:
+                phase.pending_kills.append(kills[index])
+                phase.armed_through = index
             run_env = (
                 env | demo_connections(server.url, today=run.day) | {"WAREHOUSE_TODAY": run.day.isoformat()}
             )
-            kill_after = (
-                phase.pending_kill * _expected(phase, run.dag_id) if phase.pending_kill is not None else None
-            )
+            kill_after = None
+            if phase.pending_kills:
+                kill_after = phase.pending_kills[0] * _expected(phase, run.dag_id)
             phase.running = index
             save()
-            outcome = dags_test(run, run_env, log, kill_after)
+            try:
+                outcome = dags_test(run, run_env, log, kill_after)
+            except KeyboardInterrupt:
+                save()  # what the interrupted run did: its time, requests and faults
+                raise
             phase.running = None
             phase.tries += 1
+            tried = phase.tries
             phase.airflow_runs += 1
             if outcome.state == "killed":
-                phase.pending_kill = None
+                phase.pending_kills.pop(0)
                 phase.kills += 1
-                time.sleep(0.5)  # let the kernel reap the group before looking for what outlived it
-                phase.left_processes += survivors(airflow_home)
-            elif phase.pending_kill is not None:
-                phase.kills_missed += 1  # ended before its kill: the kill moves to the next run
-            print(
-                f"    {run.label():70} {outcome.state:8} {outcome.seconds:6.1f} s"
-                + (f" (try {phase.tries})" if phase.tries > 1 else ""),
-                flush=True,
-            )
+            else:
+                phase.kills_missed += len(phase.pending_kills)  # ended first: they move to the next run
             if outcome.state == "success":
                 phase.run_seconds.setdefault(run.dag_id, []).append(outcome.seconds)
                 phase.recoveries += phase.troubled
+                phase.next_run, phase.tries, phase.troubled = index + 1, 0, False
             else:
                 phase.failed += outcome.state == "failed"
                 phase.troubled = True
-                if phase.tries < attempts:
-                    save()
-                    continue
-                phase.unrecovered.append(f"{run.day} {run.label()}")
-            phase.next_run, phase.tries, phase.troubled = index + 1, 0, False
+                if phase.tries >= attempts:
+                    phase.unrecovered.append(f"{run.day} {run.label()}")
+                    phase.next_run, phase.tries, phase.troubled = index + 1, 0, False
             save()
+            print(
+                f"    {run.label():70} {outcome.state:8} {outcome.seconds:6.1f} s"
+                + (f" (try {tried})" if tried > 1 else ""),
+                flush=True,
+            )
+            if outcome.state == "killed":
+                time.sleep(0.5)  # let the kernel reap the group before looking for what outlived it
+                phase.left_processes += [f"{pid}: {cmd}" for pid, cmd in survivors(airflow_home).items()]
+                save()
         return True
 
 
@@ -517,6 +565,7 @@ def report(soaked: Phase, clean: Phase, result: Compared) -> None:
 
 
 PHASES = ("soak", "clean")
+PLANNED = ("days", "last", "hours", "chaos", "kills", "seed", "attempts")  # a working folder keeps them
 PAUSE = "pause"
 PAUSED = 3  # the exit status of a pass stopped by the pause file, to go on later
 STOPPED = 130  # stopped by a signal, to go on later
@@ -550,35 +599,37 @@ def passes(workdir: Path, args: argparse.Namespace, runs: list[Run], names: list
     return True
 
 
-def side_by_side(workdir: Path, argv: list[str]) -> bool:
-    """Both passes at once, each in a process of its own (``--phase``) writing to
-    ``<pass>.out``; False when one paused."""
-    children = []
-    for name in PHASES:
-        out = (workdir / f"{name}.out").open("a")
-        children.append(
-            (
-                name,
-                out,
-                subprocess.Popen(
-                    [sys.executable, "-m", "bench.soak_bench", *argv, "--phase", name],
-                    cwd=PROJECT_ROOT,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                ),
-            )
-        )
-        print(f"{name}: running, its progress in {workdir / f'{name}.out'}", flush=True)
-    codes = {}
-    try:
-        for name, out, child in children:
-            codes[name] = child.wait()
-            out.close()
-    finally:
-        for _, _, child in children:
-            if child.poll() is None:
-                child.terminate()
-                child.wait()
+def side_by_side(workdir: Path, args: argparse.Namespace) -> bool:
+    """Both passes at once, each in a process of its own (``--phase``, in a session of its own, so
+    a stop signal reaches it once, from here) writing to ``<pass>.out``; False when one paused or
+    stopped. A pass that fails stops the other."""
+    options = [f"--{name}={getattr(args, name)}" for name in PLANNED]
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    with ExitStack() as outputs:
+        try:
+            for name in PHASES:
+                out = outputs.enter_context((workdir / f"{name}.out").open("a"))
+                command = [sys.executable, "-m", "bench.soak_bench", *options]
+                command += ["--workdir", str(workdir), "--phase", name, "--child"]
+                with signals_held():
+                    children[name] = subprocess.Popen(
+                        command,
+                        cwd=PROJECT_ROOT,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                print(f"{name}: running, its progress in {workdir / f'{name}.out'}", flush=True)
+            while any(child.poll() is None for child in children.values()):
+                if any(child.poll() not in (None, 0, PAUSED, STOPPED) for child in children.values()):
+                    break
+                time.sleep(2)
+        finally:
+            for child in children.values():
+                if child.poll() is None:
+                    child.terminate()
+                    child.wait()
+    codes = {name: child.returncode for name, child in children.items()}
     for name, code in codes.items():
         print(f"{name}: exit {code}", flush=True)
     if any(code not in (0, PAUSED, STOPPED) for code in codes.values()):
@@ -586,8 +637,11 @@ def side_by_side(workdir: Path, argv: list[str]) -> bool:
     return all(code == 0 for code in codes.values())
 
 
-def _stop_on_term(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt  # the run under way is killed whole; the pass goes on from it next time
+def _stop(signum: int, frame: object) -> None:
+    """The first stop signal kills the run under way whole and saves the pass; the rest wait."""
+    for each in STOP_SIGNALS:
+        signal.signal(each, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -620,6 +674,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run the soak and the clean reference at once, each in a process of its own",
     )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)  # a --side-by-side pass
     args = parser.parse_args(argv)
     if args.days < 1:
         parser.error("--days must be at least 1")
@@ -639,15 +694,10 @@ def main(argv: list[str] | None = None) -> int:
             kill = f"  kill at {kills[index]:.0%} of its expected length" if index in kills else ""
             print(f"  {run.day} {run.label()}{kill}")
         return 0
-    signal.signal(signal.SIGTERM, _stop_on_term)
     keep = args.keep or args.workdir is not None
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="soak-bench-"))
+    workdir = (args.workdir or Path(tempfile.mkdtemp(prefix="soak-bench-"))).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
-    configuration = {
-        k: str(v)
-        for k, v in vars(args).items()
-        if k in {"days", "last", "hours", "chaos", "kills", "seed", "attempts"}
-    }
+    configuration = {name: str(getattr(args, name)) for name in PLANNED}
     saved = workdir / "plan.json"
     if saved.exists() and (earlier := json.loads(saved.read_text())) != configuration:
         changed = ", ".join(
@@ -660,29 +710,28 @@ def main(argv: list[str] | None = None) -> int:
         temporary = workdir / ".plan.json.tmp"
         temporary.write_text(json.dumps(configuration, indent=1))
         temporary.replace(saved)
-    if args.phase == "all":
+    if not args.child:
         (workdir / PAUSE).unlink(missing_ok=True)  # running the command again is going on
     print(f"working folder {workdir}", flush=True)
     equal = False
+    handlers = {each: signal.signal(each, _stop) for each in STOP_SIGNALS}
     try:
         if args.phase != "all":
             return 0 if passes(workdir, args, runs, [args.phase]) else PAUSED
-        child_argv = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--side-by-side"]
-        done = (
-            side_by_side(workdir, child_argv)
-            if args.side_by_side
-            else passes(workdir, args, runs, list(PHASES))
-        )
+        done = side_by_side(workdir, args) if args.side_by_side else passes(workdir, args, runs, list(PHASES))
         if not done:
             return PAUSED
         soaked, clean = Phase.load(workdir / "soak"), Phase.load(workdir / "clean")
         result = compare(soaked, clean)
         report(soaked, clean, result)
         equal = all(t[3] for t in result.tables) and not soaked.unrecovered
-    except KeyboardInterrupt:  # SIGINT or SIGTERM: the run under way was killed, its pass saved
-        print(f"stopped; the same command goes on from where {workdir} is", flush=True)
+    except KeyboardInterrupt:  # a stop signal: the run under way was killed, its pass saved
+        again = "run the same command" if args.workdir else f"add --workdir {workdir}"
+        print(f"stopped; {again} to go on", flush=True)
         return STOPPED
     finally:
+        for each, handler in handlers.items():
+            signal.signal(each, handler)
         if keep or not equal:
             print(f"kept {workdir}")
         else:

@@ -34,7 +34,9 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 ABANDONED_AFTER = timedelta(hours=6)
-"""A temporary file nobody has written for this long is a dead run's, whatever its name says."""
+"""Another machine's temporary file, or one named without its owner, nobody has written for this
+long is a dead run's. This machine's own are a dead run's once their process has ended, never
+sooner: a copy keeps its source's times (``shutil.copytree``), so age says nothing of its writer."""
 
 _OURS = re.compile(
     r"\.(?P<target>.+)\.(?P<pid>\d+)-(?P<start>\d+)@(?P<host>[A-Za-z0-9-]+)\.[0-9a-f]{8}\.tmp(\.wal)?"
@@ -81,17 +83,25 @@ def sweep(folder: Path, recursive: bool = False) -> list[Path]:
 
 
 @contextmanager
+def held(lock_path: Path, why: str) -> Iterator[None]:
+    """The lock ``lock_path`` (``flock``) for the block, after waiting for its holder (logged with
+    ``why``); the kernel releases it when the holder dies, so a killed run never blocks the next."""
+    with open(lock_path, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("waiting for %s", why)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@contextmanager
 def scratch_dir(root: Path, name: str) -> Iterator[Path]:
     """The folder ``root/name`` for one step's temporary output, for as long as the block runs:
     one user at a time (the lock ``root/name.lock``; a second run of the same step waits), emptied
     of what a killed run left in it, and removed afterwards."""
     root.mkdir(parents=True, exist_ok=True)
-    with open(root / f"{name}.lock", "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            log.info("waiting for %s: another run of the same step is using it", root / name)
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    with held(root / f"{name}.lock", f"{root / name}: another run of the same step is using it"):
         folder = root / name
         if folder.exists():
             log.warning("removed %s, left by a run that was killed", folder)
@@ -108,14 +118,16 @@ def _abandoned(path: Path) -> str | None:
     ours = _OURS.fullmatch(path.name)
     if not ours and not _UNOWNED.fullmatch(path.name):
         return None
+    if ours and ours["host"] == _host():
+        if _alive(int(ours["pid"]), int(ours["start"])):
+            return None
+        return f"process {ours['pid']}, which ended before renaming it"
     try:
-        idle = time.time() - path.stat().st_mtime
+        idle = time.time() - path.lstat().st_mtime
     except FileNotFoundError:
         return None
     if idle > ABANDONED_AFTER.total_seconds():
         return f"a run that ended at least {ABANDONED_AFTER} ago (untouched for {idle / 3600:.1f} h)"
-    if ours and ours["host"] == _host() and not _alive(int(ours["pid"]), int(ours["start"])):
-        return f"process {ours['pid']}, which ended before renaming it"
     return None
 
 

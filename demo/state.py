@@ -206,8 +206,10 @@ class DemoState:
             return self._counter
 
     def restart_chaos(self, seed: int) -> None:
-        """Draw chaos from ``seed`` and count requests from 1 again, as a server started afresh with
-        that seed would: a long run that restarts its server now and then stays reproducible."""
+        """Draw chaos from ``seed``, count requests from 1 again and drop queued and carried faults,
+        as a server started afresh with that seed would: the same draw for each request number,
+        whether a long run keeps its server or starts a new one."""
         with self._counter_lock:
             self._counter = 0
             self.chaos = Chaos(self.chaos.rate, seed)
+            self.faults = FaultQueue()

@@ -86,9 +86,10 @@ def test_a_live_writers_temporary_file_is_left_alone(tmp_path: Path) -> None:
     assert live.exists() and all(p.exists() for p in kept)
 
 
-def test_a_file_untouched_for_hours_is_swept_whoever_wrote_it(tmp_path: Path) -> None:
-    """A process id can be reused (a restarted container's): age decides then; and the names of
-    earlier versions (no owner) are swept only by age."""
+def test_another_machines_file_goes_once_untouched_for_hours_and_a_live_writers_never(tmp_path: Path) -> None:
+    """Another machine's processes cannot be seen: age decides for its files, and for the names of
+    earlier versions (no owner). This machine's live writer keeps its file however old its times
+    (a copy keeps its source's)."""
     alive_but_old = temp_path(tmp_path / "warehouse.duckdb")
     other_host = tmp_path / ".warehouse.duckdb.1-1@elsewhere.0123abcd.tmp"
     legacy = [tmp_path / ".data.ab12_x9z.tmp", tmp_path / f".warehouse.{'0' * 32}.tmp.wal"]
@@ -99,7 +100,8 @@ def test_a_file_untouched_for_hours_is_swept_whoever_wrote_it(tmp_path: Path) ->
     old = time.time() - ABANDONED_AFTER.total_seconds() - 60
     for path in files:
         os.utime(path, (old, old))
-    assert sorted(sweep(tmp_path)) == sorted(files)
+    assert sorted(sweep(tmp_path)) == sorted([other_host, *legacy])
+    assert alive_but_old.exists()
 
 
 def test_the_sweep_of_one_source_leaves_other_sources_alone(tmp_path: Path) -> None:

@@ -168,8 +168,10 @@ def test_the_published_site_is_replaced_whole_and_a_killed_copy_is_removed(tmp_p
     """The copy BI and the team read is renamed into place; what a killed copy left (a temporary
     folder named by its dead process, or the fixed names of earlier versions) goes at the next
     publish, another live publish's copy stays."""
+    import os
     import subprocess
     import sys
+    import time
 
     from core.scratch import temp_path
     from expectations.runner import publish_data_docs
@@ -194,10 +196,13 @@ def test_the_published_site_is_replaced_whole_and_a_killed_copy_is_removed(tmp_p
     legacy = [target.with_name(".data_docs.tmp"), target.with_name(".data_docs.old")]
     for folder in legacy:
         folder.mkdir()
-    live = temp_path(target)  # this process's: a publish still copying
+    live = temp_path(target)  # this process's: a publish still copying, with its source's old times
     live.mkdir()
+    os.utime(live, (time.time() - 7 * 3600,) * 2)
 
     assert publish_data_docs(tmp_path / "gx", target) == target / "index.html"
     assert (target / "index.html").read_text() == "new site" and not (target / "stale.html").exists()
     assert not killed.exists() and not any(folder.exists() for folder in legacy)
-    assert sorted(p.name for p in target.parent.iterdir()) == sorted(["data_docs", live.name])
+    assert sorted(p.name for p in target.parent.iterdir()) == sorted(
+        ["data_docs", ".data_docs.lock", live.name]
+    )
