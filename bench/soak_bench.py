@@ -143,17 +143,20 @@ def survivors(airflow_home: Path) -> dict[int, str]:
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_stops = {"starting": False, "pending": False}
 
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """Stop signals wait for the end of the block (then raise as usual): a run is never started
-    without the bench knowing its process to kill."""
-    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    """A stop signal that comes while a process starts acts once it has (the bench always knows
+    the process to kill). Not a blocked signal mask: a child would inherit it."""
+    _stops["starting"] = True
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        _stops["starting"] = False
+    if _stops["pending"]:
+        raise KeyboardInterrupt
 
 
 def dags_test(run: Run, env: dict[str, str], log: IO[str], kill_after: float | None) -> Outcome:
@@ -347,6 +350,9 @@ def soak(
                 print(f"    killing {pid}, left running by the stopped bench: {command[:100]}", flush=True)
                 with suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while survivors(airflow_home) and time.monotonic() < deadline:
+                time.sleep(0.2)  # gone, and their locks with them, before the run goes again
             print(f"    {runs[phase.running].label():70} interrupted (the bench stopped)", flush=True)
             phase.interruptions += 1
             phase.airflow_runs += 1
@@ -638,9 +644,13 @@ def side_by_side(workdir: Path, args: argparse.Namespace) -> bool:
 
 
 def _stop(signum: int, frame: object) -> None:
-    """The first stop signal kills the run under way whole and saves the pass; the rest wait."""
+    """The first stop signal kills the run under way whole and saves the pass; the rest are
+    ignored, so nothing interrupts that."""
     for each in STOP_SIGNALS:
         signal.signal(each, signal.SIG_IGN)
+    if _stops["starting"]:
+        _stops["pending"] = True
+        return
     raise KeyboardInterrupt
 
 
