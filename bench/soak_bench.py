@@ -67,6 +67,7 @@ import duckdb
 import requests
 
 from bench.fingerprint import differences, fingerprint
+from core.scratch import temp_path
 from core.settings import PROJECT_ROOT
 from demo.connections import demo_connections
 from demo.run import AirflowDatabase, alert_connections, isolated_airflow, smtp_catcher
@@ -203,6 +204,13 @@ def dags_test(run: Run, env: dict[str, str], log: IO[str], kill_after: float | N
 STATE = "state.json"
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """``text`` into ``path`` under a temporary name renamed over it: a reader sees it whole."""
+    temporary = temp_path(path)
+    temporary.write_text(text)
+    temporary.replace(path)
+
+
 @dataclass
 class Phase:
     """One pass over the simulated days: what it did, and where it is. Saved to ``root/state.json``
@@ -243,9 +251,7 @@ class Phase:
 
     def save(self) -> None:
         fields = {k: v for k, v in vars(self).items() if k != "root"}
-        temporary = self.root / f".{STATE}.tmp"
-        temporary.write_text(json.dumps(fields, indent=1, sort_keys=True))
-        temporary.replace(self.root / STATE)
+        _write_whole(self.root / STATE, json.dumps(fields, indent=1, sort_keys=True))
 
     @classmethod
     def load(cls, root: Path) -> Phase:
@@ -325,9 +331,13 @@ def soak(
         log = stack.enter_context((phase.root / "airflow-output.log").open("a"))
         airflow_home = Path(env["AIRFLOW_HOME"])
         last, webhooks_seen = time.monotonic(), 0
+
+        def begin(day: date) -> None:
+            server.state.fixed_today = day  # the demo server's clock (no HTTP route sets it)
+            server.state.restart_chaos(day_seed(seed, day))
+
         if phase.day is not None:
-            server.state.fixed_today = date.fromisoformat(phase.day)
-            server.state.restart_chaos(day_seed(seed, server.state.fixed_today))
+            begin(date.fromisoformat(phase.day))
 
         def save() -> None:
             nonlocal last, webhooks_seen
@@ -366,8 +376,7 @@ def soak(
                     return False
                 phase.day = run.day.isoformat()
                 phase.days += 1
-                server.state.fixed_today = run.day  # the demo server's clock (no HTTP route sets it)
-                server.state.restart_chaos(day_seed(seed, run.day))
+                begin(run.day)
                 print(f"  day {phase.days} {run.day}", flush=True)
             if index in kills and index > phase.armed_through:
                 phase.pending_kills.append(kills[index])
@@ -717,9 +726,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{workdir} holds a soak planned with {changed}; give the same options or another --workdir"
         )
     if not saved.exists():  # written once, whole: the passes side by side read it at once
-        temporary = workdir / ".plan.json.tmp"
-        temporary.write_text(json.dumps(configuration, indent=1))
-        temporary.replace(saved)
+        _write_whole(saved, json.dumps(configuration, indent=1))
     if not args.child:
         (workdir / PAUSE).unlink(missing_ok=True)  # running the command again is going on
     print(f"working folder {workdir}", flush=True)
