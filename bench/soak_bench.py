@@ -67,7 +67,7 @@ import duckdb
 import requests
 
 from bench.fingerprint import differences, fingerprint
-from core.scratch import temp_path
+from core.scratch import replacing
 from core.settings import PROJECT_ROOT
 from demo.connections import demo_connections
 from demo.run import AirflowDatabase, alert_connections, isolated_airflow, smtp_catcher
@@ -206,9 +206,8 @@ STATE = "state.json"
 
 def _write_whole(path: Path, text: str) -> None:
     """``text`` into ``path`` under a temporary name renamed over it: a reader sees it whole."""
-    temporary = temp_path(path)
-    temporary.write_text(text)
-    temporary.replace(path)
+    with replacing(path) as temporary:
+        temporary.write_text(text)
 
 
 @dataclass

@@ -1,15 +1,17 @@
 """Temporary files and folders, named so that the next run can remove what a killed run left.
 
 Each file a killed step could leave half-written (a landing partition, the snapshot, a feed's
-state, dbt's docs page and saved parse, a month's report folder) is written beside its target under
-a temporary name and renamed over it in one step, so readers see the old file or the new one. A
+state, dbt's docs page and saved parse, the published Data Docs) is written beside its target under
+a temporary name and renamed over it in one step (:func:`replacing`), so readers see the old file or
+the new one. A
 process killed in between (``kill -9``, the OOM killer, a lost worker) leaves the temporary file
 behind. Its name says who wrote it, ``.<target>.<pid>-<start>@<host>.<token>.tmp``: the process
 id, the process's start time (so that a reused process id is not taken for the writer) and the
 machine (its host name and its process id namespace, so that two containers with one host name
 are told apart). A sweep before each run removes the files of processes that have ended on this
 machine and leaves alone a file another live run is still writing; another machine's temporary
-file untouched for :data:`ABANDONED_AFTER` is removed too.
+file, or one whose writer cannot be told from a process that took its id, untouched for
+:data:`ABANDONED_AFTER` is removed too.
 
 Folders for one step's temporary output (dbt's target) have fixed names under the data folder's
 ``tmp``; a step holds its folder's lock while it runs (the kernel releases it when the process
@@ -36,7 +38,11 @@ log = logging.getLogger(__name__)
 ABANDONED_AFTER = timedelta(hours=6)
 """Another machine's temporary file, or one named without its owner, nobody has written for this
 long is a dead run's. This machine's own are a dead run's once their process has ended, never
-sooner: a copy keeps its source's times (``shutil.copytree``), so age says nothing of its writer."""
+sooner, unless the process that has its id cannot be told from its writer (``/proc`` hidden, or no
+start time in the name): then age decides too. Age is the inode's change time, which a copy cannot
+set into the past as it does the modification time (``shutil.copytree`` keeps its source's)."""
+
+_now = time.time  # the clock for a file's age; tests move it instead of a file's times
 
 _OURS = re.compile(
     r"\.(?P<target>.+)\.(?P<pid>\d+)-(?P<start>\d+)@(?P<host>[A-Za-z0-9-]+)\.[0-9a-f]{8}\.tmp(\.wal)?"
@@ -52,6 +58,31 @@ def temp_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.{owner}.{secrets.token_hex(4)}.tmp")
 
 
+@contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """A temporary name beside ``target`` (:func:`temp_path`) for the block to write a file or a
+    folder at. When the block ends, it takes ``target``'s place in one step (a folder it replaces is
+    moved aside first, then removed), so a reader sees the old or the new, never part of either. If
+    the block or the swap fails, what the block wrote is removed and ``target`` is as it was."""
+    temp = temp_path(target)
+    try:
+        yield temp
+        if temp.is_dir() and target.is_dir():
+            old = temp_path(target)
+            target.rename(old)
+            try:
+                temp.rename(target)
+            except BaseException:
+                old.rename(target)
+                raise
+            _remove(old)
+        else:
+            os.replace(temp, target)
+    except BaseException:
+        _remove(temp)
+        raise
+
+
 def sweep(folder: Path, recursive: bool = False) -> list[Path]:
     """Remove the temporary files and folders in ``folder`` (and below it, with ``recursive``)
     that a run which has ended left behind; what was removed. A missing folder has none."""
@@ -65,10 +96,7 @@ def sweep(folder: Path, recursive: bool = False) -> list[Path]:
             if why is None:
                 continue
             try:
-                if name in folders and not path.is_symlink():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
+                _remove(path, missing_ok=False)
             except FileNotFoundError:
                 continue  # another sweep was first
             except OSError as error:  # left for a later sweep; the run itself needs none of it
@@ -113,17 +141,27 @@ def scratch_dir(root: Path, name: str) -> Iterator[Path]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def _remove(path: Path, missing_ok: bool = True) -> None:
+    """Remove the file, link or folder ``path`` (a link itself, never what it points to)."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=missing_ok)
+    else:
+        path.unlink(missing_ok=missing_ok)
+
+
 def _abandoned(path: Path) -> str | None:
     """Who left ``path`` if it is a temporary file no live process is writing; None otherwise."""
     ours = _OURS.fullmatch(path.name)
     if not ours and not _UNOWNED.fullmatch(path.name):
         return None
     if ours and ours["host"] == _host():
-        if _alive(int(ours["pid"]), int(ours["start"])):
+        alive = _alive(int(ours["pid"]), int(ours["start"]))
+        if alive is False:
+            return f"process {ours['pid']}, which ended before renaming it"
+        if alive:
             return None
-        return f"process {ours['pid']}, which ended before renaming it"
     try:
-        idle = time.time() - path.lstat().st_mtime
+        idle = _now() - path.lstat().st_ctime
     except FileNotFoundError:
         return None
     if idle > ABANDONED_AFTER.total_seconds():
@@ -154,10 +192,11 @@ def _started(pid: int) -> int | None:
     return int(fields[19]) if fields and len(fields) > 19 else None
 
 
-def _alive(pid: int, started: int) -> bool:
+def _alive(pid: int, started: int) -> bool | None:
     """Whether the process ``pid`` that started at ``started`` (0: unknown) still runs on this
     machine: not ended, not a zombie (killed but not yet reaped), not another process since
-    given the same id."""
+    given the same id. None when a process has the id but which one cannot be told (its start
+    unknown, or ``/proc`` not readable)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -166,7 +205,7 @@ def _alive(pid: int, started: int) -> bool:
         pass
     fields = _stat(pid)
     if fields is None:
-        return True
+        return None
     if fields[0] in ("Z", "X"):
         return False
-    return not started or _started(pid) == started
+    return _started(pid) == started if started else None

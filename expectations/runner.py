@@ -33,7 +33,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.exceptions import DataContextError
 
 from core.config import VolumeChecks
-from core.scratch import held, sweep, temp_path
+from core.scratch import held, replacing, sweep
 from core.settings import data_docs_keep_runs, utc_today
 from expectations.catalog import SUITES
 from expectations.data_docs import data_docs_site_config, prune_validation_results, remove_empty_folders
@@ -481,18 +481,13 @@ def _build_data_docs(context: Any, gx_dir: Path, run_id: str) -> Path:
 def publish_data_docs(gx_dir: Path, target: Path) -> Path:
     """Copy the Data Docs site to ``target`` (replacing it) for readers outside the pipeline, one
     publish at a time (a lock beside it). The copy and the site it replaces are temporary folders
-    named by this process (``temp_path``): a killed publish's are removed by the next one's sweep."""
+    named by this process (``replacing``): a killed publish's are removed by the next one's sweep."""
     source = data_docs_dir(gx_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
     with held(target.with_name(f".{target.name}.lock"), f"{target}: another check run is publishing it"):
         sweep(target.parent)
         for legacy in (".tmp", ".old"):  # the fixed names of earlier versions, if any
             shutil.rmtree(target.with_name(f".{target.name}{legacy}"), ignore_errors=True)
-        staging = temp_path(target)
-        shutil.copytree(source, staging)
-        old = temp_path(target)
-        if target.exists():
-            target.rename(old)
-        staging.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        with replacing(target) as staging:
+            shutil.copytree(source, staging)
     return target / "index.html"

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from core.scratch import sweep, temp_path
+from core.scratch import replacing, sweep
 
 FILE_NAME = "data.jsonl"
 STATE_DIR = "_state"
@@ -112,30 +112,24 @@ def write_partition(
     target = partition_path(root, source, stream, account, day)
     target.parent.mkdir(parents=True, exist_ok=True)
     rows = 0
-    temp_name = temp_path(target)
-    try:
-        with open(temp_name, "x", encoding="utf-8") as handle:
-            for record, extracted_at in records:
-                line = {"record": record, "extracted_at": extracted_at.isoformat(), "run_id": run_id}
+    with replacing(target) as temp_name, open(temp_name, "x", encoding="utf-8") as handle:
+        for record, extracted_at in records:
+            line = {"record": record, "extracted_at": extracted_at.isoformat(), "run_id": run_id}
+            text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
+            if len(text) > RECORD_TEXT_MAX_CHARS:  # only then can a field be too long
+                where = f"{source}/{stream}/account={account}/day={day}"
+                line["record"] = _capped(record, where)
                 text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
-                if len(text) > RECORD_TEXT_MAX_CHARS:  # only then can a field be too long
-                    where = f"{source}/{stream}/account={account}/day={day}"
-                    line["record"] = _capped(record, where)
-                    text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
-                    if len(text) > RECORD_MAX_CHARS:
-                        raise RecordTooLarge(
-                            f"record {_named(record)} is {len(text):,} characters long with every text cut "
-                            f"to {RECORD_TEXT_MAX_CHARS:,} (RECORD_MAX_CHARS is {RECORD_MAX_CHARS:,})"
-                        )
-                handle.write(text)
-                handle.write("\n")
-                rows += 1
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+                if len(text) > RECORD_MAX_CHARS:
+                    raise RecordTooLarge(
+                        f"record {_named(record)} is {len(text):,} characters long with every text cut "
+                        f"to {RECORD_TEXT_MAX_CHARS:,} (RECORD_MAX_CHARS is {RECORD_MAX_CHARS:,})"
+                    )
+            handle.write(text)
+            handle.write("\n")
+            rows += 1
+        handle.flush()
+        os.fsync(handle.fileno())
     return Partition(source, stream, account, day, target, rows)
 
 

@@ -54,7 +54,7 @@ import feedparser
 import requests
 
 from core.config import Account, Feed, RssSettings
-from core.scratch import temp_path
+from core.scratch import replacing
 from extractors.connections import ConnectionInfo
 from extractors.core import Audience, Record, Source, Stream, StreamTask, Window
 from extractors.errors import ExtractError, TransientError, Where
@@ -292,16 +292,10 @@ class ValidatorStore:
                 "day": validators.day.isoformat() if validators.day else None,
             }
         )
-        temp_name = temp_path(self.path(feed))
-        try:
-            with open(temp_name, "x", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, self.path(feed))
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        with replacing(self.path(feed)) as temp_name, open(temp_name, "x", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
 
 
 # ------------------------------------------------------------------------------------- errors

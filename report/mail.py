@@ -30,7 +30,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from core.scratch import sweep, temp_path
+from core.scratch import replacing, sweep
 from report.charts import CHARTS, render_charts
 from report.content import Report
 from report.render import render_html, render_text, subject
@@ -85,10 +85,10 @@ def write_archive(report: Report, archive_root: Path) -> Path:
     archive_root.mkdir(parents=True, exist_ok=True)
     target = archive_root / str(report.month)
     sweep(archive_root)  # a killed run's half-written folder
-    staging = temp_path(target)
-    staging.mkdir()
-    staging.chmod(0o755)  # the archive is for whoever reads the reports, whatever the umask
-    try:
+    shutil.rmtree(archive_root / f".{report.month}.old", ignore_errors=True)  # earlier versions' fixed name
+    with replacing(target) as staging:
+        staging.mkdir()
+        staging.chmod(0o755)  # the archive is for whoever reads the reports, whatever the umask
         (staging / "charts").mkdir()
         for name, png in charts.items():
             (staging / "charts" / f"{name}.png").write_bytes(png)
@@ -99,21 +99,6 @@ def write_archive(report: Report, archive_root: Path) -> Path:
         for table in report.tables.values():
             (staging / f"{table.name}.csv").write_bytes(csv_bytes(table.columns, table.rows))
         (staging / "message.eml").write_bytes(build_message(report, charts).as_bytes())
-        if target.exists():
-            old = target.with_name(f".{report.month}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-            try:
-                staging.rename(target)
-            except BaseException:
-                old.rename(target)  # put the previous archive back
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            staging.rename(target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     log.info("Archived the %s report in %s", report.month, target)
     return target
 

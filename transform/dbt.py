@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from core.scratch import sweep, temp_path
+from core.scratch import replacing, sweep
 from core.settings import PROJECT_ROOT, paths
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -56,9 +56,8 @@ def run_dbt(
         )
     if target_path and (target_path / PARTIAL_PARSE).is_file():
         cache.parent.mkdir(parents=True, exist_ok=True)
-        temp = temp_path(cache)  # dbt commands of other steps may save theirs at the same time
-        shutil.copyfile(target_path / PARTIAL_PARSE, temp)
-        os.replace(temp, cache)
+        with replacing(cache) as temp:  # dbt commands of other steps may save theirs at the same time
+            shutil.copyfile(target_path / PARTIAL_PARSE, temp)
     if result.success:
         return
     failures = []

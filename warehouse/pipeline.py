@@ -8,7 +8,6 @@ the next writer (another task, dbt) can take the lock.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -18,7 +17,7 @@ from typing import Any
 
 from core.config import load_config
 from core.database import writer
-from core.scratch import scratch_dir, sweep, temp_path
+from core.scratch import replacing, scratch_dir, sweep
 from core.settings import dbt_selection, paths
 from extractors import source_class
 from extractors.core import Window
@@ -231,9 +230,8 @@ def generate_dbt_docs() -> Path:
     with scratch_dir(paths().scratch, "dbt-docs") as build:
         run_dbt(["docs", "generate", "--static"], target_path=build)
         page = target / "index.html"
-        temp = temp_path(page)
-        shutil.copyfile(build / "static_index.html", temp)
-        os.replace(temp, page)
+        with replacing(page) as temp:
+            shutil.copyfile(build / "static_index.html", temp)
     return page
 
 

@@ -16,10 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from core.scratch import ABANDONED_AFTER, scratch_dir, sweep, temp_path
+from core import scratch
+from core.scratch import ABANDONED_AFTER, replacing, scratch_dir, sweep, temp_path
 from extractors.landing import STATE_DIR, sweep_landing
 
 zombies: list[subprocess.Popen[str]] = []
+
+
+def later(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """Move the sweep's clock ``seconds`` on: a file's change time cannot be set into the past."""
+    monkeypatch.setattr(scratch, "_now", lambda: time.time() + seconds)
 
 
 def killed_while_writing(root: Path, reap: bool = True) -> list[Path]:
@@ -86,7 +92,9 @@ def test_a_live_writers_temporary_file_is_left_alone(tmp_path: Path) -> None:
     assert live.exists() and all(p.exists() for p in kept)
 
 
-def test_another_machines_file_goes_once_untouched_for_hours_and_a_live_writers_never(tmp_path: Path) -> None:
+def test_another_machines_file_goes_once_untouched_for_hours_and_a_live_writers_never(
+    tmp_path: Path, monkeypatch
+) -> None:
     """Another machine's processes cannot be seen: age decides for its files, and for the names of
     earlier versions (no owner). This machine's live writer keeps its file however old its times
     (a copy keeps its source's)."""
@@ -96,12 +104,29 @@ def test_another_machines_file_goes_once_untouched_for_hours_and_a_live_writers_
     files = [alive_but_old, other_host, *legacy]
     for path in files:
         path.write_text("x")
-    assert sweep(tmp_path) == []  # all fresh: a live run may be writing any of them
-    old = time.time() - ABANDONED_AFTER.total_seconds() - 60
+    old = time.time() - 30 * 24 * 3600
     for path in files:
-        os.utime(path, (old, old))
+        os.utime(path, (old, old))  # a copy's times: its source's, however old
+    assert sweep(tmp_path) == []  # all just made: a live run may be writing any of them
+    later(monkeypatch, ABANDONED_AFTER.total_seconds() + 60)
     assert sorted(sweep(tmp_path)) == sorted([other_host, *legacy])
     assert alive_but_old.exists()
+
+
+def test_a_live_process_that_cannot_be_told_from_the_writer_keeps_its_file_for_hours_only(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """With ``/proc`` hidden (``hidepid``) or no start time in the name, the process that has the
+    writer's id may be another one that took it: its file is kept while it is fresh, not forever."""
+    hidden = temp_path(tmp_path / "data.jsonl")  # this process: alive, but /proc hides who it is
+    unstarted = temp_path(tmp_path / "report")
+    unstarted = unstarted.with_name(re.sub(r"-\d+@", "-0@", unstarted.name))  # no start time
+    for path in (hidden, unstarted):
+        path.write_text("x")
+    monkeypatch.setattr(scratch, "_stat", lambda pid: None)
+    assert sweep(tmp_path) == []
+    later(monkeypatch, ABANDONED_AFTER.total_seconds() + 60)
+    assert sorted(sweep(tmp_path)) == sorted([hidden, unstarted])
 
 
 def test_the_sweep_of_one_source_leaves_other_sources_alone(tmp_path: Path) -> None:
@@ -203,7 +228,7 @@ def test_another_live_process_keeps_its_file_and_a_reused_process_id_does_not(tm
         child.stdout.close()
 
 
-def test_a_link_named_like_a_temporary_file_is_removed_not_followed(tmp_path: Path) -> None:
+def test_a_link_named_like_a_temporary_file_is_removed_not_followed(tmp_path: Path, monkeypatch) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "keep.txt").write_text("x")
@@ -211,8 +236,49 @@ def test_a_link_named_like_a_temporary_file_is_removed_not_followed(tmp_path: Pa
     folder.mkdir()
     link = folder / ".warehouse.duckdb.1-1@elsewhere.0123abcd.tmp"
     link.symlink_to(outside, target_is_directory=True)
-    old = time.time() - ABANDONED_AFTER.total_seconds() - 60
-    os.utime(link, (old, old), follow_symlinks=False)
-    os.utime(outside, (old, old))
+    later(monkeypatch, ABANDONED_AFTER.total_seconds() + 60)
     assert sweep(folder) == [link]
     assert not link.is_symlink() and (outside / "keep.txt").exists()
+
+
+@pytest.mark.parametrize("folder", [False, True], ids=["file", "folder"])
+def test_a_replacement_takes_the_targets_place_whole_or_not_at_all(tmp_path: Path, folder: bool) -> None:
+    target = tmp_path / "site"
+
+    def write(at: Path, text: str) -> None:
+        if folder:
+            at.mkdir()
+            (at / "index.html").write_text(text)
+        else:
+            at.write_text(text)
+
+    def read() -> str:
+        return (target / "index.html" if folder else target).read_text()
+
+    write(target, "old")
+    with pytest.raises(RuntimeError), replacing(target) as temp:
+        write(temp, "half")
+        raise RuntimeError("killed while writing")
+    assert read() == "old" and sorted(tmp_path.iterdir()) == [target]
+    with replacing(target) as temp:
+        write(temp, "new")
+        assert read() == "old"  # readers see the old one until the block ends
+    assert read() == "new" and sorted(tmp_path.iterdir()) == [target]
+
+
+def test_a_folder_that_cannot_take_its_place_puts_the_old_one_back(tmp_path: Path, monkeypatch) -> None:
+    target = tmp_path / "site"
+    target.mkdir()
+    (target / "index.html").write_text("old")
+    real_rename = Path.rename
+
+    def rename(self: Path, to: Path) -> Path:
+        if self.name.startswith(".site.") and to == target and (self / "index.html").read_text() == "new":
+            raise OSError(28, "No space left on device")
+        return real_rename(self, to)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(OSError, match="No space"), replacing(target) as temp:
+        temp.mkdir()
+        (temp / "index.html").write_text("new")
+    assert (target / "index.html").read_text() == "old" and sorted(tmp_path.iterdir()) == [target]
