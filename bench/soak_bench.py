@@ -252,6 +252,42 @@ class Phase:
         fields = {k: v for k, v in vars(self).items() if k != "root"}
         _write_whole(self.root / STATE, json.dumps(fields, indent=1, sort_keys=True))
 
+    def arm(self, index: int, kills: dict[int, float]) -> None:
+        """Take up the kill drawn for planned run ``index``, once (its re-runs draw none)."""
+        if index in kills and index > self.armed_through:
+            self.pending_kills.append(kills[index])
+            self.armed_through = index
+
+    def interrupted(self, label: str) -> None:
+        """The run under way when the bench stopped counts as a run in trouble; it goes again."""
+        print(f"    {label:70} interrupted (the bench stopped)", flush=True)
+        self.interruptions += 1
+        self.airflow_runs += 1
+        self.troubled = True
+        self.running = None
+
+    def ended(self, run: Run, outcome: Outcome, attempts: int) -> None:
+        """Count the run ``next_run`` that ended with ``outcome``: on success, or after ``attempts``
+        tries (given up), the pass moves to the next run; else the same run goes again."""
+        self.running = None
+        self.tries += 1
+        self.airflow_runs += 1
+        if outcome.state == "killed":
+            self.pending_kills.pop(0)
+            self.kills += 1
+        else:
+            self.kills_missed += len(self.pending_kills)  # ended first: they move to the next run
+        if outcome.state == "success":
+            self.run_seconds.setdefault(run.dag_id, []).append(outcome.seconds)
+            self.recoveries += self.troubled
+            self.next_run, self.tries, self.troubled = self.next_run + 1, 0, False
+            return
+        self.failed += outcome.state == "failed"
+        self.troubled = True
+        if self.tries >= attempts:
+            self.unrecovered.append(f"{run.day} {run.label()}")
+            self.next_run, self.tries, self.troubled = self.next_run + 1, 0, False
+
     @classmethod
     def load(cls, root: Path) -> Phase:
         """The pass saved under ``root``, or a new one."""
@@ -362,11 +398,7 @@ def soak(
             deadline = time.monotonic() + 30
             while survivors(airflow_home) and time.monotonic() < deadline:
                 time.sleep(0.2)  # gone, and their locks with them, before the run goes again
-            print(f"    {runs[phase.running].label():70} interrupted (the bench stopped)", flush=True)
-            phase.interruptions += 1
-            phase.airflow_runs += 1
-            phase.troubled = True
-            phase.running = None
+            phase.interrupted(runs[phase.running].label())
         while phase.next_run < len(runs):
             index, run = phase.next_run, runs[phase.next_run]
             if run.day.isoformat() != phase.day:
@@ -377,9 +409,7 @@ def soak(
                 phase.days += 1
                 begin(run.day)
                 print(f"  day {phase.days} {run.day}", flush=True)
-            if index in kills and index > phase.armed_through:
-                phase.pending_kills.append(kills[index])
-                phase.armed_through = index
+            phase.arm(index, kills)
             run_env = (
                 env | demo_connections(server.url, today=run.day) | {"WAREHOUSE_TODAY": run.day.isoformat()}
             )
@@ -393,25 +423,8 @@ def soak(
             except KeyboardInterrupt:
                 save()  # what the interrupted run did: its time, requests and faults
                 raise
-            phase.running = None
-            phase.tries += 1
-            tried = phase.tries
-            phase.airflow_runs += 1
-            if outcome.state == "killed":
-                phase.pending_kills.pop(0)
-                phase.kills += 1
-            else:
-                phase.kills_missed += len(phase.pending_kills)  # ended first: they move to the next run
-            if outcome.state == "success":
-                phase.run_seconds.setdefault(run.dag_id, []).append(outcome.seconds)
-                phase.recoveries += phase.troubled
-                phase.next_run, phase.tries, phase.troubled = index + 1, 0, False
-            else:
-                phase.failed += outcome.state == "failed"
-                phase.troubled = True
-                if phase.tries >= attempts:
-                    phase.unrecovered.append(f"{run.day} {run.label()}")
-                    phase.next_run, phase.tries, phase.troubled = index + 1, 0, False
+            tried = phase.tries + 1
+            phase.ended(run, outcome, attempts)
             save()
             print(
                 f"    {run.label():70} {outcome.state:8} {outcome.seconds:6.1f} s"

@@ -97,6 +97,48 @@ def test_a_soak_saves_where_it_is_and_goes_on_only_as_planned(tmp_path) -> None:
     assert not (tmp_path / "w" / "soak").exists()
 
 
+def test_a_soak_counts_kills_retries_interruptions_and_give_ups_and_goes_on_from_its_save(tmp_path) -> None:
+    """The soak's accounting, run by run: a drawn kill fires once (not again on its run's retry), a
+    kill that comes after its run ended moves to the next run, a run in trouble that then succeeds
+    is a recovery, an interrupted run goes again without using a try, a run that fails every try is
+    given up and named; a pass saved part-way goes on from the same counts."""
+    from collections import Counter
+
+    from bench import soak_bench
+    from bench.soak_bench import Outcome, Phase
+
+    runs = soak_bench.plan(2, date(2026, 10, 4), [20])  # 6 runs: extract, transform, alerts a day
+    kills = {1: 0.5, 2: 0.4}
+    phase = Phase(tmp_path / "soak")
+    phase.root.mkdir()
+
+    def step(state: str, pending: list[float], next_run: int) -> None:
+        phase.arm(phase.next_run, kills)
+        assert phase.pending_kills[:1] == pending[:1]  # the kill the run gets, if any
+        phase.ended(runs[phase.next_run], Outcome(state, 10.0), attempts=3)
+        assert phase.pending_kills == pending[1:] if state == "killed" else phase.pending_kills == pending
+        assert phase.next_run == next_run
+
+    step("success", [], 1)
+    step("killed", [0.5], 1)
+    step("success", [], 2)  # the retry draws no second kill: recovered
+    step("success", [0.4], 3)  # ended before its kill, which moves on to the next run
+    step("killed", [0.4], 3)
+    phase.save()
+    phase = Phase.load(phase.root)
+    phase.running = 3
+    phase.interrupted(runs[3].label())  # the bench stopped while run 3 went again: no try used
+    step("failed", [], 3)
+    step("failed", [], 4)  # killed, failed, failed: three tries, given up
+    step("success", [], 5)
+    step("success", [], 6)
+    assert (phase.airflow_runs, phase.kills, phase.kills_missed, phase.failed) == (10, 2, 1, 2)
+    assert (phase.recoveries, phase.interruptions, phase.running) == (1, 1, None)
+    assert phase.unrecovered == [f"{runs[3].day} {runs[3].label()}"]
+    successes = {dag: [10.0] * n for dag, n in Counter(runs[i].dag_id for i in (0, 1, 2, 4, 5)).items()}
+    assert phase.run_seconds == successes
+
+
 def test_the_warehouse_benches_run_on_the_shared_warehouse(full_warehouse, tmp_path) -> None:
     copy = full_warehouse.copy(tmp_path)
     with duckdb.connect(str(copy)) as con:  # the report reads only a published snapshot
