@@ -142,6 +142,18 @@ def correct_tweet(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
     return {"tweet": _patch(con, "x__tweets", f"partition_day = '{LATE}'", change, read)}
 
 
+def delete_tweet(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
+    """A tweet deleted on X after the marts counted it: the day, read again, lands without it."""
+    row = con.execute(
+        f"select rowid, record from raw.x__tweets where partition_day = '{LATE}' order by all desc limit 1"
+    ).fetchone()
+    assert row, f"no raw.x__tweets row on {LATE}"
+    first = con.execute(f"select min(rowid) from raw.x__tweets where partition_day = '{LATE}'").fetchone()
+    assert row[0] != first[0], "the day's only tweet is the one correct_tweet changes"
+    con.execute("delete from raw.x__tweets where rowid = ?", [row[0]])
+    return {"deleted_tweet": json.loads(row[1])}
+
+
 def correct_mention(con: duckdb.DuckDBPyConnection, read: date) -> dict[str, Any]:
     change = _add(("score",), 1000)
     return {"mention": _patch(con, "reddit__search", f"partition_day = '{LATE}'", change, read)}
@@ -178,6 +190,7 @@ STEPS = [
             correct_ga(LATE),
             empty_ga_day,
             correct_tweet,
+            delete_tweet,
             correct_mention,
             correct_old_mention,
             correct_x_mention,
@@ -408,6 +421,11 @@ def _what_the_marts_say(con: duckdb.DuckDBPyConnection, corrected: dict[str, Any
             " where tweet_id = ? and observed_in = 'tweets' and observed_date = ?",
             [corrected["tweet"]["id"], LATE],
         ).fetchall(),
+        "deleted_tweet_rows": con.execute(
+            "select (select count(*) from marts.fct_post_performance where post_key = $key),"
+            " (select count(*) from intermediate.int_posts__unioned where post_key = $key)",
+            {"key": f"x:{corrected['deleted_tweet']['id']}"},
+        ).fetchone(),
         "emptied_day_rows": con.execute(
             "select count(*) from marts.fct_social_traffic_daily where report_date = ?",
             [corrected["emptied"]],
@@ -473,6 +491,7 @@ def test_the_late_corrections_reached_the_incremental_marts(runs: Runs) -> None:
     followers come from the corrected day too."""
     assert runs.marts["reactions"] == (runs.corrected["post"]["reactions"]["summary"]["total_count"],)
     assert runs.marts["emptied_day_rows"] == (0,)
+    assert runs.marts["deleted_tweet_rows"] == (0, 0)  # gone from the posts and their performance
     assert runs.marts["x_mention_likes"] == (runs.corrected["x_mention"]["public_metrics"]["like_count"],)
     assert runs.marts["tweet_likes"] == [(runs.corrected["tweet"]["public_metrics"]["like_count"],)]
     assert runs.marts["competitor_likes"] == [

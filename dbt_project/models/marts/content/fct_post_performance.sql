@@ -2,7 +2,13 @@
     Incremental (delete+insert by post_key, dbt_project.yml): a run replaces
     the posts published from incremental_rebuild_from() on, and every older
     post with a snapshot read since then (lifetime metrics keep changing).
+    A post the platform no longer serves (deleted, or made private) leaves
+    int_posts__unioned and dim_post; the post-hook removes it here too, as a
+    full refresh would, so no row is left without its post.
 #}
+{{ config(
+    post_hook="delete from {{ this }} where post_key not in (select post_key from {{ ref('int_posts__unioned') }})"
+) }}
 {%- set rebuild_from = incremental_rebuild_from('created_date') %}
 
 with
