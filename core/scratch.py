@@ -1,17 +1,17 @@
 """Temporary files and folders, named so that the next run can remove what a killed run left.
 
-Each file a killed step could leave half-written (a landing partition, the snapshot, a feed's
-state, dbt's docs page and saved parse, the published Data Docs) is written beside its target under
-a temporary name and renamed over it in one step (:func:`replacing`), so readers see the old file or
-the new one. A
+Each file a killed step could leave half-written is written beside its target under a temporary
+name and renamed over it in one step, so readers see the old file or the new one: a landing
+partition, a feed's state, dbt's docs page and saved parse, the published Data Docs and a month's
+report folder through :func:`replacing`; the snapshot, which DuckDB writes with its log, by hand. A
 process killed in between (``kill -9``, the OOM killer, a lost worker) leaves the temporary file
 behind. Its name says who wrote it, ``.<target>.<pid>-<start>@<host>.<token>.tmp``: the process
 id, the process's start time (so that a reused process id is not taken for the writer) and the
 machine (its host name and its process id namespace, so that two containers with one host name
 are told apart). A sweep before each run removes the files of processes that have ended on this
 machine and leaves alone a file another live run is still writing; another machine's temporary
-file, or one whose writer cannot be told from a process that took its id, untouched for
-:data:`ABANDONED_AFTER` is removed too.
+file, or one whose writer cannot be told from a process that took its id (then even a live
+writer's), untouched for :data:`ABANDONED_AFTER` is removed too.
 
 Folders for one step's temporary output (dbt's target) have fixed names under the data folder's
 ``tmp``; a step holds its folder's lock while it runs (the kernel releases it when the process
@@ -40,7 +40,9 @@ ABANDONED_AFTER = timedelta(hours=6)
 long is a dead run's. This machine's own are a dead run's once their process has ended, never
 sooner, unless the process that has its id cannot be told from its writer (``/proc`` hidden, or no
 start time in the name): then age decides too. Age is the inode's change time, which a copy cannot
-set into the past as it does the modification time (``shutil.copytree`` keeps its source's)."""
+set into the past as it does the modification time (``shutil.copytree`` keeps its source's). A
+folder's own change time stays put while files deep inside it are written, and a snapshot's while
+only its log grows; every such write takes seconds, far inside this margin."""
 
 _now = time.time  # the clock for a file's age; tests move it instead of a file's times
 
@@ -63,7 +65,9 @@ def replacing(target: Path) -> Iterator[Path]:
     """A temporary name beside ``target`` (:func:`temp_path`) for the block to write a file or a
     folder at. When the block ends, it takes ``target``'s place in one step (a folder it replaces is
     moved aside first, then removed), so a reader sees the old or the new, never part of either. If
-    the block or the swap fails, what the block wrote is removed and ``target`` is as it was."""
+    the block or the swap fails, what the block wrote is removed and ``target`` is as it was (a
+    folder cannot replace a file, nor a file a folder: the swap fails). Two processes replacing one
+    folder at once need a lock around it (:func:`held`): the swap is two renames."""
     temp = temp_path(target)
     try:
         yield temp
@@ -73,7 +77,10 @@ def replacing(target: Path) -> Iterator[Path]:
             try:
                 temp.rename(target)
             except BaseException:
-                old.rename(target)
+                try:
+                    old.rename(target)
+                except OSError as error:
+                    log.error("could not put back %s, left at %s while this runs: %s", target, old, error)
                 raise
             _remove(old)
         else:

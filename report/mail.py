@@ -30,7 +30,7 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
-from core.scratch import replacing, sweep
+from core.scratch import held, replacing, sweep
 from report.charts import CHARTS, render_charts
 from report.content import Report
 from report.render import render_html, render_text, subject
@@ -84,9 +84,12 @@ def write_archive(report: Report, archive_root: Path) -> Path:
     charts = render_charts(report)
     archive_root.mkdir(parents=True, exist_ok=True)
     target = archive_root / str(report.month)
-    sweep(archive_root)  # a killed run's half-written folder
-    shutil.rmtree(archive_root / f".{report.month}.old", ignore_errors=True)  # earlier versions' fixed name
-    with replacing(target) as staging:
+    with (
+        held(archive_root / ".archive.lock", f"{target}: another run is archiving the month"),
+        replacing(target) as staging,
+    ):
+        sweep(archive_root)  # a killed run's half-written folder
+        shutil.rmtree(archive_root / f".{report.month}.old", ignore_errors=True)  # earlier versions' name
         staging.mkdir()
         staging.chmod(0o755)  # the archive is for whoever reads the reports, whatever the umask
         (staging / "charts").mkdir()

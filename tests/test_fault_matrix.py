@@ -13,9 +13,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 MATRIX = ROOT / "docs" / "RELIABILITY.md"
 
-# A pytest node id (its parameter id, if any, is not checked) or a dbt unit test in its YAML file.
-PYTEST = re.compile(r"`(tests/[\w/]+\.py)::(\w+)(?:\[[^`]*\])?`")
+# A pytest node id (its parameter id, if any, is not checked), or ``::name`` for another test of the
+# file named before it in the row, or a dbt unit test in its YAML file. Any other backticked text
+# with ``::`` is an error: a reference the check cannot read is not checked.
+PYTEST = re.compile(r"`(tests/[\w/]+\.py)?::(\w+)(?:\[[^`]*\])?`")
 DBT_UNIT = re.compile(r"`(dbt_project/[\w/.-]+\.ya?ml)::(\w+)`")
+ANY_REFERENCE = re.compile(r"`[^`]*::[^`]*`")
 
 
 def fault_rows(text: str) -> list[str]:
@@ -28,10 +31,16 @@ def unproven(text: str, root: Path) -> list[str]:
     problems = []
     for row in fault_rows(text):
         fault = row.split(" | ")[0].removeprefix("| ")[:80]
-        named = [(path, name, _tests) for path, name in PYTEST.findall(row)]
+        named, path = [], ""
+        for given, name in PYTEST.findall(row):
+            path = given or path
+            named.append((path or "(no file before it)", name, _tests))
         named += [(path, name, _unit_tests) for path, name in DBT_UNIT.findall(row)]
         if not named:
             problems.append(f"{fault}: names no test")
+        for text in ANY_REFERENCE.findall(row):
+            if not (PYTEST.fullmatch(text) or DBT_UNIT.fullmatch(text)):
+                problems.append(f"{fault}: {text} is not a test reference the check can read")
         for path, name, found in named:
             if name not in found(root / path):
                 problems.append(f"{fault}: {path}::{name} does not exist")
@@ -78,6 +87,9 @@ def test_a_fault_without_a_test_or_naming_a_missing_one_is_found() -> None:
             "| unproven | nothing | a sentence, no test |",
             f"| renamed | kept | {real.replace('left_alone', 'kept')} |",
             "| gone | kept | `tests/core/test_gone.py::test_it[with-id]` |",
+            f"| shorthand | kept | {real}<br>`::test_a_dead_writers_temporary_folder_is_removed_whole`"
+            "<br>`::test_nothing_of_the_kind` |",
+            "| unreadable | kept | `tests/core/test_scratch.py::test a typo` |",
             f"| unit renamed | kept | {unit.format('test_cuts')} |",
         ]
     )
@@ -85,6 +97,9 @@ def test_a_fault_without_a_test_or_naming_a_missing_one_is_found() -> None:
         "unproven: names no test",
         "renamed: tests/core/test_scratch.py::test_a_live_writers_temporary_file_is_kept does not exist",
         "gone: tests/core/test_gone.py::test_it does not exist",
+        "shorthand: tests/core/test_scratch.py::test_nothing_of_the_kind does not exist",
+        "unreadable: names no test",
+        "unreadable: `tests/core/test_scratch.py::test a typo` is not a test reference the check can read",
         "unit renamed: dbt_project/models/intermediate/listening/_int_listening__unit_tests.yml::test_cuts"
         " does not exist",
     ]

@@ -118,15 +118,20 @@ def test_a_live_process_that_cannot_be_told_from_the_writer_keeps_its_file_for_h
 ) -> None:
     """With ``/proc`` hidden (``hidepid``) or no start time in the name, the process that has the
     writer's id may be another one that took it: its file is kept while it is fresh, not forever."""
-    hidden = temp_path(tmp_path / "data.jsonl")  # this process: alive, but /proc hides who it is
     unstarted = temp_path(tmp_path / "report")
-    unstarted = unstarted.with_name(re.sub(r"-\d+@", "-0@", unstarted.name))  # no start time
-    for path in (hidden, unstarted):
-        path.write_text("x")
+    unstarted = unstarted.with_name(re.sub(r"-\d+@", "-0@", unstarted.name))  # this process, no start
+    unstarted.write_text("x")
+    assert sweep(tmp_path) == []
+    later(monkeypatch, ABANDONED_AFTER.total_seconds() + 60)
+    assert sweep(tmp_path) == [unstarted]
+
+    monkeypatch.undo()
+    hidden = temp_path(tmp_path / "data.jsonl")  # this process: alive, but /proc hides who it is
+    hidden.write_text("x")
     monkeypatch.setattr(scratch, "_stat", lambda pid: None)
     assert sweep(tmp_path) == []
     later(monkeypatch, ABANDONED_AFTER.total_seconds() + 60)
-    assert sorted(sweep(tmp_path)) == sorted([hidden, unstarted])
+    assert sweep(tmp_path) == [hidden]
 
 
 def test_the_sweep_of_one_source_leaves_other_sources_alone(tmp_path: Path) -> None:

@@ -379,7 +379,8 @@ def test_the_email_arrives_over_smtp_with_text_html_inline_charts_and_csvs(
     (archive / "stale.txt").write_text("from an earlier build")
     assert mail.write_archive(report, tmp_path / "reports") == archive
     assert not (archive / "stale.txt").exists() and (archive / "message.eml").exists()
-    assert [p.name for p in (tmp_path / "reports").iterdir()] == ["2026-11"]  # no staging left
+    left = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert left == [".archive.lock", "2026-11"]  # no staging folder left
 
 
 def cids_names(cids: list[str]) -> list[str]:
