@@ -80,7 +80,7 @@ def replacing(target: Path) -> Iterator[Path]:
                 try:
                     old.rename(target)
                 except OSError as error:
-                    log.error("could not put back %s, left at %s while this runs: %s", target, old, error)
+                    log.error("could not put back %s from %s (swept once this ends): %s", target, old, error)
                 raise
             _remove(old)
         else:
