@@ -213,7 +213,9 @@ class Paged:
 PAGED = [
     Paged("facebook_pages", "posts", "104729381726354", "/published_posts", 5),
     Paged("instagram", "media", "17841405822304914", "/media", 5),
+    Paged("facebook_pages", "conversations", "104729381726354", "/conversations", 2),
     Paged("x", "tweets", "1447093205118763008", "/2/users/1447093205118763008/tweets", 5),
+    Paged("x", "replies", "1447093205118763008", "/2/users/1447093205118763008/tweets", 5),
     Paged("x", "search", "lumo", "/2/tweets/search/recent", 10, Window(YESTERDAY, YESTERDAY)),
     Paged("x", "mentions", "1447093205118763008", "/mentions", 20, Window(YESTERDAY, YESTERDAY)),
 ]
