@@ -280,13 +280,13 @@ class Phase:
         if outcome.state == "success":
             self.run_seconds.setdefault(run.dag_id, []).append(outcome.seconds)
             self.recoveries += self.troubled
-            self.next_run, self.tries, self.troubled = self.next_run + 1, 0, False
-            return
-        self.failed += outcome.state == "failed"
-        self.troubled = True
-        if self.tries >= attempts:
+        else:
+            self.failed += outcome.state == "failed"
+            self.troubled = True
+            if self.tries < attempts:
+                return  # the same run goes again
             self.unrecovered.append(f"{run.day} {run.label()}")
-            self.next_run, self.tries, self.troubled = self.next_run + 1, 0, False
+        self.next_run, self.tries, self.troubled = self.next_run + 1, 0, False
 
     @classmethod
     def load(cls, root: Path) -> Phase:
