@@ -44,7 +44,6 @@ reference at once, each in a process of its own; a lock keeps a second bench off
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import random
@@ -67,7 +66,7 @@ import duckdb
 import requests
 
 from bench.fingerprint import differences, fingerprint
-from core.scratch import replacing
+from core.scratch import held, replacing
 from core.settings import PROJECT_ROOT
 from demo.connections import demo_connections
 from demo.run import AirflowDatabase, alert_connections, isolated_airflow, smtp_catcher
@@ -340,11 +339,12 @@ def driving(phase: Phase) -> Iterator[None]:
     """This bench drives the pass alone (a lock in its folder, released by the kernel when the bench
     dies): two benches on one pass would run into each other and overwrite its saved state."""
     phase.root.mkdir(parents=True, exist_ok=True)
-    with open(phase.root / "lock", "a") as lock:
+    with ExitStack() as stack:
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SystemExit(f"another bench is driving {phase.root}; stop it first") from None
+            why = f"another bench is driving {phase.root}"
+            stack.enter_context(held(phase.root / "lock", why, wait=False))
+        except BlockingIOError as busy:
+            raise SystemExit(f"{busy}; stop it first") from None
         yield
 
 

@@ -118,13 +118,16 @@ def sweep(folder: Path, recursive: bool = False) -> list[Path]:
 
 
 @contextmanager
-def held(lock_path: Path, why: str) -> Iterator[None]:
+def held(lock_path: Path, why: str, wait: bool = True) -> Iterator[None]:
     """The lock ``lock_path`` (``flock``) for the block, after waiting for its holder (logged with
-    ``why``); the kernel releases it when the holder dies, so a killed run never blocks the next."""
+    ``why``), or, with ``wait`` False, ``BlockingIOError(why)`` while another holds it; the kernel
+    releases it when the holder dies, so a killed run never blocks the next."""
     with open(lock_path, "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not wait:
+                raise BlockingIOError(why) from None
             log.info("waiting for %s", why)
             fcntl.flock(lock, fcntl.LOCK_EX)
         yield

@@ -97,6 +97,21 @@ def test_a_soak_saves_where_it_is_and_goes_on_only_as_planned(tmp_path) -> None:
     assert not (tmp_path / "w" / "soak").exists()
 
 
+@pytest.mark.timeout(60)  # a bench that waited for the lock instead of refusing would hang here
+def test_one_bench_drives_a_soak_pass_at_a_time(tmp_path) -> None:
+    """A second bench on the same pass is refused, naming it, while the first holds it (flock: a
+    second open of the lock file conflicts as another process's would); the lock goes with the block."""
+    from bench import soak_bench
+
+    phase = soak_bench.Phase(tmp_path / "soak")
+    with soak_bench.driving(phase):
+        refused = f"another bench is driving {phase.root}; stop it first"
+        with pytest.raises(SystemExit, match=refused), soak_bench.driving(phase):
+            pass
+    with soak_bench.driving(phase):
+        pass
+
+
 def test_a_soak_counts_kills_retries_interruptions_and_give_ups_and_goes_on_from_its_save(tmp_path) -> None:
     """The soak's accounting, run by run: a drawn kill fires once (not again on its run's retry), a
     kill that comes after its run ended moves to the next run, a run in trouble that then succeeds
