@@ -21,7 +21,8 @@ with the same ``start``/``end`` params), then the hourly runs after 10:00. Every
 
 Then every table of both published snapshots and every raw table of both live warehouses are
 compared by content hash (``bench.fingerprint``), a differing table row by row (rows of the clean
-run missing from the soak are rows lost), and the files each run left in its data folder and in
+run missing from the soak are rows lost); the check log, a record of runs, by each window's last
+run (:func:`check_logs_apart`). The files each run left in its data folder and in
 its temp folder (``TMPDIR``) and the processes left behind by a kill are listed. Printed: the runs,
 kills, recoveries, faults, rows per table, tables equal, rows lost, and the soak's wall time per
 simulated day against the clean run's.
@@ -466,6 +467,60 @@ def rows_apart(soak_db: Path, clean_db: Path, table: str, columns: list[str]) ->
         con.close()
 
 
+CHECK_LOG = "audit.check_results"
+# The check log's content: what was checked over which window and what was found. A freshness
+# check's finding carries the age of the last load, a clock reading ("last load 0.1 h ago").
+_CHECK_CONTENT = (
+    "window_start, window_end, suite, table_name, check_name, column_name, severity, success, "
+    "regexp_replace(observed_value, '^last load [0-9.]+ h ago', 'last load (age) ago') as observed_value, "
+    "unexpected_count, sample_unexpected"
+)
+
+
+def check_logs_apart(soak_db: Path, clean_db: Path) -> tuple[dict[str, int], list[str]]:
+    """The check log is a record of runs, one row per run and check: a killed run that had run its
+    checks, a failed one and its re-run each leave theirs, so two passes whose runs differed keep
+    different logs of the same data. Compared instead: each window's last run, its checks and what
+    they found. Returns (runs recorded per pass, a line for each window whose last run differs)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{soak_db}' as soak (read_only)")
+        con.execute(f"attach '{clean_db}' as clean (read_only)")
+
+        def last_runs(db: str) -> str:
+            return (
+                f"select {_CHECK_CONTENT} from {db}.{CHECK_LOG} where run_id in (select "
+                f"arg_max(run_id, checked_at) from {db}.{CHECK_LOG} group by window_start, window_end)"
+            )
+
+        runs = {
+            db: con.execute(f"select count(distinct run_id) from {db}.{CHECK_LOG}").fetchone()[0]
+            for db in ("soak", "clean")
+        }
+        apart = con.execute(
+            f"""
+            with soak_only as ({last_runs("soak")} except all {last_runs("clean")}),
+            clean_only as ({last_runs("clean")} except all {last_runs("soak")}),
+            either as (
+                select 'soak' as side, * from soak_only union all select 'clean', * from clean_only
+            )
+            select
+                window_start, window_end,
+                count(*) filter (where side = 'soak'), count(*) filter (where side = 'soak' and success),
+                count(*) filter (where side = 'clean'), count(*) filter (where side = 'clean' and success)
+            from either group by all order by all
+            """
+        ).fetchall()
+    finally:
+        con.close()
+    lines = [
+        f"    window {start} .. {end}: last runs differ in {soak} of the soak's checks ({soak_passed} "
+        f"passed) against {clean} of the clean run's ({clean_passed} passed)"
+        for start, end, soak, soak_passed, clean, clean_passed in apart
+    ]
+    return runs, lines
+
+
 @dataclass
 class Compared:
     tables: list[tuple[str, int, int, bool]]  # table, soak rows, clean rows, equal
@@ -498,7 +553,16 @@ def compare(soaked: Phase, clean: Phase) -> Compared:
         for table in sorted(set(found) | set(wanted)):
             rows = (found.get(table, {}).get("rows", 0), wanted.get(table, {}).get("rows", 0))
             equal = table not in differing
-            if not equal and table in found and table in wanted:
+            if table == CHECK_LOG and table in found and table in wanted:
+                runs, windows = check_logs_apart(soak_db, clean_db)
+                equal = not windows
+                lines.append(
+                    f"{where} {table}, the log of check runs: runs recorded soak {runs['soak']}, "
+                    f"clean {runs['clean']}; compared by each window's last run (a freshness check's "
+                    f"age of the last load, a clock reading, left out): {len(windows)} windows differ"
+                )
+                lines.extend(windows)
+            elif not equal and table in found and table in wanted:
                 columns = [
                     c
                     for c in wanted[table]["columns"]

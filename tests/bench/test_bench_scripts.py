@@ -112,6 +112,49 @@ def test_one_bench_drives_a_soak_pass_at_a_time(tmp_path) -> None:
         pass
 
 
+def test_a_soak_compares_the_check_log_by_each_windows_last_run(tmp_path) -> None:
+    """A killed run's checks and a freshness age left in the log are no difference; a window whose
+    last run found something else is one, named with what each side's checks found."""
+    from bench import soak_bench
+
+    def log(name: str, runs: list[tuple[str, str, str, bool, str]]) -> Path:
+        path = tmp_path / f"{name}.duckdb"
+        con = duckdb.connect(str(path))
+        con.execute(
+            "create schema audit; create table audit.check_results (run_id varchar, checked_at timestamptz, "
+            "window_start date, window_end date, suite varchar, table_name varchar, check_name varchar, "
+            "column_name varchar, severity varchar, success boolean, observed_value varchar, "
+            "unexpected_count bigint, sample_unexpected varchar)"
+        )
+        for run_id, at, end, success, observed in runs:
+            con.execute(
+                "insert into audit.check_results values (?, ?::timestamptz, ?::date - 28, ?::date, 'dbt', "
+                "'marts.fct_post_performance', 'relationships', 'post_key', 'blocking', ?, ?, 0, null)",
+                [run_id, at, end, end, success, observed],
+            )
+        con.close()
+        return path
+
+    soak = log("soak", [  # run b was killed after its checks
+        ("a", "2026-12-06 10:00:00+00", "2026-10-27", True, "pass"),
+        ("b", "2026-12-06 11:00:00+00", "2026-10-28", True, "last load 0.1 h ago (pass)"),
+        ("c", "2026-12-06 11:30:00+00", "2026-10-28", True, "last load 0.4 h ago (pass)"),
+    ])  # fmt: skip
+    clean = log("clean", [
+        ("x", "2026-12-06 10:05:00+00", "2026-10-27", False, "fail"),  # failed, then run again
+        ("y", "2026-12-06 10:10:00+00", "2026-10-27", True, "pass"),
+        ("z", "2026-12-06 11:05:00+00", "2026-10-28", True, "last load 0.0 h ago (pass)"),
+    ])  # fmt: skip
+    assert soak_bench.check_logs_apart(soak, clean) == ({"soak": 3, "clean": 3}, [])
+
+    with duckdb.connect(str(clean)) as con:
+        con.execute("update audit.check_results set success = false where run_id = 'z'")
+    assert soak_bench.check_logs_apart(soak, clean)[1] == [
+        "    window 2026-09-30 .. 2026-10-28: last runs differ in 1 of the soak's checks (1 passed) "
+        "against 1 of the clean run's (0 passed)"
+    ]
+
+
 def test_a_soak_counts_kills_retries_interruptions_and_give_ups_and_goes_on_from_its_save(tmp_path) -> None:
     """The soak's accounting, run by run: a drawn kill fires once (not again on its run's retry), a
     kill that comes after its run ended moves to the next run, a run in trouble that then succeeds
