@@ -66,7 +66,7 @@ from typing import IO
 import duckdb
 import requests
 
-from bench.fingerprint import differences, fingerprint
+from bench.fingerprint import RUN_COLUMNS, differences, fingerprint
 from core.scratch import held, replacing
 from core.settings import PROJECT_ROOT
 from demo.connections import demo_connections
@@ -468,29 +468,44 @@ def rows_apart(soak_db: Path, clean_db: Path, table: str, columns: list[str]) ->
 
 
 CHECK_LOG = "audit.check_results"
-# The check log's content: what was checked over which window and what was found. A freshness
-# check's finding carries the age of the last load, a clock reading ("last load 0.1 h ago").
-_CHECK_CONTENT = (
-    "window_start, window_end, suite, table_name, check_name, column_name, severity, success, "
-    "regexp_replace(observed_value, '^last load [0-9.]+ h ago', 'last load (age) ago') as observed_value, "
-    "unexpected_count, sample_unexpected"
-)
+# A freshness check's finding carries the age of the last load, a clock reading ("last load 0.1 h
+# ago (pass)"); the rest of what a check found is the data's.
+_CLOCK_AGE = r"'^last load [0-9.]+ h ago'"
 
 
 def check_logs_apart(soak_db: Path, clean_db: Path) -> tuple[dict[str, int], list[str]]:
     """The check log is a record of runs, one row per run and check: a killed run that had run its
     checks, a failed one and its re-run each leave theirs, so two passes whose runs differed keep
     different logs of the same data. Compared instead: each window's last run, its checks and what
-    they found. Returns (runs recorded per pass, a line for each window whose last run differs)."""
+    they found (every column but the run's id and time). Returns (runs recorded per pass, a line
+    for each window whose last run differs, naming up to three of the checks apart that ran on
+    both sides, not skipped below a failure)."""
     con = duckdb.connect()
     try:
         con.execute(f"attach '{soak_db}' as soak (read_only)")
         con.execute(f"attach '{clean_db}' as clean (read_only)")
+        schema, table = CHECK_LOG.split(".")
+        columns = [
+            name
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_catalog = 'soak' "
+                "and table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table],
+            ).fetchall()
+            if name not in RUN_COLUMNS
+        ]
+        content = ", ".join(
+            f"regexp_replace(observed_value, {_CLOCK_AGE}, 'last load (age) ago') as observed_value"
+            if name == "observed_value"
+            else name
+            for name in columns
+        )
 
         def last_runs(db: str) -> str:
             return (
-                f"select {_CHECK_CONTENT} from {db}.{CHECK_LOG} where run_id in (select "
-                f"arg_max(run_id, checked_at) from {db}.{CHECK_LOG} group by window_start, window_end)"
+                f"select {content} from {db}.{CHECK_LOG} where (window_start, window_end, run_id) in "
+                f"(select (window_start, window_end, arg_max(run_id, checked_at)) from {db}.{CHECK_LOG} "
+                "group by window_start, window_end)"
             )
 
         runs = {
@@ -503,11 +518,19 @@ def check_logs_apart(soak_db: Path, clean_db: Path) -> tuple[dict[str, int], lis
             clean_only as ({last_runs("clean")} except all {last_runs("soak")}),
             either as (
                 select 'soak' as side, * from soak_only union all select 'clean', * from clean_only
+            ),
+            ran as (  -- checks apart that ran on both sides: skipped below a failure on neither
+                select window_start, window_end, check_name from either group by all
+                having bool_and(coalesce(observed_value not like 'skipped%', true))
             )
             select
                 window_start, window_end,
                 count(*) filter (where side = 'soak'), count(*) filter (where side = 'soak' and success),
-                count(*) filter (where side = 'clean'), count(*) filter (where side = 'clean' and success)
+                count(*) filter (where side = 'clean'), count(*) filter (where side = 'clean' and success),
+                coalesce((
+                    select list(distinct ran.check_name order by ran.check_name) from ran
+                    where ran.window_start = either.window_start and ran.window_end = either.window_end
+                ), [])
             from either group by all order by all
             """
         ).fetchall()
@@ -515,8 +538,9 @@ def check_logs_apart(soak_db: Path, clean_db: Path) -> tuple[dict[str, int], lis
         con.close()
     lines = [
         f"    window {start} .. {end}: last runs differ in {soak} of the soak's checks ({soak_passed} "
-        f"passed) against {clean} of the clean run's ({clean_passed} passed)"
-        for start, end, soak, soak_passed, clean, clean_passed in apart
+        f"passed) against {clean} of the clean run's ({clean_passed} passed); of them ran on both sides: "
+        + (", ".join(ran[:3]) + (f" and {len(ran) - 3} more" if len(ran) > 3 else "") if ran else "none")
+        for start, end, soak, soak_passed, clean, clean_passed, ran in apart
     ]
     return runs, lines
 
