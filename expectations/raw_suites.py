@@ -716,7 +716,9 @@ VOLUME_STREAMS = {
 
 
 def volume_suite(table: str, partitioned_by: str) -> SuiteSpec:
-    judged = "daily.rows is not null" if partitioned_by == "snapshot" else "true"
+    # A snapshot stream is judged on the days with a reading; a day stream on every day the run
+    # read day by day ($read_end), an empty one included.
+    judged = "daily.rows is not null" if partitioned_by == "snapshot" else "days.day <= $read_end"
     return SuiteSpec(
         name=f"raw_{table}{VOLUME_SUFFIX}",
         table=f"raw.{table}",

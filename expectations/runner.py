@@ -37,6 +37,7 @@ from core.scratch import held, replacing, sweep
 from core.settings import data_docs_keep_runs, utc_today
 from expectations.catalog import SUITES
 from expectations.data_docs import data_docs_site_config, prune_validation_results, remove_empty_folders
+from expectations.raw_suites import VOLUME_STREAMS
 from expectations.suites import Check, SuiteSpec
 from record.results import BLOCKING, WARNING, CheckResult, describe, jsonable, sample_of, write_results
 
@@ -144,6 +145,7 @@ def run_checks(
         "latest_day": latest_day,
         "history_start": start - timedelta(days=volume.history_days),
         "min_baseline": volume.min_baseline,
+        "read_end": _days_read_through(con, start, end),
     }
     began = time.monotonic()
     _quiet_gx()
@@ -241,6 +243,29 @@ ACCOUNT_DAY_TABLES = (
     "raw.linkedin__share_statistics",
     "raw.youtube__channel_daily",
 )
+
+
+def _days_read_through(con: duckdb.DuckDBPyConnection, start: date, end: date) -> date:
+    """The window's last day that any judged day stream has rows for: the last day the run read
+    day by day. A run later than its day (a catch-up, a backfill) files its snapshot readings
+    under yesterday, past the days it read, so the window ends there; the day streams' rows for
+    it come with the next run, and their volume is judged only through this day. A stream that
+    stops landing while its siblings load is still judged on its empty days."""
+    existing = {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+    }
+    days = [
+        con.execute(
+            f"select max(partition_day) from raw.{table} where partition_day between $start and $end",
+            {"start": start, "end": end},
+        ).fetchone()[0]
+        for table, partitioned_by in VOLUME_STREAMS.items()
+        if partitioned_by == "day" and table in existing
+    ]
+    return max((day for day in days if day is not None), default=end)
 
 
 def _raw_has_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> bool:

@@ -19,7 +19,9 @@ change from run to run. The batch SQL may use these DuckDB parameters, supplied 
 * ``$start``, ``$end``: the run window (inclusive dates);
 * ``$latest_day``: the last day any row may carry (today in UTC plus one day, or ``$end`` if later);
 * ``$history_start``: the first day of the history that volume checks compare against
-  (``$start`` minus ``quality.volume.history_days``).
+  (``$start`` minus ``quality.volume.history_days``);
+* ``$read_end``: the window's last day that a judged day stream has rows for, the last day the
+  run read day by day (a late run files its snapshot readings under yesterday, after it).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from expectations.raw_suites import (
     ROW_SUITES,
     VOLUME_STREAMS,
     VOLUME_SUFFIX,
+    VOLUME_SUITES,
 )
 from expectations.runner import CheckReport, _read_batch, run_checks
 from loading.raw import ensure_raw_tables
@@ -273,6 +274,30 @@ def test_each_breakage_fails_its_check(
     assert result.sample is not None and expected_text in result.sample, result.sample
     assert len(json.loads(result.sample)) <= 5
     assert (severity == "blocking") == bool(report.blocking_failures)
+
+
+def test_a_late_runs_snapshot_day_is_not_judged_as_an_empty_day_of_the_day_streams(
+    con: duckdb.DuckDBPyConnection, gx_dir: Path, window: tuple[date, date]
+) -> None:
+    """A run later than its day (the scheduler catching up before the next 10:00 UTC) files its
+    snapshot readings under yesterday, the day after the last day it read, and the check window
+    ends there. The day streams have no rows for that day yet, and no volume check judges it; a
+    day stream that stopped landing on the last day read is still flagged."""
+    late = (window[0], last_day(window) + timedelta(days=1))
+    con.execute(
+        "insert into raw.x__user select * replace (partition_day + 1 as partition_day) "
+        "from raw.x__user where partition_day = $day",
+        {"day": last_day(window)},
+    )
+    volume = [spec.name for spec in VOLUME_SUITES]
+    report = check(con, gx_dir, late, volume)
+    assert failures(report) == set(), report.summary()
+
+    stream_stopped(con, window)
+    report = check(con, gx_dir, late, volume)
+    assert failures(report) == {
+        ("raw.google_analytics__traffic", "day_rows_within_usual_volume", "warning")
+    }, report.summary()
 
 
 def test_a_key_the_api_sent_twice_in_one_file_is_no_failure(
