@@ -27,7 +27,7 @@ import duckdb
 from core.config import load_config
 from core.logs import quiet_noisy_loggers
 from expectations.catalog import SUITES
-from expectations.runner import _read_batch, run_checks
+from expectations.runner import _read_batch, batch_parameters, run_checks
 
 
 def main() -> None:
@@ -50,13 +50,7 @@ def main() -> None:
         print("|---:|---:|---:|---:|---:|")
         for days in args.days:
             start = last - timedelta(days=days - 1)
-            parameters = {
-                "start": start,
-                "end": last,
-                "latest_day": today + timedelta(days=1),
-                "history_start": start - timedelta(days=volume.history_days),
-                "min_baseline": volume.min_baseline,
-            }
+            parameters = batch_parameters(con, start, last, volume, today)
             baseline, checks, rows = [], [], 0
             for attempt in range(args.repeat):
                 order = ("baseline", "checks") if attempt % 2 == 0 else ("checks", "baseline")

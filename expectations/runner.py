@@ -138,15 +138,8 @@ def run_checks(
         if page_insights_metrics is None:
             page_insights_metrics = config.sources.facebook_pages.page_insights_metrics
         volume = volume or config.quality.volume
-    latest_day = max(end, (today or utc_today()) + timedelta(days=1))
-    query_parameters = {
-        "start": start,
-        "end": end,
-        "latest_day": latest_day,
-        "history_start": start - timedelta(days=volume.history_days),
-        "min_baseline": volume.min_baseline,
-        "read_end": _days_read_through(con, start, end),
-    }
+    query_parameters = batch_parameters(con, start, end, volume, today)
+    latest_day = query_parameters["latest_day"]
     began = time.monotonic()
     _quiet_gx()
     context = _open_context(gx_dir)
@@ -243,6 +236,20 @@ ACCOUNT_DAY_TABLES = (
     "raw.linkedin__share_statistics",
     "raw.youtube__channel_daily",
 )
+
+
+def batch_parameters(
+    con: duckdb.DuckDBPyConnection, start: date, end: date, volume: VolumeChecks, today: date | None = None
+) -> dict[str, Any]:
+    """The DuckDB parameters of the suites' batch queries for the window (``expectations.suites``)."""
+    return {
+        "start": start,
+        "end": end,
+        "latest_day": max(end, (today or utc_today()) + timedelta(days=1)),
+        "history_start": start - timedelta(days=volume.history_days),
+        "min_baseline": volume.min_baseline,
+        "read_end": _days_read_through(con, start, end),
+    }
 
 
 def _days_read_through(con: duckdb.DuckDBPyConnection, start: date, end: date) -> date:

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from core.config import VolumeChecks
 from expectations.catalog import RAW_SUITES, SUITES
 from expectations.raw_suites import (
     PAYLOAD_SUFFIX,
@@ -27,7 +28,7 @@ from expectations.raw_suites import (
     VOLUME_SUFFIX,
     VOLUME_SUITES,
 )
-from expectations.runner import CheckReport, _read_batch, run_checks
+from expectations.runner import CheckReport, _read_batch, batch_parameters, run_checks
 from loading.raw import ensure_raw_tables
 from record.results import CheckResult
 from tests.conftest import DEMO_TODAY
@@ -94,12 +95,7 @@ def test_every_raw_suite_passes_on_the_clean_full_warehouse(
     assert failures(report) == set(), report.summary()
     assert len(report.results) == sum(len(spec.checks) + 1 for spec in RAW_SUITES)
     # The volume checks of the day streams judged real days (a ratio against a baseline).
-    parameters = {
-        "start": window[0],
-        "end": window[1],
-        "history_start": window[0] - timedelta(days=28),
-        "min_baseline": 5,
-    }
+    parameters = batch_parameters(con, *window, VolumeChecks(history_days=28, min_baseline=5), DEMO_TODAY)
     for table, partitioned_by in VOLUME_STREAMS.items():
         if partitioned_by == "day":
             batch = _read_batch(con, SUITES[f"raw_{table}{VOLUME_SUFFIX}"], parameters)
