@@ -445,13 +445,22 @@ def files(folder: Path) -> set[str]:
     )
 
 
-def rows_apart(soak_db: Path, clean_db: Path, table: str, columns: list[str]) -> tuple[int, int]:
-    """(rows of the clean table missing from the soak's, rows of the soak's not in the clean one),
-    as multisets over the content columns."""
+@contextmanager
+def both_passes(soak_db: Path, clean_db: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One connection with both warehouses attached read-only, as ``soak`` and ``clean``."""
     con = duckdb.connect()
     try:
         con.execute(f"attach '{soak_db}' as soak (read_only)")
         con.execute(f"attach '{clean_db}' as clean (read_only)")
+        yield con
+    finally:
+        con.close()
+
+
+def rows_apart(soak_db: Path, clean_db: Path, table: str, columns: list[str]) -> tuple[int, int]:
+    """(rows of the clean table missing from the soak's, rows of the soak's not in the clean one),
+    as multisets over the content columns."""
+    with both_passes(soak_db, clean_db) as con:
         schema, name = table.split(".", 1)
         cols = ", ".join('"' + c.replace('"', '""') + '"' for c in columns) or "1"
 
@@ -463,8 +472,6 @@ def rows_apart(soak_db: Path, clean_db: Path, table: str, columns: list[str]) ->
             return con.execute(f"select count(*) from ({sql})").fetchone()[0]
 
         return count("clean", "soak"), count("soak", "clean")
-    finally:
-        con.close()
 
 
 CHECK_LOG = "audit.check_results"
@@ -480,10 +487,7 @@ def check_logs_apart(soak_db: Path, clean_db: Path) -> tuple[dict[str, int], lis
     they found (every column but the run's id and time). Returns (runs recorded per pass, a line
     for each window whose last run differs, naming up to three of the checks apart that ran on
     both sides, not skipped below a failure)."""
-    con = duckdb.connect()
-    try:
-        con.execute(f"attach '{soak_db}' as soak (read_only)")
-        con.execute(f"attach '{clean_db}' as clean (read_only)")
+    with both_passes(soak_db, clean_db) as con:
         schema, table = CHECK_LOG.split(".")
         columns = [
             name
@@ -534,8 +538,6 @@ def check_logs_apart(soak_db: Path, clean_db: Path) -> tuple[dict[str, int], lis
             from either group by all order by all
             """
         ).fetchall()
-    finally:
-        con.close()
     lines = [
         f"    window {start} .. {end}: last runs differ in {soak} of the soak's checks ({soak_passed} "
         f"passed) against {clean} of the clean run's ({clean_passed} passed); of them ran on both sides: "
