@@ -258,12 +258,7 @@ def _days_read_through(con: duckdb.DuckDBPyConnection, start: date, end: date) -
     under yesterday, past the days it read, so the window ends there; the day streams' rows for
     it come with the next run, and their volume is judged only through this day. A stream that
     stops landing while its siblings load is still judged on its empty days."""
-    existing = {
-        name
-        for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'raw'"
-        ).fetchall()
-    }
+    existing = _raw_tables(con)
     days = [
         con.execute(
             f"select max(partition_day) from raw.{table} where partition_day between $start and $end",
@@ -277,13 +272,9 @@ def _days_read_through(con: duckdb.DuckDBPyConnection, start: date, end: date) -
 
 def _raw_has_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> bool:
     """Whether the account streams have rows for the window (then the account marts must too)."""
+    existing = _raw_tables(con)
     for table in ACCOUNT_DAY_TABLES:
-        row = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = $schema and table_name = $table",
-            dict(zip(("schema", "table"), table.split("."), strict=True)),
-        ).fetchone()
-        if not row or not row[0]:
+        if table.removeprefix("raw.") not in existing:
             continue
         row = con.execute(
             f"select exists (select 1 from {table} where partition_day between $start and $end)",
@@ -292,6 +283,16 @@ def _raw_has_rows(con: duckdb.DuckDBPyConnection, start: date, end: date) -> boo
         if row and row[0]:
             return True
     return False
+
+
+def _raw_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The names of the tables the loader has made so far in the ``raw`` schema."""
+    return {
+        name
+        for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw'"
+        ).fetchall()
+    }
 
 
 def _read_batch(
