@@ -73,6 +73,7 @@ from demo.connections import demo_connections
 from demo.run import AirflowDatabase, alert_connections, isolated_airflow, smtp_catcher
 from demo.server import DemoServer
 from demo.story import STORY_TODAY
+from record.dbt_artifacts import FRESHNESS_AGE, SKIPPED
 
 EXTRACT, TRANSFORM, LISTENING = "social_extract_load", "social_transform_publish", "social_listening_alerts"
 DAILY_HOUR = 10  # social_extract_load's cron: 10:00 UTC, for the day before
@@ -475,9 +476,6 @@ def rows_apart(soak_db: Path, clean_db: Path, table: str, columns: list[str]) ->
 
 
 CHECK_LOG = "audit.check_results"
-# A freshness check's finding carries the age of the last load, a clock reading ("last load 0.1 h
-# ago (pass)"); the rest of what a check found is the data's.
-_CLOCK_AGE = r"'^last load [0-9.]+ h ago'"
 
 
 def check_logs_apart(soak_db: Path, clean_db: Path) -> tuple[dict[str, int], list[str]]:
@@ -498,8 +496,9 @@ def check_logs_apart(soak_db: Path, clean_db: Path) -> tuple[dict[str, int], lis
             ).fetchall()
             if name not in RUN_COLUMNS
         ]
+        # A freshness finding carries the age of the last load, a clock reading, not the data's.
         content = ", ".join(
-            f"regexp_replace(observed_value, {_CLOCK_AGE}, 'last load (age) ago') as observed_value"
+            f"regexp_replace(observed_value, '{FRESHNESS_AGE}', 'last load (age) ago') as observed_value"
             if name == "observed_value"
             else name
             for name in columns
@@ -525,7 +524,7 @@ def check_logs_apart(soak_db: Path, clean_db: Path) -> tuple[dict[str, int], lis
             ),
             ran as (  -- checks apart that ran on both sides: skipped below a failure on neither
                 select window_start, window_end, check_name from either group by all
-                having bool_and(coalesce(observed_value not like 'skipped%', true))
+                having bool_and(coalesce(not starts_with(observed_value, '{SKIPPED}'), true))
             )
             select
                 window_start, window_end,

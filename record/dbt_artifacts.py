@@ -32,6 +32,8 @@ DBT_SUITE = "dbt"  # model builds, data tests and unit tests
 FRESHNESS_SUITE = "dbt_source_freshness"
 PASSING = {"pass", "success"}
 SKIPPED = "skipped:"  # how a dbt node that did not run because of an upstream failure is observed
+# The clock-read part of a freshness finding ("last load 0.1 h ago (pass)", `_from_freshness`).
+FRESHNESS_AGE = r"^last load [0-9.]+ h ago"
 
 
 def was_skipped(observed: str | None) -> bool:
